@@ -1,0 +1,191 @@
+// Package tsunagu holds the domain of the tsunagu check-in bot: families and
+// their members, check-in sessions, the messages a session causes and the
+// alerts supporters see, plus the small interfaces the edges (LINE, Slack,
+// Redis) meet at. It imports nothing of ours and no SDK.
+package tsunagu
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
+
+// Role is who a member is within a family.
+type Role string
+
+const (
+	RoleChild    Role = "child"
+	RoleGuardian Role = "guardian"
+)
+
+// Roles lists every valid role, in display order.
+var Roles = []Role{RoleChild, RoleGuardian}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleChild || r == RoleGuardian }
+
+// Severity says how soon a supporter should look at an alert.
+type Severity string
+
+const (
+	SeverityInfo    Severity = "info"
+	SeverityWarning Severity = "warning"
+	SeverityUrgent  Severity = "urgent"
+)
+
+// Valid reports whether s is a known severity.
+func (s Severity) Valid() bool {
+	return s == SeverityInfo || s == SeverityWarning || s == SeverityUrgent
+}
+
+// Family is one household on the roster. Its Code is the only thing about it
+// supporters see in Slack; names never enter the system.
+type Family struct {
+	Code      string   `json:"code"`
+	Tags      []string `json:"tags,omitempty"`
+	Supporter string   `json:"supporter,omitempty"` // Slack user id, may be empty
+}
+
+// Member is one LINE user linked to a family with a role.
+type Member struct {
+	ID         string    `json:"id"` // UserHash of the LINE user id
+	FamilyCode string    `json:"family"`
+	Role       Role      `json:"role"`
+	LineUserID string    `json:"line_user_id"` // raw; never logged, never sent to Slack
+	LinkedAt   time.Time `json:"linked_at"`
+	Blocked    bool      `json:"blocked,omitempty"` // unfollowed: gets nothing until they follow again
+}
+
+// Invite is a one-time enrolment code for a family and role.
+type Invite struct {
+	Code       string    `json:"code"`
+	FamilyCode string    `json:"family"`
+	Role       Role      `json:"role"`
+	ExpiresAt  time.Time `json:"expires_at"`
+}
+
+// UserHash is the pseudonym of a LINE user id used in logs, keys and member
+// ids, so that the raw id appears only where a message must be addressed.
+func UserHash(lineUserID string) string {
+	sum := sha256.Sum256([]byte("tsunagu:line-user:" + lineUserID))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Message is one message to a family member.
+type Message struct {
+	Text         string       `json:"text"`
+	QuickReplies []QuickReply `json:"quick_replies,omitempty"`
+}
+
+// QuickReply is a button under a message. Tapping it sends Data as a postback
+// and shows Label in the chat as if the member had typed it.
+type QuickReply struct {
+	Label string `json:"label"`
+	Data  string `json:"data"`
+}
+
+// SessionStatus is where a check-in session stands.
+type SessionStatus string
+
+const (
+	SessionWaiting   SessionStatus = "waiting"   // waiting for an answer to Step
+	SessionCompleted SessionStatus = "completed" // the member reached the end
+	SessionMissed    SessionStatus = "missed"    // ended without finishing
+)
+
+// Session is one member's run through one flow.
+type Session struct {
+	ID        string            `json:"id"`
+	MemberID  string            `json:"member"`
+	FlowID    string            `json:"flow"`
+	FlowHash  string            `json:"flow_hash,omitempty"`
+	Step      string            `json:"step,omitempty"` // the step waited on
+	Answers   map[string]Answer `json:"answers,omitempty"`
+	Order     []string          `json:"order,omitempty"` // step ids in the order answered
+	Status    SessionStatus     `json:"status"`
+	Reasks    int               `json:"reasks,omitempty"` // re-asks of the current step
+	Version   int64             `json:"version"`          // bumped on every commit
+	StartedAt time.Time         `json:"started_at"`
+	UpdatedAt time.Time         `json:"updated_at"`
+}
+
+// Open reports whether the session still waits for the member.
+func (s *Session) Open() bool { return s != nil && s.Status == SessionWaiting }
+
+// Answer is a member's answer to one step.
+type Answer struct {
+	Value string    `json:"value"`           // the choice value, the number, or the text
+	Label string    `json:"label,omitempty"` // what the member saw, for choices
+	At    time.Time `json:"at"`
+}
+
+// QA is a question and its answer as supporters see them in an alert.
+type QA struct {
+	Question string `json:"q"`
+	Answer   string `json:"a"`
+}
+
+// AlertState is where supporters' work on an alert stands.
+type AlertState string
+
+const (
+	AlertOpen     AlertState = "open"
+	AlertClaimed  AlertState = "claimed"
+	AlertResolved AlertState = "resolved"
+)
+
+// Alert tells supporters that an answer or a silence needs a human. It
+// carries a family code, never a name or a LINE id.
+type Alert struct {
+	ID         string     `json:"id"`
+	Severity   Severity   `json:"severity"`
+	FamilyCode string     `json:"family"`
+	Role       Role       `json:"role,omitempty"`
+	FlowID     string     `json:"flow,omitempty"`
+	FlowTitle  string     `json:"flow_title,omitempty"`
+	Reason     string     `json:"reason"`
+	Answers    []QA       `json:"answers,omitempty"`
+	Supporter  string     `json:"supporter,omitempty"` // Slack user id to mention
+	State      AlertState `json:"state"`
+	ClaimedBy  string     `json:"claimed_by,omitempty"`
+	ClaimedAt  time.Time  `json:"claimed_at,omitzero"`
+	ResolvedBy string     `json:"resolved_by,omitempty"`
+	ResolvedAt time.Time  `json:"resolved_at,omitzero"`
+	CreatedAt  time.Time  `json:"created_at"`
+	Channel    string     `json:"channel,omitempty"` // Slack channel of the posted message
+	TS         string     `json:"ts,omitempty"`      // Slack timestamp of the posted message
+}
+
+// Inbound is one event from a family member, as the LINE edge hands it on.
+type Inbound struct {
+	EventID    string      `json:"event_id"`
+	Kind       InboundKind `json:"kind"`
+	UserID     string      `json:"-"` // raw LINE user id
+	ReplyToken string      `json:"-"`
+	Text       string      `json:"-"` // typed text
+	Data       string      `json:"-"` // postback data
+	At         time.Time   `json:"at"`
+}
+
+// InboundKind says what a member did.
+type InboundKind string
+
+const (
+	InboundFollow   InboundKind = "follow"
+	InboundUnfollow InboundKind = "unfollow"
+	InboundText     InboundKind = "text"
+	InboundPostback InboundKind = "postback"
+)
+
+// Outgoing is a batch of at most five messages to one member: the messages
+// one event or one check-in causes. It is committed to the outbox together
+// with the change that caused it and delivered afterwards.
+type Outgoing struct {
+	ID         string    `json:"id"` // the retry key of a push derives from it
+	MemberID   string    `json:"member"`
+	To         string    `json:"to"` // raw LINE user id
+	ReplyToken string    `json:"reply_token,omitempty"`
+	ReplyBy    time.Time `json:"reply_by,omitzero"` // the reply token is worth trying until then
+	Messages   []Message `json:"messages"`
+	CreatedAt  time.Time `json:"created_at"`
+}
