@@ -1,0 +1,55 @@
+package storage
+
+// Every Redis key tsunagu uses is built here. Member-scoped keys carry the
+// member id in a {hash tag} so that one member's keys share a Cluster slot.
+
+const prefix = "tsunagu:"
+
+// familyKey: string, JSON tsunagu.Family; lives until the family is removed.
+func familyKey(code string) string { return prefix + "family:" + code }
+
+// familiesKey: set of family codes on the roster; permanent.
+func familiesKey() string { return prefix + "families" }
+
+// familyMembersKey: set of member ids linked to a family; permanent.
+func familyMembersKey(code string) string { return prefix + "family:" + code + ":members" }
+
+// inviteKey: string, JSON tsunagu.Invite; expires with the invite.
+func inviteKey(code string) string { return prefix + "invite:" + code }
+
+// memberKey: string, JSON tsunagu.Member; permanent.
+func memberKey(id string) string { return prefix + "member:{" + id + "}" }
+
+// sessionKey: string, JSON tsunagu.Session of the member's open session;
+// deleted when the session ends.
+func sessionKey(memberID string) string { return prefix + "session:{" + memberID + "}" }
+
+// historyKey: list of JSON tsunagu.Session, the member's ended sessions,
+// newest first, trimmed to historyLen.
+func historyKey(memberID string) string { return prefix + "history:{" + memberID + "}" }
+
+// enrolFailsKey: string counter of wrong invite codes; expires an hour after
+// the first failure.
+func enrolFailsKey(memberID string) string { return prefix + "enrolfails:{" + memberID + "}" }
+
+// eventKey: string "1" marking a LINE webhook event as processed; expires
+// after eventTTL, well beyond LINE's redelivery window.
+func eventKey(eventID string) string { return prefix + "event:" + eventID }
+
+// alertKey: string, JSON tsunagu.Alert; permanent (the shared record).
+func alertKey(id string) string { return prefix + "alert:" + id }
+
+// alertsKey: sorted set of alert ids scored by creation time (unix ms).
+func alertsKey() string { return prefix + "alerts" }
+
+// lineOutboxKey: stream of LINE deliveries (field "d": JSON Delivery),
+// consumed by the "senders" group; entries are deleted once delivered.
+func lineOutboxKey() string { return prefix + "outbox:line" }
+
+// slackOutboxKey: stream of Slack jobs (field "d": JSON SlackJob), consumed
+// by the "senders" group; entries are deleted once done.
+func slackOutboxKey() string { return prefix + "outbox:slack" }
+
+// deadKey: stream of deliveries that failed for good, kept for supporters
+// and operators (capped at deadLen).
+func deadKey() string { return prefix + "outbox:dead" }

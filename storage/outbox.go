@@ -1,0 +1,190 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+const (
+	outboxGroup = "senders"
+	deadLen     = 10000
+)
+
+// Outbox is a durable queue of work to deliver, a Redis stream read through
+// a consumer group: an entry stays pending until a worker says it is done,
+// and an entry left pending by a worker that died is taken over by another.
+type Outbox struct {
+	rdb     redis.UniversalClient
+	stream  string
+	minIdle time.Duration
+}
+
+// LineOutbox is the queue of messages to family members.
+func (s *Store) LineOutbox() *Outbox {
+	return &Outbox{rdb: s.rdb, stream: lineOutboxKey(), minIdle: 30 * time.Second}
+}
+
+// SlackOutbox is the queue of alerts to post and update in Slack.
+func (s *Store) SlackOutbox() *Outbox {
+	return &Outbox{rdb: s.rdb, stream: slackOutboxKey(), minIdle: 30 * time.Second}
+}
+
+// WithMinIdle returns a copy of the outbox that takes over entries left
+// pending for d (tests shorten it).
+func (o *Outbox) WithMinIdle(d time.Duration) *Outbox {
+	c := *o
+	c.minIdle = d
+	return &c
+}
+
+// Job is one entry read from an outbox.
+type Job struct {
+	ID       string // stream entry id
+	Data     []byte // JSON payload
+	Attempts int64  // how many times it has been handed to a worker, this time included
+}
+
+// Decode unmarshals the payload.
+func (j Job) Decode(v any) error { return json.Unmarshal(j.Data, v) }
+
+func addJob(ctx context.Context, p redis.Pipeliner, stream string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode job: %w", err)
+	}
+	p.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"d", b}})
+	return nil
+}
+
+// Read returns up to count jobs for the named consumer: first any that
+// another consumer left pending for longer than the outbox's idle limit,
+// then new ones, waiting up to block for them.
+func (o *Outbox) Read(ctx context.Context, consumer string, count int, block time.Duration) ([]Job, error) {
+	jobs, err := o.read(ctx, consumer, count, block)
+	if isNoGroup(err) {
+		// First use, or Redis lost the group (it restarted empty).
+		if err := o.createGroup(ctx); err != nil {
+			return nil, err
+		}
+		jobs, err = o.read(ctx, consumer, count, block)
+	}
+	return jobs, err
+}
+
+func (o *Outbox) read(ctx context.Context, consumer string, count int, block time.Duration) ([]Job, error) {
+	claimed, _, err := o.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+		Stream: o.stream, Group: outboxGroup, Consumer: consumer,
+		MinIdle: o.minIdle, Start: "0-0", Count: int64(count),
+	}).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		if isNoGroup(err) {
+			return nil, err
+		}
+		return nil, unavailable(err)
+	}
+	if len(claimed) > 0 {
+		return o.jobs(ctx, claimed, true)
+	}
+	streams, err := o.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+		Group: outboxGroup, Consumer: consumer,
+		Streams: []string{o.stream, ">"}, Count: int64(count), Block: block,
+	}).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		if isNoGroup(err) {
+			return nil, err
+		}
+		return nil, unavailable(err)
+	}
+	var msgs []redis.XMessage
+	for _, st := range streams {
+		msgs = append(msgs, st.Messages...)
+	}
+	return o.jobs(ctx, msgs, false)
+}
+
+func (o *Outbox) jobs(ctx context.Context, msgs []redis.XMessage, reclaimed bool) ([]Job, error) {
+	attempts := map[string]int64{}
+	if reclaimed {
+		pend, err := o.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{
+			Stream: o.stream, Group: outboxGroup,
+			Start: msgs[0].ID, End: msgs[len(msgs)-1].ID, Count: int64(len(msgs)),
+		}).Result()
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		for _, p := range pend {
+			attempts[p.ID] = p.RetryCount
+		}
+	}
+	out := make([]Job, 0, len(msgs))
+	for _, m := range msgs {
+		d, _ := m.Values["d"].(string)
+		n := attempts[m.ID]
+		if n == 0 {
+			n = 1
+		}
+		out = append(out, Job{ID: m.ID, Data: []byte(d), Attempts: n})
+	}
+	return out, nil
+}
+
+// Done removes a delivered job.
+func (o *Outbox) Done(ctx context.Context, id string) error {
+	_, err := o.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAck(ctx, o.stream, outboxGroup, id)
+		p.XDel(ctx, o.stream, id)
+		return nil
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Dead moves a job that can never be delivered to the dead-letter stream,
+// with the reason, so it is recorded rather than silently dropped.
+func (o *Outbox) Dead(ctx context.Context, j Job, reason string) error {
+	_, err := o.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAdd(ctx, &redis.XAddArgs{
+			Stream: deadKey(), MaxLen: deadLen, Approx: true,
+			Values: []any{"stream", o.stream, "d", j.Data, "reason", reason},
+		})
+		p.XAck(ctx, o.stream, outboxGroup, j.ID)
+		p.XDel(ctx, o.stream, j.ID)
+		return nil
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Len returns the number of jobs not yet done.
+func (o *Outbox) Len(ctx context.Context) (int64, error) {
+	n, err := o.rdb.XLen(ctx, o.stream).Result()
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	return n, nil
+}
+
+func isNoGroup(err error) bool {
+	return err != nil && (strings.HasPrefix(err.Error(), "NOGROUP") || strings.Contains(err.Error(), "no such key"))
+}
+
+func (o *Outbox) createGroup(ctx context.Context) error {
+	err := o.rdb.XGroupCreateMkStream(ctx, o.stream, outboxGroup, "0").Err()
+	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		return unavailable(err)
+	}
+	return nil
+}

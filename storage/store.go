@@ -1,0 +1,233 @@
+// Package storage keeps everything tsunagu remembers in Redis, behind
+// methods named for what they mean (ImportFamilies, Apply, ClaimAlert), not
+// for the keys they touch.
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tsunagu/tsunagu"
+)
+
+// Store is tsunagu's Redis. It holds no state of its own, so any number of
+// processes may share one Redis.
+type Store struct {
+	rdb redis.UniversalClient
+}
+
+// Open connects to the Redis at url (redis://, rediss:// or unix://).
+// It does not wait for Redis to answer: a Redis that is down now may be up
+// by the time it is needed.
+func Open(url string) (*Store, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse redis url: %w", err)
+	}
+	// Fail fast when Redis is down, so a webhook answers 503 well inside
+	// LINE's 2 s and LINE redelivers.
+	opt.DialTimeout = 500 * time.Millisecond
+	opt.ReadTimeout = time.Second
+	opt.WriteTimeout = time.Second
+	opt.MaxRetries = 1
+	return New(redis.NewClient(opt)), nil
+}
+
+// New wraps an existing client (a plain, Sentinel or Cluster client).
+func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.rdb.Close() }
+
+// Ping checks that Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// unavailable marks an error talking to Redis, so that the HTTP layer
+// answers 503 and the caller (LINE) tries again.
+func unavailable(err error) error {
+	return &tsunagu.Error{Code: tsunagu.EUNAVAILABLE, Message: "storage unavailable", Err: err}
+}
+
+// ImportFamilies creates or updates the given families in one transaction and
+// reports how many were new.
+func (s *Store) ImportFamilies(ctx context.Context, fams []tsunagu.Family) (created int, err error) {
+	codes := make([]any, len(fams))
+	for i, f := range fams {
+		codes[i] = f.Code
+	}
+	known, err := s.rdb.SMIsMember(ctx, familiesKey(), codes...).Result()
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, f := range fams {
+			b, err := json.Marshal(f)
+			if err != nil {
+				return err
+			}
+			p.Set(ctx, familyKey(f.Code), b, 0)
+			p.SAdd(ctx, familiesKey(), f.Code)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	for _, k := range known {
+		if !k {
+			created++
+		}
+	}
+	return created, nil
+}
+
+// Families returns the roster, sorted by code.
+func (s *Store) Families(ctx context.Context) ([]tsunagu.Family, error) {
+	codes, err := s.rdb.SMembers(ctx, familiesKey()).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	slices.Sort(codes)
+	fams := make([]tsunagu.Family, 0, len(codes))
+	for _, c := range codes {
+		f, err := s.Family(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		fams = append(fams, *f)
+	}
+	return fams, nil
+}
+
+// Family returns one family, or an ENOTFOUND error.
+func (s *Store) Family(ctx context.Context, code string) (*tsunagu.Family, error) {
+	var f tsunagu.Family
+	if err := getJSON(ctx, s.rdb, familyKey(code), &f); err != nil {
+		if errors.Is(err, redis.Nil) {
+			return nil, tsunagu.Errorf(tsunagu.ENOTFOUND, "family %s is not on the roster", code)
+		}
+		return nil, err
+	}
+	return &f, nil
+}
+
+// CreateInvite stores a new invite until it expires. A code already in use
+// is an ECONFLICT error: the caller draws another.
+func (s *Store) CreateInvite(ctx context.Context, inv tsunagu.Invite, now time.Time) error {
+	ttl := inv.ExpiresAt.Sub(now)
+	if ttl <= 0 {
+		return tsunagu.Errorf(tsunagu.EINVALID, "invite expires in the past")
+	}
+	b, err := json.Marshal(inv)
+	if err != nil {
+		return err
+	}
+	ok, err := s.rdb.SetNX(ctx, inviteKey(inv.Code), b, ttl).Result()
+	if err != nil {
+		return unavailable(err)
+	}
+	if !ok {
+		return tsunagu.Errorf(tsunagu.ECONFLICT, "invite code already in use")
+	}
+	return nil
+}
+
+// Member returns the member with the given id, or an ENOTFOUND error.
+func (s *Store) Member(ctx context.Context, id string) (*tsunagu.Member, error) {
+	var m tsunagu.Member
+	if err := getJSON(ctx, s.rdb, memberKey(id), &m); err != nil {
+		if errors.Is(err, redis.Nil) {
+			return nil, tsunagu.Errorf(tsunagu.ENOTFOUND, "no such member")
+		}
+		return nil, err
+	}
+	return &m, nil
+}
+
+// FamilyMembers returns the members linked to a family, sorted by role then
+// link time.
+func (s *Store) FamilyMembers(ctx context.Context, code string) ([]tsunagu.Member, error) {
+	ids, err := s.rdb.SMembers(ctx, familyMembersKey(code)).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	ms := make([]tsunagu.Member, 0, len(ids))
+	for _, id := range ids {
+		m, err := s.Member(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, *m)
+	}
+	slices.SortFunc(ms, func(a, b tsunagu.Member) int {
+		if a.Role != b.Role {
+			return slices.Index(tsunagu.Roles, a.Role) - slices.Index(tsunagu.Roles, b.Role)
+		}
+		return a.LinkedAt.Compare(b.LinkedAt)
+	})
+	return ms, nil
+}
+
+// Session returns the member's open session, or nil when there is none.
+func (s *Store) Session(ctx context.Context, memberID string) (*tsunagu.Session, error) {
+	var sess tsunagu.Session
+	if err := getJSON(ctx, s.rdb, sessionKey(memberID), &sess); err != nil {
+		if errors.Is(err, redis.Nil) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &sess, nil
+}
+
+// History returns the member's ended sessions, newest first.
+func (s *Store) History(ctx context.Context, memberID string) ([]tsunagu.Session, error) {
+	raw, err := s.rdb.LRange(ctx, historyKey(memberID), 0, -1).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	out := make([]tsunagu.Session, len(raw))
+	for i, r := range raw {
+		if err := json.Unmarshal([]byte(r), &out[i]); err != nil {
+			return nil, fmt.Errorf("decode history: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// getJSON reads a JSON string key into v; a missing key is redis.Nil.
+func getJSON(ctx context.Context, c redis.Cmdable, key string, v any) error {
+	b, err := c.Get(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return err
+	}
+	if err != nil {
+		return unavailable(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decode %s: %w", key, err)
+	}
+	return nil
+}
+
+// isNetErr reports whether err came from not reaching Redis.
+func isNetErr(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) ||
+		errors.Is(err, redis.ErrClosed) || errors.Is(err, context.DeadlineExceeded)
+}
