@@ -1,0 +1,261 @@
+package slack
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	slackapi "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackutilsx"
+
+	"github.com/tsunagu/tsunagu"
+)
+
+// Action ids of the alert buttons; the interactions handler dispatches on
+// them, so they are part of the messages already posted: never rename.
+const (
+	ActionClaim   = "claim"
+	ActionResolve = "resolve"
+)
+
+// Block Kit limits (docs.slack.dev/reference/block-kit). Slack rejects a
+// whole message with invalid_blocks when one is exceeded, so we truncate.
+const (
+	maxSectionText = 3000
+	maxFieldText   = 2000
+	maxHeaderText  = 150
+	maxFallback    = 300 // not Slack's limit: the notification only shows a line
+
+	// maxAnswerText bounds the answers shown in one alert. Slack echoes the
+	// whole message, blocks included, in every button click it sends us, so
+	// the message size sets how large a request Interactions must accept;
+	// and no supporter reads more than this in a channel anyway.
+	maxAnswerText = 12000
+	minAnswerRoom = 200 // below this, a cut-off answer says too little
+)
+
+const timeLayout = "2006-01-02 15:04"
+
+var severityLabels = map[tsunagu.Severity]string{
+	tsunagu.SeverityUrgent:  "🔴 緊急",
+	tsunagu.SeverityWarning: "🟠 要注意",
+	tsunagu.SeverityInfo:    "🔵 お知らせ",
+}
+
+var roleLabels = map[tsunagu.Role]string{
+	tsunagu.RoleChild:    "子ども",
+	tsunagu.RoleGuardian: "保護者",
+}
+
+// alertMessage renders a as Block Kit plus the plain-text fallback Slack
+// shows in notifications. Everything comes from the alert alone, which by
+// design holds no name and no LINE id (guarantee 6). Text that people typed
+// or configured is escaped, so an answer like "<!channel>" cannot ping the
+// channel or forge a link.
+func alertMessage(a *tsunagu.Alert, loc *time.Location) (blocks []slackapi.Block, fallback string) {
+	severity := severityLabel(a.Severity)
+	header := slackapi.NewHeaderBlock(plain(truncate(severity+" | "+a.FamilyCode, maxHeaderText)))
+	blocks = append(blocks, header, mrkdwnSection("alert_state", stateLine(a, loc)))
+
+	fields := []*slackapi.TextBlockObject{mrkdwn(field("家族", a.FamilyCode))}
+	if role := roleLabel(a.Role); role != "" {
+		fields = append(fields, mrkdwn(field("対象", role)))
+	}
+	if flow := cmp.Or(a.FlowTitle, a.FlowID); flow != "" {
+		fields = append(fields, mrkdwn(field("フロー", flow)))
+	}
+	if !a.CreatedAt.IsZero() {
+		fields = append(fields, mrkdwn(field("発生", a.CreatedAt.In(loc).Format(timeLayout))))
+	}
+	if a.Supporter != "" {
+		fields = append(fields, mrkdwn("*担当*\n"+mention(a.Supporter)))
+	}
+	blocks = append(blocks, slackapi.NewSectionBlock(nil, fields, nil, slackapi.SectionBlockOptionBlockID("alert_fields")))
+
+	if a.Reason != "" {
+		blocks = append(blocks, mrkdwnSection("alert_reason", truncate("*理由*\n"+escape(a.Reason), maxSectionText)))
+	}
+
+	blocks = append(blocks, answerBlocks(a.Answers)...)
+	blocks = append(blocks, slackapi.NewContextBlock("alert_id", mrkdwn("アラート ID: "+escape(a.ID))))
+	if actions := actionsBlock(a); actions != nil {
+		blocks = append(blocks, actions)
+	}
+
+	fallback = fmt.Sprintf("%s%s %s", statePrefix(a.State), severity, a.FamilyCode)
+	if role := roleLabel(a.Role); role != "" {
+		fallback += "（" + role + "）"
+	}
+	if flow := cmp.Or(a.FlowTitle, a.FlowID); flow != "" {
+		fallback += " " + flow
+	}
+	if a.Reason != "" {
+		fallback += ": " + a.Reason
+	}
+	return blocks, truncate(escape(fallback), maxFallback)
+}
+
+// stateLine is the first thing a supporter reads: who has the alert now.
+func stateLine(a *tsunagu.Alert, loc *time.Location) string {
+	switch a.State {
+	case tsunagu.AlertClaimed:
+		return "*状態:* 🙋 対応中: " + mention(a.ClaimedBy) + at(a.ClaimedAt, loc)
+	case tsunagu.AlertResolved:
+		return "*状態:* ✅ 対応済み: " + mention(a.ResolvedBy) + at(a.ResolvedAt, loc)
+	default:
+		return "*状態:* ⚪ 未対応"
+	}
+}
+
+func statePrefix(s tsunagu.AlertState) string {
+	switch s {
+	case tsunagu.AlertClaimed:
+		return "[対応中] "
+	case tsunagu.AlertResolved:
+		return "[対応済み] "
+	}
+	return ""
+}
+
+func at(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return "（" + t.In(loc).Format(timeLayout) + "）"
+}
+
+// actionsBlock offers what can be done next: claim or resolve while open,
+// resolve once claimed, nothing once resolved.
+func actionsBlock(a *tsunagu.Alert) *slackapi.ActionBlock {
+	resolve := slackapi.NewButtonBlockElement(ActionResolve, a.ID, plain("対応済み"))
+	switch a.State {
+	case tsunagu.AlertResolved:
+		return nil
+	case tsunagu.AlertClaimed:
+		return slackapi.NewActionBlock("alert_actions", resolve)
+	default:
+		claim := slackapi.NewButtonBlockElement(ActionClaim, a.ID, plain("対応します")).WithStyle(slackapi.StylePrimary)
+		return slackapi.NewActionBlock("alert_actions", claim, resolve)
+	}
+}
+
+// answerBlocks packs the questions and answers into as few sections as fit
+// Slack's per-section limit and maxAnswerText in all; answers that do not
+// fit are counted in a closing note rather than silently dropped. Greedy
+// packing makes any two neighbouring sections hold more than a section's
+// worth, so this is at most 2*maxAnswerText/maxSectionText+2 blocks, far
+// under Slack's 50 with the rest of the message.
+func answerBlocks(qas []tsunagu.QA) []slackapi.Block {
+	var texts []string // one per section
+	total, shown := 0, 0
+	for _, qa := range qas {
+		room := min(maxSectionText, maxAnswerText-total)
+		if room < minAnswerRoom {
+			break
+		}
+		item := truncate(renderQA(qa), room)
+		total += units(item)
+		shown++
+		if last := len(texts) - 1; last >= 0 && units(texts[last])+2+units(item) <= maxSectionText {
+			texts[last] += "\n\n" + item
+		} else {
+			texts = append(texts, item)
+		}
+	}
+	var blocks []slackapi.Block
+	for i, t := range texts {
+		blocks = append(blocks, mrkdwnSection(fmt.Sprintf("answers_%d", i), t))
+	}
+	if omitted := len(qas) - shown; omitted > 0 {
+		note := fmt.Sprintf("ほか %d 件の回答は長すぎるため省略しました。", omitted)
+		blocks = append(blocks, slackapi.NewContextBlock("answers_omitted", mrkdwn(note)))
+	}
+	return blocks
+}
+
+// renderQA shows the question in bold and the answer quoted, line by line
+// since a mrkdwn quote ends at a newline.
+func renderQA(qa tsunagu.QA) string {
+	answer := escape(qa.Answer)
+	if strings.TrimSpace(answer) == "" {
+		answer = "（回答なし）"
+	}
+	return "*" + escape(qa.Question) + "*\n> " + strings.ReplaceAll(answer, "\n", "\n> ")
+}
+
+func severityLabel(s tsunagu.Severity) string {
+	if l, ok := severityLabels[s]; ok {
+		return l
+	}
+	return "❔ " + string(s)
+}
+
+func roleLabel(r tsunagu.Role) string {
+	if l, ok := roleLabels[r]; ok {
+		return l
+	}
+	return string(r)
+}
+
+// slackID matches Slack user ids. Anything else (a typo in the roster, a
+// handle) is shown as text, because "<@...>" around it would render oddly.
+var slackID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+
+func mention(id string) string {
+	if slackID.MatchString(id) {
+		return "<@" + id + ">"
+	}
+	return escape(id)
+}
+
+func field(label, value string) string {
+	return truncate("*"+label+"*\n"+escape(value), maxFieldText)
+}
+
+func mrkdwnSection(blockID, text string) *slackapi.SectionBlock {
+	return slackapi.NewSectionBlock(mrkdwn(text), nil, nil, slackapi.SectionBlockOptionBlockID(blockID))
+}
+
+func mrkdwn(s string) *slackapi.TextBlockObject {
+	return slackapi.NewTextBlockObject(slackapi.MarkdownType, s, false, false)
+}
+
+func plain(s string) *slackapi.TextBlockObject {
+	return slackapi.NewTextBlockObject(slackapi.PlainTextType, s, true, false)
+}
+
+func escape(s string) string { return slackutilsx.EscapeMessage(s) }
+
+// units counts UTF-16 code units, which is at least the number of
+// characters however Slack counts them, so staying under it is safe.
+func units(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// truncate shortens s to at most limit UTF-16 units, ending in "…", without
+// cutting an escape like "&amp;" in half.
+func truncate(s string, limit int) string {
+	if units(s) <= limit {
+		return s
+	}
+	n, cut := 0, 0
+	for i, r := range s {
+		if n+utf16.RuneLen(r) > limit-1 {
+			cut = i
+			break
+		}
+		n += utf16.RuneLen(r)
+	}
+	s = s[:cut]
+	if amp := strings.LastIndexByte(s, '&'); amp >= 0 && !strings.Contains(s[amp:], ";") {
+		s = s[:amp]
+	}
+	return s + "…"
+}

@@ -1,0 +1,325 @@
+// Package fakeslack is a local stand-in for the Slack Web API that tests
+// drive through the real slack-go client (pointed at it with
+// slack.OptionAPIURL). It speaks Slack's wire format: form-encoded requests,
+// {"ok":false,"error":"..."} bodies, 429 with Retry-After. It records every
+// message with its blocks so tests can assert what supporters would see, and
+// it can fail on demand. slack-go's own slacktest lacks chat.update and drops
+// blocks, hence this package.
+package fakeslack
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Token is the bot token the fake accepts; Channel is a channel it knows
+// from the start. Add more with AddChannel.
+const (
+	Token   = "xoxb-fakeslack-token"
+	Channel = "C0TSUNAGU"
+)
+
+// Bot identity answered by auth.test.
+const (
+	TeamID    = "T0TSUNAGU"
+	BotUserID = "U0TSUNAGUBOT"
+	BotID     = "B0TSUNAGUBOT"
+)
+
+// Message is a message as the fake holds it now: chat.update replaces Text
+// and Blocks in place and counts the update.
+type Message struct {
+	Channel  string
+	TS       string
+	ThreadTS string
+	User     string // recipient of an ephemeral message; "" otherwise
+	Text     string
+	Blocks   json.RawMessage // the JSON array as sent, nil when none was
+	Updates  int
+}
+
+// Server is a fake Slack Web API on a local httptest server.
+type Server struct {
+	srv *httptest.Server
+
+	mu         sync.Mutex
+	channels   map[string]bool
+	messages   map[string][]*Message // by channel, in posting order
+	ephemerals map[string][]*Message // by channel
+	calls      map[string]int
+	failures   map[string][]failure
+	seq        int64
+}
+
+type failure struct {
+	status     int
+	retryAfter time.Duration
+}
+
+// New starts a fake Slack that knows Token and Channel and stops when the
+// test ends.
+func New(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{
+		channels:   map[string]bool{Channel: true},
+		messages:   map[string][]*Message{},
+		ephemerals: map[string][]*Message{},
+		calls:      map[string]int{},
+		failures:   map[string][]failure{},
+	}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// APIURL is the base URL to give slack.OptionAPIURL; it ends in "/api/"
+// like Slack's own.
+func (s *Server) APIURL() string { return s.srv.URL + "/api/" }
+
+// AddChannel makes channel known, so posting to it succeeds.
+func (s *Server) AddChannel(channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels[channel] = true
+}
+
+// FailNext makes the next n calls of method (e.g. "chat.postMessage")
+// answer with status instead of being handled. For 429 a positive
+// retryAfter is sent as Retry-After in whole seconds, rounded up, which
+// slack-go turns into *slack.RateLimitedError; without it slack-go reports a
+// slack.StatusCodeError. Failures queue up in the order they are added.
+func (s *Server) FailNext(method string, n int, status int, retryAfter time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.failures[method] = append(s.failures[method], failure{status, retryAfter})
+	}
+}
+
+// Calls is how many requests reached method, failed ones included.
+func (s *Server) Calls(method string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[method]
+}
+
+// Messages returns copies of the channel's messages in posting order, as
+// they stand after any updates. Ephemeral messages are not among them.
+func (s *Server) Messages(channel string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return copyMessages(s.messages[channel])
+}
+
+// Ephemerals returns copies of the ephemeral messages posted in channel.
+func (s *Server) Ephemerals(channel string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return copyMessages(s.ephemerals[channel])
+}
+
+func copyMessages(ms []*Message) []Message {
+	out := make([]Message, len(ms))
+	for i, m := range ms {
+		out[i] = *m
+		out[i].Blocks = append(json.RawMessage(nil), m.Blocks...)
+	}
+	return out
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	method, ok := strings.CutPrefix(r.URL.Path, "/api/")
+	if !ok || r.Method != http.MethodPost {
+		http.NotFound(w, r)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		writeError(w, "invalid_form_data")
+		return
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls[method]++
+	if q := s.failures[method]; len(q) > 0 {
+		s.failures[method] = q[1:]
+		writeFailure(w, q[0])
+		return
+	}
+	if e := checkToken(r); e != "" {
+		writeError(w, e)
+		return
+	}
+
+	switch method {
+	case "auth.test":
+		writeJSON(w, map[string]any{
+			"ok": true, "url": "https://tsunagu-test.slack.com/", "team": "tsunagu",
+			"user": "tsunagu", "team_id": TeamID, "user_id": BotUserID, "bot_id": BotID,
+		})
+	case "chat.postMessage":
+		s.postMessage(w, r)
+	case "chat.update":
+		s.update(w, r)
+	case "chat.postEphemeral":
+		s.postEphemeral(w, r)
+	default:
+		writeError(w, "unknown_method")
+	}
+}
+
+// checkToken returns Slack's error for a missing or wrong token, "" when
+// the token is right. slack-go sends it as a form field for chat.* and as
+// a Bearer header for some other methods.
+func checkToken(r *http.Request) string {
+	token := r.PostForm.Get("token")
+	if h, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && token == "" {
+		token = h
+	}
+	switch token {
+	case "":
+		return "not_authed"
+	case Token:
+		return ""
+	default:
+		return "invalid_auth"
+	}
+}
+
+func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
+	m, e := s.newMessage(r)
+	if e != "" {
+		writeError(w, e)
+		return
+	}
+	s.messages[m.Channel] = append(s.messages[m.Channel], m)
+	writeJSON(w, map[string]any{"ok": true, "channel": m.Channel, "ts": m.TS, "message": wireMessage(m)})
+}
+
+func (s *Server) postEphemeral(w http.ResponseWriter, r *http.Request) {
+	m, e := s.newMessage(r)
+	if e == "" && m.User == "" {
+		e = "user_not_found"
+	}
+	if e != "" {
+		writeError(w, e)
+		return
+	}
+	s.ephemerals[m.Channel] = append(s.ephemerals[m.Channel], m)
+	writeJSON(w, map[string]any{"ok": true, "message_ts": m.TS})
+}
+
+// newMessage checks a post request the way Slack does and builds the
+// message it would record, or returns Slack's error string.
+func (s *Server) newMessage(r *http.Request) (*Message, string) {
+	f := r.PostForm
+	channel := f.Get("channel")
+	if channel == "" || !s.channels[channel] {
+		return nil, "channel_not_found"
+	}
+	blocks, e := formBlocks(f.Get("blocks"))
+	if e != "" {
+		return nil, e
+	}
+	if f.Get("text") == "" && blocks == nil {
+		return nil, "no_text"
+	}
+	s.seq++
+	return &Message{
+		Channel:  channel,
+		TS:       fmt.Sprintf("%d.%06d", 1700000000+s.seq, s.seq),
+		ThreadTS: f.Get("thread_ts"),
+		User:     f.Get("user"),
+		Text:     f.Get("text"),
+		Blocks:   blocks,
+	}, ""
+}
+
+func (s *Server) update(w http.ResponseWriter, r *http.Request) {
+	f := r.PostForm
+	channel, ts := f.Get("channel"), f.Get("ts")
+	if !s.channels[channel] {
+		writeError(w, "channel_not_found")
+		return
+	}
+	var m *Message
+	for _, c := range s.messages[channel] {
+		if c.TS == ts {
+			m = c
+		}
+	}
+	if m == nil {
+		writeError(w, "message_not_found")
+		return
+	}
+	blocks, e := formBlocks(f.Get("blocks"))
+	if e != "" {
+		writeError(w, e)
+		return
+	}
+	// Like Slack, an update changes only what it sends.
+	if f.Has("text") {
+		m.Text = f.Get("text")
+	}
+	if blocks != nil {
+		m.Blocks = blocks
+	}
+	m.Updates++
+	writeJSON(w, map[string]any{"ok": true, "channel": channel, "ts": ts, "text": m.Text, "message": wireMessage(m)})
+}
+
+// formBlocks validates the blocks form field; an absent field is nil.
+func formBlocks(v string) (json.RawMessage, string) {
+	if v == "" {
+		return nil, ""
+	}
+	if err := validateBlocks([]byte(v)); err != nil {
+		return nil, "invalid_blocks"
+	}
+	return json.RawMessage(v), ""
+}
+
+func wireMessage(m *Message) map[string]any {
+	msg := map[string]any{"type": "message", "user": BotUserID, "bot_id": BotID, "text": m.Text, "ts": m.TS}
+	if m.Blocks != nil {
+		msg["blocks"] = m.Blocks
+	}
+	if m.ThreadTS != "" {
+		msg["thread_ts"] = m.ThreadTS
+	}
+	return msg
+}
+
+func writeFailure(w http.ResponseWriter, f failure) {
+	if f.status == http.StatusTooManyRequests {
+		if f.retryAfter > 0 {
+			secs := int64((f.retryAfter + time.Second - 1) / time.Second)
+			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(f.status)
+		fmt.Fprint(w, `{"ok":false,"error":"ratelimited"}`)
+		return
+	}
+	// Slack answers 5xx with an HTML page, which slack-go does not parse.
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(f.status)
+	fmt.Fprintf(w, "<html><body>%d %s</body></html>", f.status, http.StatusText(f.status))
+}
+
+// writeError answers like Slack does for API errors: 200 with ok false.
+func writeError(w http.ResponseWriter, code string) {
+	writeJSON(w, map[string]any{"ok": false, "error": code})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_ = json.NewEncoder(w).Encode(v)
+}
