@@ -1,0 +1,350 @@
+package flows
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/tsunagu/tsunagu"
+)
+
+var (
+	flowIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	stepIDPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+)
+
+const maxFlowIDLen = 64
+
+// build checks the meaning of a decoded flow and turns it into a Flow. It
+// reports every problem it finds; the Flow is only usable when none of them
+// is an error.
+func (r *reporter) build(sf *srcFlow) *Flow {
+	f := &Flow{
+		ID:    sf.id.s,
+		Title: sf.title.s,
+		Done:  sf.done.s,
+		index: map[string]int{},
+	}
+	if sf.id.s != "" && (!flowIDPattern.MatchString(sf.id.s) || len(sf.id.s) > maxFlowIDLen) {
+		r.errorf(sf.id.at, hint("フローの `id` は英小文字・数字・`-` だけで、%d文字までです（例: `weekly-child`）。",
+			"A flow `id` uses only lowercase letters, digits and `-`, at most %d characters (e.g. `weekly-child`).", maxFlowIDLen),
+			"bad flow id %q", sf.id.s)
+	}
+	f.Roles = r.roles(sf)
+	if f.Done == "" {
+		f.Done = f.wording().done
+	}
+	r.checkMessageLen(sf.done, "done")
+
+	seen := map[string]*srcStep{}
+	for _, ss := range sf.steps {
+		s := r.step(ss, seen)
+		f.index[s.ID] = len(f.Steps)
+		f.Steps = append(f.Steps, s)
+	}
+	for _, ss := range sf.steps {
+		r.checkNext(f, ss.next)
+		for _, c := range ss.choices {
+			r.checkNext(f, c.next)
+		}
+	}
+	r.checkReachable(f, sf)
+	env := conditionEnv(f.Steps)
+	for _, sa := range sf.alerts {
+		if a := r.alert(f, sa, env); a != nil {
+			f.Alerts = append(f.Alerts, a)
+		}
+	}
+	return f
+}
+
+func (r *reporter) roles(sf *srcFlow) []tsunagu.Role {
+	if sf.roles == nil {
+		return append([]tsunagu.Role(nil), tsunagu.Roles...)
+	}
+	var roles []tsunagu.Role
+	for _, s := range sf.roles {
+		role := tsunagu.Role(s.s)
+		if !role.Valid() {
+			h := hint("`roles:` には child（子ども）か guardian（保護者）を書きます。", "`roles:` takes child or guardian.")
+			if sug := closest(s.s, []string{string(tsunagu.RoleChild), string(tsunagu.RoleGuardian)}); sug != "" {
+				h = hint("もしかして `%s` ですか？", "Did you mean `%s`?", sug).and(h)
+			}
+			r.errorf(s.at, h, "unknown role %q", s.s)
+			continue
+		}
+		roles = append(roles, role)
+	}
+	return roles
+}
+
+// step checks one step. seen holds the steps before it, to catch a reused id.
+func (r *reporter) step(ss *srcStep, seen map[string]*srcStep) *Step {
+	s := &Step{ID: ss.id.s, Say: ss.say.s, Next: ss.next.s}
+	switch {
+	case s.ID == "":
+	case !stepIDPattern.MatchString(s.ID):
+		r.errorf(ss.id.at, hint("ステップの `id` は英小文字で始め、英小文字・数字・`_` だけを使います（`-` は使えません）。`if:` の式で名前として使うためです。例: `sleep_hours`",
+			"A step `id` starts with a lowercase letter and uses only lowercase letters, digits and `_` (not `-`), because `if:` expressions use it as a name. E.g. `sleep_hours`."),
+			"bad step id %q", s.ID)
+	case reservedIDs[s.ID]:
+		r.errorf(ss.id.at, hint("`%s` は `if:` の式で特別な意味を持つ言葉なので、ステップの `id` には使えません。別の名前にしてください。",
+			"`%s` means something else in `if:` expressions, so a step cannot use it as its `id`; choose another name.", s.ID),
+			"step id %q is reserved", s.ID)
+	case seen[s.ID] != nil:
+		first := seen[s.ID]
+		r.errorf(ss.id.at, hint("ステップの `id` はファイルの中で1回ずつしか使えません（%d行目で使用済み）。",
+			"Each step `id` may be used once per file (already used on line %d).", first.id.at.line),
+			"duplicate step id %q", s.ID)
+	default:
+		seen[s.ID] = ss
+	}
+	r.checkMessageLen(ss.say, "say")
+
+	switch len(ss.kinds) {
+	case 0:
+		if ss.misspelt {
+			break // the misspelt key is reported already
+		}
+		r.errorf(ss.at, hint("答え方を `choices:`（ボタン）・`number:`（数字）・`text:`（自由に書く）のどれか1つで書いてください。",
+			"Say how the member answers with exactly one of `choices:` (buttons), `number:` (a number) or `text:` (free text)."),
+			"step %q has no `choices`, `number` or `text`", s.ID)
+	case 1:
+	default:
+		k := ss.kinds[1]
+		r.errorf(k.keyPos, hint("1つのステップの答え方は1つだけです。`%s:` と `%s:` のどちらかを消すか、ステップを2つに分けてください。",
+			"A step takes one kind of answer: remove `%s:` or `%s:`, or split the step in two.", ss.kinds[0].key, k.key),
+			"step %q has both `%s` and `%s`", s.ID, ss.kinds[0].key, k.key)
+	}
+
+	if ss.number != nil {
+		n := ss.number
+		s.Number = &NumberSpec{Min: n.min, Max: n.max, Integer: n.integer}
+		if n.min != nil && n.max != nil && *n.min > *n.max {
+			r.errorf(n.minAt, hint("`min:` は `max:` 以下にしてください。", "Make `min:` no larger than `max:`."),
+				"number: min %v is greater than max %v", *n.min, *n.max)
+		}
+	}
+	if ss.text != nil {
+		s.Text = &TextSpec{MaxLength: ss.text.maxLength}
+	}
+	if _, ok := fieldOf(ss.kinds, "choices"); ok {
+		s.Choices = r.choices(ss)
+		if s.Choices == nil {
+			s.Choices = []Choice{} // keep Kind() right for a step that failed
+		}
+	}
+	return s
+}
+
+func fieldOf(fs []field, key string) (field, bool) {
+	for _, f := range fs {
+		if f.key == key {
+			return f, true
+		}
+	}
+	return field{}, false
+}
+
+func (r *reporter) choices(ss *srcStep) []Choice {
+	if len(ss.choices) == 0 && isNull(ss.choicesNode) {
+		f, _ := fieldOf(ss.kinds, "choices")
+		r.errorf(f.keyPos, hint("`choices:` の下に `- ` で始まる選択肢を1つ以上書いてください。",
+			"List at least one choice under `choices:`, each on a line starting with `- `."),
+			"step %q has no choices", ss.id.s)
+		return nil
+	}
+	var out []Choice
+	values := map[string]*srcChoice{}
+	labels := map[string]*srcChoice{}
+	for i, c := range ss.choices {
+		if i == MaxChoices {
+			r.errorf(c.at, hint("LINEのボタンは1つの質問に%d個までです。選択肢を減らすか、質問を2つに分けてください。",
+				"LINE shows at most %d buttons under a message: remove some choices or split the question.", MaxChoices),
+				"step %q has %d choices; LINE allows %d", ss.id.s, len(ss.choices), MaxChoices)
+		}
+		if n := lineLen(c.label.s); n > MaxLabelLen {
+			r.errorf(c.label.at, hint("LINEのボタンに出せるのは%d文字までです（今は%d文字）。短くして、長い説明は `say:` に書いてください。",
+				"LINE button labels hold at most %d characters (this one has %d): shorten it and put longer wording in `say:`.", MaxLabelLen, n),
+				"choice label %q is longer than %d characters", c.label.s, MaxLabelLen)
+		}
+		if first, dup := values[c.value.s]; dup && c.value.s != "" {
+			r.errorf(c.value.at, hint("選択肢の `value` は1つの質問の中で重ならないようにします（%d行目と同じ）。",
+				"Each choice needs its own `value` within a step (same as line %d).", first.value.at.line),
+				"duplicate choice value %q", c.value.s)
+		} else {
+			values[c.value.s] = c
+		}
+		if first, dup := labels[c.label.s]; dup && c.label.s != "" && c.value.s != c.label.s {
+			r.errorf(c.label.at, hint("同じ文字のボタンが2つあると、メンバーが区別できません（%d行目と同じ）。",
+				"Two buttons with the same label cannot be told apart (same as line %d).", first.label.at.line),
+				"duplicate choice label %q", c.label.s)
+		} else {
+			labels[c.label.s] = c
+		}
+		if n := postbackLen(ss.id.s, c.value.s); n > MaxPostbackLen {
+			r.errorf(c.value.at, hint("ボタンを押したときにLINEへ送るデータが%d文字を超えます。`value:` を短い英数字にしてください（例: `value: bad`）。",
+				"The data LINE sends back for this button would exceed %d characters: use a short `value:` (e.g. `value: bad`).", MaxPostbackLen),
+				"choice value %q makes postback data of %d characters; LINE allows %d", truncate(c.value.s, 20), n, MaxPostbackLen)
+		}
+		out = append(out, Choice{Label: c.label.s, Value: c.value.s, Next: c.next.s})
+	}
+	return out
+}
+
+// checkNext reports a `next` that names no step.
+func (r *reporter) checkNext(f *Flow, next str) {
+	if next.s == "" || next.s == End || f.Step(next.s) != nil {
+		return
+	}
+	ids := make([]string, 0, len(f.Steps)+1)
+	for _, s := range f.Steps {
+		ids = append(ids, s.ID)
+	}
+	h := hint("`next:` にはステップの `id` か `end`（おわり）を書きます。", "`next:` takes a step `id` or `end`.")
+	if sug := closest(next.s, append(ids, End)); sug != "" {
+		h = hint("もしかして `%s` ですか？", "Did you mean `%s`?", sug).and(h)
+	}
+	r.errorf(next.at, h, "next: no step %q", next.s)
+}
+
+// checkReachable warns about steps that no path from the first step reaches:
+// usually a `next:` that skips more than meant.
+func (r *reporter) checkReachable(f *Flow, sf *srcFlow) {
+	if len(f.Steps) == 0 {
+		return
+	}
+	reached := map[string]bool{}
+	var visit func(id string)
+	visit = func(id string) {
+		s := f.Step(id)
+		if s == nil || reached[id] {
+			return
+		}
+		reached[id] = true
+		if s.Kind() == KindChoices && len(s.Choices) > 0 {
+			for i := range s.Choices {
+				visit(f.after(s, &s.Choices[i]))
+			}
+			return
+		}
+		visit(f.after(s, nil))
+	}
+	visit(f.Steps[0].ID)
+	for i, s := range f.Steps {
+		if s.ID != "" && !reached[s.ID] && f.index[s.ID] == i {
+			r.warnf(sf.steps[i].id.at, hint("どの `next:` からもこのステップに来ません。前のステップの `next:` を確かめてください。",
+				"No `next:` leads here; check the `next:` of the steps before it."),
+				"step %q is never reached", s.ID)
+		}
+	}
+}
+
+func (r *reporter) alert(f *Flow, sa *srcAlert, env map[string]any) *AlertRule {
+	a := &AlertRule{If: sa.cond.s, Severity: tsunagu.Severity(sa.severity.s), Note: sa.note.s}
+	if sa.severity.s != "" && !a.Severity.Valid() {
+		h := hint("`severity:` には info（参考）・warning（注意）・urgent（至急）のどれかを書きます。",
+			"`severity:` takes info, warning or urgent.")
+		if sug := closest(sa.severity.s, []string{"info", "warning", "urgent"}); sug != "" {
+			h = hint("もしかして `%s` ですか？", "Did you mean `%s`?", sug).and(h)
+		}
+		r.errorf(sa.severity.at, h, "unknown severity %q", sa.severity.s)
+	}
+	if sa.cond.s == "" {
+		return a
+	}
+	program, err := compileCondition(sa.cond.s, env)
+	if err != nil {
+		r.conditionError(f, sa.cond, err)
+		return a
+	}
+	a.program = program
+	for _, cv := range comparedValues(sa.cond.s) {
+		r.checkComparedValue(f, sa.cond, cv)
+	}
+	return a
+}
+
+func (r *reporter) conditionError(f *Flow, cond str, err error) {
+	offset, msg := conditionError(err)
+	at := within(cond, offset)
+	if name, ok := unknownName(msg); ok {
+		ids := make([]string, 0, len(f.Steps))
+		for _, s := range f.Steps {
+			ids = append(ids, s.ID)
+		}
+		h := hint("`if:` の式ではステップの `id` で答えを読みます（例: `mood == \"bad\"`）。", "`if:` reads answers by step `id` (e.g. `mood == \"bad\"`).")
+		if sug := closest(name, ids); sug != "" {
+			h = hint("もしかして `%s` ですか？", "Did you mean `%s`?", sug).and(h)
+		}
+		r.errorf(at, h, "if: no step %q", name)
+		return
+	}
+	r.errorf(at, hint("式の書き方を確かめてください。例: `mood == \"bad\"`、`energy <= 2`、`mood in [\"bad\", \"so_so\"]`。文字は \"…\" で囲み、比べるときは `==` を使います。",
+		"Check the expression. E.g. `mood == \"bad\"`, `energy <= 2`, `mood in [\"bad\", \"so_so\"]`. Quote text with \"…\" and compare with `==`."),
+		"if: %s", msg)
+}
+
+// checkComparedValue reports a condition comparing a choice step with a
+// value none of its choices has: it would silently never be true.
+func (r *reporter) checkComparedValue(f *Flow, cond str, cv comparedValue) {
+	s := f.Step(cv.stepID)
+	if s == nil || len(s.Choices) == 0 || s.choice(cv.value) != nil {
+		return
+	}
+	values := make([]string, 0, len(s.Choices))
+	var h l10n
+	for _, c := range s.Choices {
+		values = append(values, c.Value)
+		if c.Label == cv.value && h.ja == "" {
+			h = hint("%q はボタンの文字（label）です。比べるのは value の %q です。", "%q is the label; compare with its value %q.", c.Label, c.Value)
+		}
+	}
+	if h.ja == "" {
+		if sug := closest(cv.value, values); sug != "" {
+			h = hint("もしかして %q ですか？", "Did you mean %q?", sug)
+		}
+	}
+	h = h.and(hint("`%s` の value: %s", "Values of `%s`: %s", s.ID, strings.Join(values, ", ")))
+	r.errorf(within(cond, cv.offset), h, "if: step %q has no choice with value %q", s.ID, cv.value)
+}
+
+// within is the position of the rune at offset inside the scalar s, or of
+// s itself when its text does not map to columns one to one.
+func within(s str, offset int) pos {
+	base, ok := valueOffset(s.node)
+	if !ok {
+		return s.at
+	}
+	return pos{s.at.line, s.at.col + base + offset}
+}
+
+func (r *reporter) checkMessageLen(s str, key string) {
+	if n := lineLen(s.s); n > MaxMessageLen {
+		r.errorf(s.at, hint("LINEのメッセージは%d文字までです（今は%d文字）。短くするか、ステップを分けてください。",
+			"LINE messages hold at most %d characters (this one has %d): shorten it or split it into steps.", MaxMessageLen, n),
+			"`%s` is longer than %d characters", key, MaxMessageLen)
+	}
+}
+
+// lineLen counts characters as LINE does, in UTF-16 units: an emoji counts
+// two.
+func lineLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// postbackLen is the length of the longest postback a choice can send.
+func postbackLen(stepID, value string) int {
+	return lineLen(encodePostback(strings.Repeat("x", MaxSessionIDLen), stepID, value))
+}

@@ -1,0 +1,64 @@
+package flows
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/tsunagu/tsunagu"
+)
+
+// wording is how the engine words the messages it writes itself: casual and
+// plain for flows a child may get, polite for flows only guardians get.
+type wording struct {
+	done    string // when the flow has no `done`
+	choice  string // re-ask on a choice step
+	text    string // re-ask on an empty text answer
+	tooLong string // re-ask on a long text answer; %d is the limit
+	numbers string // re-ask on a number step; %s says which numbers fit
+}
+
+var (
+	casual = &wording{
+		done:    DefaultDone,
+		choice:  "ごめんね、うまく受け取れなかったよ。下のボタンから選んでね。",
+		text:    "ごめんね、うまく受け取れなかったよ。ことばで教えてね。",
+		tooLong: "ごめんね、ちょっと長すぎたみたい。%d文字までで教えてね。",
+		numbers: "ごめんね、%sで教えてね。",
+	}
+	polite = &wording{
+		done:    "お答えいただき、ありがとうございました。",
+		choice:  "すみません、うまく受け取れませんでした。下のボタンから選んでください。",
+		text:    "すみません、うまく受け取れませんでした。文字で送ってください。",
+		tooLong: "すみません、少し長すぎるようです。%d文字までで送ってください。",
+		numbers: "すみません、%sで送ってください。",
+	}
+)
+
+// wording picks the voice by audience: a flow a child may get speaks as to
+// a child.
+func (f *Flow) wording() *wording {
+	if f.ForRole(tsunagu.RoleChild) {
+		return casual
+	}
+	return polite
+}
+
+// number says which numbers fit spec, e.g. "0から10の数字".
+func (w *wording) number(spec *NumberSpec) string {
+	f := func(v *float64) string { return strconv.FormatFloat(*v, 'f', -1, 64) }
+	var want string
+	switch {
+	case spec.Min != nil && spec.Max != nil:
+		want = f(spec.Min) + "から" + f(spec.Max) + "の数字"
+	case spec.Min != nil:
+		want = f(spec.Min) + "以上の数字"
+	case spec.Max != nil:
+		want = f(spec.Max) + "以下の数字"
+	default:
+		want = "数字"
+	}
+	if !spec.Integer {
+		want += "（小数もOK）"
+	}
+	return fmt.Sprintf(w.numbers, want)
+}
