@@ -1,0 +1,227 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/storage"
+)
+
+// retryKeySpace namespaces the retry keys derived from outbox ids.
+var retryKeySpace = uuid.MustParse("6f1c1f0e-6d3a-4f4e-9a51-7473756e6167")
+
+// RetryKey is the X-Line-Retry-Key of an outgoing batch: derived from its id,
+// so every attempt to push the same batch carries the same key and LINE
+// shows it once.
+func RetryKey(outgoingID string) string {
+	return uuid.NewSHA1(retryKeySpace, []byte(outgoingID)).String()
+}
+
+// Backoff says how long to wait before retry n (0-based).
+type Backoff struct {
+	Base, Max time.Duration
+	Tries     int // tries within one hand-out of a job, before leaving it to be taken over later
+	MaxJobs   int64
+}
+
+// DefaultBackoff retries quickly a few times, then leaves the job pending so
+// that any worker retries it later; after MaxJobs hand-outs it is dead.
+var DefaultBackoff = Backoff{Base: 200 * time.Millisecond, Max: 10 * time.Second, Tries: 5, MaxJobs: 20}
+
+func (b Backoff) wait(n int, asked time.Duration) time.Duration {
+	d := b.Base << n
+	if d > b.Max || d <= 0 {
+		d = b.Max
+	}
+	return max(d, asked)
+}
+
+// worker runs a loop reading an outbox and handing each job to do.
+type worker struct {
+	outbox   *storage.Outbox
+	consumer string
+	log      *slog.Logger
+	do       func(context.Context, storage.Job) error
+}
+
+func (w *worker) run(ctx context.Context) {
+	idle := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		jobs, err := w.outbox.Read(ctx, w.consumer, 16, time.Second)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			w.log.Warn("outbox read failed; retrying", "err", err)
+			sleep(ctx, idle)
+			idle = min(idle*2, 5*time.Second)
+			continue
+		}
+		idle = 100 * time.Millisecond
+		for _, j := range jobs {
+			if err := w.do(ctx, j); err != nil && ctx.Err() == nil {
+				w.log.Warn("job left for retry", "job", j.ID, "attempts", j.Attempts, "err", err)
+			}
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// LineSender delivers the LINE outbox: by reply while the event's token is
+// fresh (free), by push with a retry key after (counts against the quota).
+type LineSender struct {
+	Store     *storage.Store
+	Outbox    *storage.Outbox
+	Messenger tsunagu.Messenger
+	Clock     tsunagu.Clock
+	Backoff   Backoff
+	NewID     func() string
+	Log       *slog.Logger
+}
+
+// Run delivers until ctx ends. Several may run, in one process or many.
+func (s *LineSender) Run(ctx context.Context, consumer string) {
+	w := &worker{outbox: s.Outbox, consumer: consumer, log: s.Log, do: s.deliver}
+	w.run(ctx)
+}
+
+func (s *LineSender) deliver(ctx context.Context, j storage.Job) error {
+	var out tsunagu.Outgoing
+	if err := j.Decode(&out); err != nil {
+		return s.dead(ctx, j, nil, "undecodable outbox entry")
+	}
+	log := s.Log.With("out", out.ID, "user", out.MemberID)
+	// Only the first hand-out tries the reply token: a later one cannot know
+	// whether an earlier reply got through, and the push's retry key can.
+	if out.ReplyToken != "" && j.Attempts == 1 && s.Clock.Now().Before(out.ReplyBy) {
+		err := s.Messenger.Reply(ctx, out.ReplyToken, out.Messages)
+		if err == nil {
+			log.Info("delivered", "by", "reply", "messages", len(out.Messages))
+			return s.Outbox.Done(ctx, j.ID)
+		}
+		log.Info("reply failed; pushing instead", "err", err)
+	}
+	key := RetryKey(out.ID)
+	var err error
+	for n := range s.Backoff.Tries {
+		if err = s.Messenger.Push(ctx, out.To, key, out.Messages); err == nil {
+			log.Info("delivered", "by", "push", "messages", len(out.Messages), "tries", n+1)
+			return s.Outbox.Done(ctx, j.ID)
+		}
+		retry, after := tsunagu.Retryable(err)
+		if !retry {
+			return s.dead(ctx, j, &out, err.Error())
+		}
+		sleep(ctx, s.Backoff.wait(n, after))
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	if j.Attempts >= s.Backoff.MaxJobs {
+		return s.dead(ctx, j, &out, err.Error())
+	}
+	return err // stays pending; taken over after the outbox's idle time
+}
+
+// dead records a delivery that can never succeed and tells supporters, so
+// nothing is dropped silently.
+func (s *LineSender) dead(ctx context.Context, j storage.Job, out *tsunagu.Outgoing, reason string) error {
+	s.Log.Error("delivery failed for good", "job", j.ID, "reason", reason)
+	if err := s.Outbox.Dead(ctx, j, reason); err != nil {
+		return err
+	}
+	a := &tsunagu.Alert{
+		ID:        s.NewID(),
+		Severity:  tsunagu.SeverityWarning,
+		Reason:    "LINEへのメッセージを届けられませんでした。ブロックされたか、設定の問題かもしれません",
+		State:     tsunagu.AlertOpen,
+		CreatedAt: s.Clock.Now(),
+	}
+	a.FamilyCode = "不明"
+	if out != nil {
+		if m, err := s.Store.Member(ctx, out.MemberID); err == nil {
+			a.FamilyCode, a.Role = m.FamilyCode, m.Role
+			if f, err := s.Store.Family(ctx, m.FamilyCode); err == nil {
+				a.Supporter = f.Supporter
+			}
+		}
+	}
+	return s.Store.RaiseAlert(ctx, a)
+}
+
+// SlackPoster posts queued alerts to Slack and records where they went.
+type SlackPoster struct {
+	Store    *storage.Store
+	Outbox   *storage.Outbox
+	Notifier tsunagu.Notifier
+	Backoff  Backoff
+	Log      *slog.Logger
+}
+
+// Run posts until ctx ends.
+func (p *SlackPoster) Run(ctx context.Context, consumer string) {
+	w := &worker{outbox: p.Outbox, consumer: consumer, log: p.Log, do: p.post}
+	w.run(ctx)
+}
+
+func (p *SlackPoster) post(ctx context.Context, j storage.Job) error {
+	var job storage.SlackJob
+	if err := j.Decode(&job); err != nil {
+		p.Log.Error("undecodable slack job", "job", j.ID)
+		return p.Outbox.Dead(ctx, j, "undecodable")
+	}
+	a, err := p.Store.Alert(ctx, job.AlertID)
+	if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
+		return p.Outbox.Dead(ctx, j, "alert not found")
+	}
+	if err != nil {
+		return err
+	}
+	log := p.Log.With("alert", a.ID, "severity", a.Severity)
+	for n := range p.Backoff.Tries {
+		switch {
+		case job.Op == storage.SlackPost && a.TS != "":
+			// Posted before a crash, not yet acknowledged: don't post twice.
+			return p.Outbox.Done(ctx, j.ID)
+		case job.Op == storage.SlackPost:
+			var ch, ts string
+			if ch, ts, err = p.Notifier.PostAlert(ctx, a); err == nil {
+				if _, err := p.Store.SetAlertPosted(ctx, a.ID, ch, ts); err != nil {
+					return err
+				}
+				log.Info("alert posted")
+				return p.Outbox.Done(ctx, j.ID)
+			}
+		default:
+			if err = p.Notifier.UpdateAlert(ctx, a); err == nil {
+				return p.Outbox.Done(ctx, j.ID)
+			}
+		}
+		retry, after := tsunagu.Retryable(err)
+		if !retry {
+			log.Error("slack refused the alert", "err", err)
+			return p.Outbox.Dead(ctx, j, err.Error())
+		}
+		sleep(ctx, p.Backoff.wait(n, after))
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+	if j.Attempts >= p.Backoff.MaxJobs {
+		return p.Outbox.Dead(ctx, j, errors.Join(errors.New("gave up"), err).Error())
+	}
+	return err
+}

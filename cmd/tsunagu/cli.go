@@ -1,0 +1,169 @@
+// Command tsunagu is the LINE check-in and outreach bot: the service
+// (serve) and the coordinators' tools (validate, simulate, families, invite,
+// send). Run `tsunagu help` for the list.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/config"
+)
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command ran and found problems (invalid flows, bad roster)
+	exitUsage = 2 // bad command line or configuration
+)
+
+const usage = `tsunagu — LINE check-ins for child and family support programmes
+
+Usage:
+  tsunagu serve                               run the service (LINE webhook, Slack, workers)
+  tsunagu validate [--json] PATH...           check flow files or directories
+  tsunagu simulate FILE [--answers "a|b|c"] [--json]
+                                              try a flow in the terminal
+  tsunagu families import FILE.csv            import or update the roster (code,tags,supporter)
+  tsunagu families list [--json]              show the roster and linked members
+  tsunagu invite FAMILY --role child|guardian [--json]
+                                              make a one-time enrolment code
+  tsunagu send FLOW --family CODE [--json]    start a check-in now
+
+Every command takes --config FILE (default tsunagu.yaml if present);
+TSUNAGU_* environment variables override the file. See README.md.
+`
+
+// env is what a command sees of the outside world, so tests can run the CLI
+// in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	clock          tsunagu.Clock
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, clock: tsunagu.SystemClock}
+	os.Exit(e.run(ctx, os.Args[1:]))
+}
+
+func (e *env) run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.stderr, usage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return e.serve(ctx, rest)
+	case "validate":
+		return e.validate(rest)
+	case "simulate":
+		return e.simulate(rest)
+	case "families":
+		return e.families(ctx, rest)
+	case "invite":
+		return e.invite(ctx, rest)
+	case "send":
+		return e.send(ctx, rest)
+	case "help", "-h", "--help":
+		fmt.Fprint(e.stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "tsunagu: unknown command %q\n\n%s", cmd, usage)
+	return exitUsage
+}
+
+// flags returns a flag set for a subcommand with the common --config flag.
+func (e *env) flags(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("tsunagu "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	cfg := fs.String("config", "", "configuration `file` (default tsunagu.yaml if present)")
+	return fs, cfg
+}
+
+// parse parses flags that may come before or after the positional
+// arguments, as coordinators type them in either order.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// config loads the configuration, printing one clear line on failure.
+func (e *env) config(path string) (config.Config, bool) {
+	c, err := config.Load(path, path != "", e.getenv)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tsunagu: %v\n", err)
+		return c, false
+	}
+	return c, true
+}
+
+// fail prints an error for a coordinator: the safe message, and the chain
+// behind it for the operator when it is not a domain error.
+func (e *env) fail(err error) int {
+	var te *tsunagu.Error
+	if errors.As(err, &te) && te.Code != tsunagu.EINTERNAL {
+		fmt.Fprintf(e.stderr, "tsunagu: %s\n", err)
+		if te.Code == tsunagu.EUNAVAILABLE {
+			fmt.Fprintln(e.stderr, "  (is Redis running, and is TSUNAGU_REDIS_URL right?)")
+		}
+		return exitFail
+	}
+	fmt.Fprintf(e.stderr, "tsunagu: %v\n", err)
+	return exitFail
+}
+
+func (e *env) printJSON(v any) {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+func (e *env) serve(ctx context.Context, args []string) int {
+	fs, cfgPath := e.flags("serve")
+	if _, err := parse(fs, args); err != nil {
+		return exitUsage
+	}
+	c, ok := e.config(*cfgPath)
+	if !ok {
+		return exitUsage
+	}
+	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	m := &Main{Config: c, Log: log, Clock: e.clock}
+	if err := m.Run(ctx); err != nil {
+		fmt.Fprintf(e.stderr, "tsunagu: %v\n", err)
+		_ = m.Close()
+		return exitUsage
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	if err := m.Close(); err != nil {
+		log.Error("shutdown", "err", err)
+		return exitFail
+	}
+	return exitOK
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/tsunagu/tsunagu/flows"
+)
+
+func (e *env) validate(args []string) int {
+	fs, cfgPath := e.flags("validate")
+	asJSON := fs.Bool("json", false, "print diagnostics as JSON (for editors and CI)")
+	paths, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	c, ok := e.config(*cfgPath)
+	if !ok {
+		return exitUsage
+	}
+	if len(paths) == 0 {
+		paths = []string{c.FlowsDir}
+	}
+	loaded, diags := flows.LoadPaths(flows.Options{Lang: c.Lang}, paths...)
+	if *asJSON {
+		if diags == nil {
+			diags = flows.Diagnostics{}
+		}
+		e.printJSON(diags)
+	} else {
+		for _, d := range diags {
+			fmt.Fprintln(e.stdout, d)
+		}
+	}
+	if diags.HasErrors() {
+		if !*asJSON {
+			fmt.Fprintf(e.stdout, "\n%d error(s); fix them and run `tsunagu validate` again\n", countErrors(diags))
+		}
+		return exitFail
+	}
+	if !*asJSON {
+		fmt.Fprintf(e.stdout, "ok: %d flow(s) valid\n", len(loaded))
+	}
+	return exitOK
+}
+
+func countErrors(ds flows.Diagnostics) int {
+	n := 0
+	for _, d := range ds {
+		if d.Severity == "error" {
+			n++
+		}
+	}
+	return n
+}
+
+func (e *env) simulate(args []string) int {
+	fs, cfgPath := e.flags("simulate")
+	answers := fs.String("answers", "", "scripted answers separated by '|', e.g. \"2|ねむれた|7\" (default: ask interactively)")
+	asJSON := fs.Bool("json", false, "print the transcript as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(e.stderr, "usage: tsunagu simulate FILE|FLOW_ID [--answers \"a|b|c\"] [--json]")
+		return exitUsage
+	}
+	c, ok := e.config(*cfgPath)
+	if !ok {
+		return exitUsage
+	}
+	f, code := e.findFlow(c.FlowsDir, c.Lang, pos[0])
+	if f == nil {
+		return code
+	}
+	var in flows.Answerer
+	if answersGiven(args) {
+		in = flows.ScriptedAnswers(*answers)
+	} else {
+		in = flows.InteractiveAnswers(e.stdin, e.stdout)
+	}
+	words := flows.DefaultRiskWords
+	if len(c.RiskWords) > 0 {
+		words = c.RiskWords
+	}
+	_, err = flows.Simulate(e.stdout, f, in, flows.SimOptions{
+		Risk: flows.NewRiskScanner(words), SafetyMessage: c.SafetyMessage, JSON: *asJSON, Now: e.clock.Now(),
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tsunagu: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+func answersGiven(args []string) bool {
+	for _, a := range args {
+		if a == "--answers" || a == "-answers" || strings.HasPrefix(a, "--answers=") || strings.HasPrefix(a, "-answers=") {
+			return true
+		}
+	}
+	return false
+}
+
+// findFlow loads a flow from a file, or by id from the flows directory.
+func (e *env) findFlow(dir, lang, arg string) (*flows.Flow, int) {
+	paths := []string{arg}
+	if _, err := os.Stat(arg); err != nil {
+		paths = []string{dir}
+	}
+	loaded, diags := flows.LoadPaths(flows.Options{Lang: lang}, paths...)
+	if diags.HasErrors() {
+		for _, d := range diags {
+			fmt.Fprintln(e.stderr, d)
+		}
+		fmt.Fprintln(e.stderr, "tsunagu: fix the errors above first (tsunagu validate)")
+		return nil, exitFail
+	}
+	if paths[0] == arg {
+		if len(loaded) != 1 {
+			fmt.Fprintf(e.stderr, "tsunagu: %s holds %d flows; name one file or flow id\n", arg, len(loaded))
+			return nil, exitUsage
+		}
+		return loaded[0], exitOK
+	}
+	for _, f := range loaded {
+		if f.ID == arg {
+			return f, exitOK
+		}
+	}
+	fmt.Fprintf(e.stderr, "tsunagu: no file %s and no flow with that id in %s\n", arg, dir)
+	return nil, exitFail
+}

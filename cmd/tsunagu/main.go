@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/bot"
+	"github.com/tsunagu/tsunagu/bot/line"
+	"github.com/tsunagu/tsunagu/bot/slack"
+	"github.com/tsunagu/tsunagu/config"
+	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/storage"
+)
+
+// Main is the service `tsunagu serve` runs: the LINE webhook, the Slack
+// interactions, and the workers that deliver the outbox. A test starts it on
+// 127.0.0.1:0 with a private Redis and fake LINE and Slack servers.
+type Main struct {
+	Config config.Config
+	Log    *slog.Logger
+	Clock  tsunagu.Clock
+	// HTTPClient is used for LINE and Slack; nil means a client with a
+	// sensible timeout.
+	HTTPClient *http.Client
+	// TakeOver is how long an outbox entry stays pending with a worker
+	// before another takes it over (the worker is presumed dead).
+	TakeOver time.Duration
+	Backoff  bot.Backoff
+
+	Store *storage.Store
+	Bot   *bot.Bot
+
+	ln     net.Listener
+	srv    *http.Server
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Run loads the flows, connects to Redis, starts listening and starts the
+// workers. It returns once the service is up; Close stops it.
+func (m *Main) Run(ctx context.Context) error {
+	c := &m.Config
+	if err := c.CheckServe(); err != nil {
+		return err
+	}
+	if m.Log == nil {
+		m.Log = slog.Default()
+	}
+	if m.Clock == nil {
+		m.Clock = tsunagu.SystemClock
+	}
+	if m.HTTPClient == nil {
+		m.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if m.TakeOver == 0 {
+		m.TakeOver = 30 * time.Second
+	}
+	if m.Backoff == (bot.Backoff{}) {
+		m.Backoff = bot.DefaultBackoff
+	}
+
+	fs, diags := flows.LoadPaths(flows.Options{Lang: c.Lang}, c.FlowsDir)
+	if diags.HasErrors() {
+		return fmt.Errorf("flows in %s are not valid (run `tsunagu validate %s`):\n%s", c.FlowsDir, c.FlowsDir, diags)
+	}
+	store, err := storage.Open(c.RedisURL)
+	if err != nil {
+		return fmt.Errorf("TSUNAGU_REDIS_URL: %w", err)
+	}
+	m.Store = store
+
+	messenger, err := line.NewClient(c.LINE.ChannelToken, c.LINE.APIURL, m.HTTPClient)
+	if err != nil {
+		return fmt.Errorf("LINE client: %w", err)
+	}
+	notifier := slack.NewNotifier(c.Slack.BotToken, c.Slack.Channel, c.Slack.APIURL, m.HTTPClient)
+	notifier.Location = c.Location()
+
+	m.Bot = newBot(c, store, fs, m.Clock, m.Log)
+
+	mux := http.NewServeMux()
+	mux.Handle("POST /line/webhook", line.NewWebhook(c.LINE.ChannelSecret, m.Bot, m.Log))
+	mux.Handle("POST /slack/interactions", slack.NewInteractions(c.Slack.SigningSecret, store, notifier, m.Log, m.Clock))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", m.ready)
+
+	m.ln, err = net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("TSUNAGU_LISTEN: %w", err)
+	}
+	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("http server stopped", "err", err)
+		}
+	}()
+
+	wctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	sender := &bot.LineSender{
+		Store: store, Outbox: store.LineOutbox().WithMinIdle(m.TakeOver), Messenger: messenger,
+		Clock: m.Clock, Backoff: m.Backoff, NewID: bot.NewID, Log: m.Log.With("comp", "sender"),
+	}
+	poster := &bot.SlackPoster{
+		Store: store, Outbox: store.SlackOutbox().WithMinIdle(m.TakeOver), Notifier: notifier,
+		Backoff: m.Backoff, Log: m.Log.With("comp", "slack"),
+	}
+	host := consumerName()
+	for i := range c.Workers {
+		m.goRun(func() { sender.Run(wctx, fmt.Sprintf("%s-line-%d", host, i)) })
+	}
+	m.goRun(func() { poster.Run(wctx, host+"-slack") })
+	m.Log.Info("tsunagu serving", "addr", m.ln.Addr().String(), "flows", m.Bot.Flows.Len())
+	return nil
+}
+
+func (m *Main) goRun(f func()) {
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		f()
+	}()
+}
+
+// Addr is the address the service listens on.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Close stops taking requests, lets the ones in flight finish, stops the
+// workers and closes Redis.
+func (m *Main) Close() error {
+	var errs []error
+	if m.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, m.srv.Shutdown(ctx))
+		cancel()
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.wg.Wait()
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// ready answers 200 when Redis answers and flows are loaded.
+func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+	defer cancel()
+	if err := m.Store.Ping(ctx); err != nil {
+		http.Error(w, "redis unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	if m.Bot.Flows.Len() == 0 {
+		http.Error(w, "no flows loaded", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// newBot wires the conversation with its texts and risk words.
+func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsunagu.Clock, log *slog.Logger) *bot.Bot {
+	texts := bot.DefaultTexts
+	texts.Safety = flows.DefaultSafetyMessage
+	if c.SafetyMessage != "" {
+		texts.Safety = c.SafetyMessage
+	}
+	words := flows.DefaultRiskWords
+	if len(c.RiskWords) > 0 {
+		words = c.RiskWords
+	}
+	return &bot.Bot{
+		Store: store,
+		Flows: bot.NewFlowSet(fs),
+		Risk:  flows.NewRiskScanner(words),
+		Texts: texts,
+		Clock: clock,
+		NewID: bot.NewID,
+		Log:   log.With("comp", "bot"),
+	}
+}
+
+// consumerName names this process's outbox consumers, unique per process so
+// that a dead process's pending work is visibly its own.
+func consumerName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), bot.NewID()[:6])
+}
+
+func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/bot"
+	"github.com/tsunagu/tsunagu/config"
+	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/storage"
+)
+
+// store opens Redis for a CLI command and checks that it answers, so a
+// coordinator hears at once when it does not.
+func (e *env) store(ctx context.Context, c config.Config) (*storage.Store, bool) {
+	s, err := storage.Open(c.RedisURL)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tsunagu: TSUNAGU_REDIS_URL: %v\n", err)
+		return nil, false
+	}
+	if err := s.Ping(ctx); err != nil {
+		fmt.Fprintf(e.stderr, "tsunagu: cannot reach Redis (TSUNAGU_REDIS_URL): %v\n", err)
+		s.Close()
+		return nil, false
+	}
+	return s, true
+}
+
+func (e *env) families(ctx context.Context, args []string) int {
+	if len(args) == 0 || (args[0] != "import" && args[0] != "list") {
+		fmt.Fprintln(e.stderr, "usage: tsunagu families import FILE.csv | tsunagu families list [--json]")
+		return exitUsage
+	}
+	fs, cfgPath := e.flags("families " + args[0])
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args[1:])
+	if err != nil {
+		return exitUsage
+	}
+	c, ok := e.config(*cfgPath)
+	if !ok {
+		return exitUsage
+	}
+	if args[0] == "import" {
+		if len(pos) != 1 {
+			fmt.Fprintln(e.stderr, "usage: tsunagu families import FILE.csv")
+			return exitUsage
+		}
+		return e.importFamilies(ctx, c, pos[0])
+	}
+	return e.listFamilies(ctx, c, *asJSON)
+}
+
+func (e *env) importFamilies(ctx context.Context, c config.Config, path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tsunagu: %v\n", err)
+		return exitFail
+	}
+	defer f.Close()
+	fams, err := tsunagu.ParseRoster(path, f)
+	if err != nil {
+		fmt.Fprintln(e.stderr, err)
+		fmt.Fprintln(e.stderr, "nothing was imported; fix the lines above and run the import again")
+		return exitFail
+	}
+	s, ok := e.store(ctx, c)
+	if !ok {
+		return exitFail
+	}
+	defer s.Close()
+	created, err := s.ImportFamilies(ctx, fams)
+	if err != nil {
+		return e.fail(err)
+	}
+	fmt.Fprintf(e.stdout, "imported %d families from %s: %d new, %d updated\n", len(fams), path, created, len(fams)-created)
+	return exitOK
+}
+
+type familyRow struct {
+	tsunagu.Family
+	Members []memberRow `json:"members"`
+}
+
+type memberRow struct {
+	ID       string       `json:"id"`
+	Role     tsunagu.Role `json:"role"`
+	LinkedAt time.Time    `json:"linked_at"`
+	Blocked  bool         `json:"blocked,omitempty"`
+}
+
+func (e *env) listFamilies(ctx context.Context, c config.Config, asJSON bool) int {
+	s, ok := e.store(ctx, c)
+	if !ok {
+		return exitFail
+	}
+	defer s.Close()
+	fams, err := s.Families(ctx)
+	if err != nil {
+		return e.fail(err)
+	}
+	rows := make([]familyRow, 0, len(fams))
+	for _, f := range fams {
+		ms, err := s.FamilyMembers(ctx, f.Code)
+		if err != nil {
+			return e.fail(err)
+		}
+		r := familyRow{Family: f, Members: []memberRow{}}
+		for _, m := range ms {
+			r.Members = append(r.Members, memberRow{ID: m.ID, Role: m.Role, LinkedAt: m.LinkedAt, Blocked: m.Blocked})
+		}
+		rows = append(rows, r)
+	}
+	if asJSON {
+		e.printJSON(rows)
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CODE\tTAGS\tSUPPORTER\tMEMBERS")
+	for _, r := range rows {
+		var ms []string
+		for _, m := range r.Members {
+			s := string(m.Role)
+			if m.Blocked {
+				s += " (blocked)"
+			}
+			ms = append(ms, s)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Code, orDash(strings.Join(r.Tags, ";")), orDash(r.Supporter), orDash(strings.Join(ms, ", ")))
+	}
+	tw.Flush()
+	if len(rows) == 0 {
+		fmt.Fprintln(e.stdout, "(no families yet: tsunagu families import roster.csv)")
+	}
+	return exitOK
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+type inviteOut struct {
+	Code      string    `json:"code"`
+	Link      string    `json:"link"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// InviteLink is the LINE link that opens a chat with the bot with the code
+// already typed in.
+func InviteLink(basicID, code string) string {
+	return "https://line.me/R/oaMessage/" + url.PathEscape(basicID) + "/?" + url.QueryEscape(code)
+}
+
+func (e *env) invite(ctx context.Context, args []string) int {
+	fs, cfgPath := e.flags("invite")
+	role := fs.String("role", "", "child or guardian")
+	asJSON := fs.Bool("json", false, "print only JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 || !tsunagu.Role(*role).Valid() {
+		fmt.Fprintln(e.stderr, "usage: tsunagu invite FAMILY --role child|guardian [--json]")
+		return exitUsage
+	}
+	c, ok := e.config(*cfgPath)
+	if !ok {
+		return exitUsage
+	}
+	if c.LINE.BasicID == "" {
+		fmt.Fprintln(e.stderr, "tsunagu: TSUNAGU_LINE_BASIC_ID is required for invite links: the bot's basic ID such as @123abcde (LINE Official Account Manager → Settings)")
+		return exitUsage
+	}
+	s, ok := e.store(ctx, c)
+	if !ok {
+		return exitFail
+	}
+	defer s.Close()
+	if _, err := s.Family(ctx, pos[0]); err != nil {
+		return e.fail(err)
+	}
+	now := e.clock.Now()
+	inv := tsunagu.Invite{FamilyCode: pos[0], Role: tsunagu.Role(*role), ExpiresAt: now.Add(time.Duration(c.InviteTTL)).Truncate(time.Second)}
+	for range 5 { // a clash of 40-bit codes is rare; a few draws make it vanishing
+		inv.Code = tsunagu.NewInviteCode()
+		if err = s.CreateInvite(ctx, inv, now); tsunagu.ErrorCode(err) != tsunagu.ECONFLICT {
+			break
+		}
+	}
+	if err != nil {
+		return e.fail(err)
+	}
+	out := inviteOut{Code: inv.Code, Link: InviteLink(c.LINE.BasicID, inv.Code), ExpiresAt: inv.ExpiresAt.In(c.Location())}
+	if *asJSON {
+		e.printJSON(out)
+		return exitOK
+	}
+	fmt.Fprintf(e.stdout, "招待コード (invite code): %s\n", out.Code)
+	fmt.Fprintf(e.stdout, "家族 (family): %s / %s\n", inv.FamilyCode, inv.Role)
+	fmt.Fprintf(e.stdout, "有効期限 (expires): %s\n", out.ExpiresAt.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(e.stdout, "LINEリンク (link): %s\n", out.Link)
+	fmt.Fprintln(e.stdout, "このコードは1回だけ使えます。(one use only)")
+	return exitOK
+}
+
+func (e *env) send(ctx context.Context, args []string) int {
+	fs, cfgPath := e.flags("send")
+	family := fs.String("family", "", "family `code`")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 || *family == "" {
+		fmt.Fprintln(e.stderr, "usage: tsunagu send FLOW --family CODE [--json]")
+		return exitUsage
+	}
+	c, ok := e.config(*cfgPath)
+	if !ok {
+		return exitUsage
+	}
+	loaded, diags := flows.LoadPaths(flows.Options{Lang: c.Lang}, c.FlowsDir)
+	if diags.HasErrors() {
+		fmt.Fprintf(e.stderr, "%s\ntsunagu: the flows in %s have errors; nothing was sent\n", diags, c.FlowsDir)
+		return exitFail
+	}
+	s, ok := e.store(ctx, c)
+	if !ok {
+		return exitFail
+	}
+	defer s.Close()
+	b := newBot(&c, s, loaded, e.clock, discardLog())
+	results, err := b.Send(ctx, pos[0], *family)
+	if err != nil {
+		return e.fail(err)
+	}
+	if *asJSON {
+		e.printJSON(results)
+		return exitOK
+	}
+	started := 0
+	for _, r := range results {
+		fmt.Fprintf(e.stdout, "%s %-8s %s\n", *family, r.Role, r.Outcome)
+		if r.Outcome == bot.SentStarted || r.Outcome == bot.SentRestarted {
+			started++
+		}
+	}
+	fmt.Fprintf(e.stdout, "%d check-in(s) started; `tsunagu serve` delivers the first question by push\n", started)
+	return exitOK
+}

@@ -1,0 +1,201 @@
+// Package config loads tsunagu's settings from a YAML file and TSUNAGU_*
+// environment variables (which win), fills in defaults and checks them.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+)
+
+// Config is every setting tsunagu has.
+type Config struct {
+	Listen   string `yaml:"listen"`
+	RedisURL string `yaml:"redis_url"`
+	FlowsDir string `yaml:"flows_dir"`
+	Timezone string `yaml:"timezone"`
+	Lang     string `yaml:"lang"` // language of coordinator-facing hints: ja or en
+
+	LINE  LINE  `yaml:"line"`
+	Slack Slack `yaml:"slack"`
+
+	InviteTTL     Duration `yaml:"invite_ttl"`
+	RiskWords     []string `yaml:"risk_words"`     // replaces the default list when set
+	SafetyMessage string   `yaml:"safety_message"` // replaces the default when set
+	Workers       int      `yaml:"workers"`        // LINE delivery workers per process
+}
+
+// LINE is the Messaging API channel.
+type LINE struct {
+	ChannelSecret string `yaml:"channel_secret"`
+	ChannelToken  string `yaml:"channel_token"`
+	APIURL        string `yaml:"api_url"`
+	BasicID       string `yaml:"basic_id"` // the bot's basic id (@xxxx) for invite links
+}
+
+// Slack is the Slack app.
+type Slack struct {
+	BotToken      string `yaml:"bot_token"`
+	SigningSecret string `yaml:"signing_secret"`
+	Channel       string `yaml:"channel"`
+	APIURL        string `yaml:"api_url"`
+}
+
+// Duration is a time.Duration written as "336h" or "14d".
+type Duration time.Duration
+
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := parseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != days {
+			return 0, fmt.Errorf("%q is not a duration such as 14d or 336h", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%q is not a duration such as 14d or 336h", s)
+	}
+	return d, nil
+}
+
+// Defaults are the settings before file and environment.
+func Defaults() Config {
+	return Config{
+		Listen:    ":8080",
+		RedisURL:  "redis://127.0.0.1:6379/0",
+		FlowsDir:  "examples/flows",
+		Timezone:  "Asia/Tokyo",
+		Lang:      "ja",
+		InviteTTL: Duration(14 * 24 * time.Hour),
+		Workers:   4,
+	}
+}
+
+// env lists each environment variable and the setting it overrides.
+func (c *Config) env() []struct {
+	name string
+	dst  *string
+} {
+	return []struct {
+		name string
+		dst  *string
+	}{
+		{"TSUNAGU_LISTEN", &c.Listen},
+		{"TSUNAGU_REDIS_URL", &c.RedisURL},
+		{"TSUNAGU_FLOWS_DIR", &c.FlowsDir},
+		{"TSUNAGU_TIMEZONE", &c.Timezone},
+		{"TSUNAGU_LANG", &c.Lang},
+		{"TSUNAGU_LINE_CHANNEL_SECRET", &c.LINE.ChannelSecret},
+		{"TSUNAGU_LINE_CHANNEL_TOKEN", &c.LINE.ChannelToken},
+		{"TSUNAGU_LINE_API_URL", &c.LINE.APIURL},
+		{"TSUNAGU_LINE_BASIC_ID", &c.LINE.BasicID},
+		{"TSUNAGU_SLACK_BOT_TOKEN", &c.Slack.BotToken},
+		{"TSUNAGU_SLACK_SIGNING_SECRET", &c.Slack.SigningSecret},
+		{"TSUNAGU_SLACK_CHANNEL", &c.Slack.Channel},
+		{"TSUNAGU_SLACK_API_URL", &c.Slack.APIURL},
+	}
+}
+
+// Load reads the file at path (none when path is "" and tsunagu.yaml does
+// not exist), then the environment, and checks what every command needs.
+// explicit says the path was given on the command line, so a missing file is
+// an error rather than a reason to use defaults.
+func Load(path string, explicit bool, getenv func(string) string) (Config, error) {
+	c := Defaults()
+	if path == "" {
+		path = "tsunagu.yaml"
+	}
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if len(bytes.TrimSpace(b)) == 0 {
+			break // an empty file means defaults
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b), yaml.DisallowUnknownField())
+		if err := dec.Decode(&c); err != nil {
+			return c, fmt.Errorf("config %s: %s", path, oneLine(yaml.FormatError(err, false, true)))
+		}
+	case explicit || !errors.Is(err, os.ErrNotExist):
+		return c, fmt.Errorf("config: %w", err)
+	}
+	for _, e := range c.env() {
+		if v := getenv(e.name); v != "" {
+			*e.dst = v
+		}
+	}
+	if v := getenv("TSUNAGU_INVITE_TTL"); v != "" {
+		d, err := parseDuration(v)
+		if err != nil {
+			return c, fmt.Errorf("TSUNAGU_INVITE_TTL: %v", err)
+		}
+		c.InviteTTL = Duration(d)
+	}
+	return c, c.check()
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// check validates what every command needs.
+func (c *Config) check() error {
+	if _, err := time.LoadLocation(c.Timezone); err != nil {
+		return fmt.Errorf("TSUNAGU_TIMEZONE: unknown time zone %q", c.Timezone)
+	}
+	if !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") && !strings.HasPrefix(c.RedisURL, "unix://") {
+		return fmt.Errorf("TSUNAGU_REDIS_URL: must start with redis://, rediss:// or unix://")
+	}
+	if c.Lang != "ja" && c.Lang != "en" {
+		return fmt.Errorf("TSUNAGU_LANG: must be ja or en, not %q", c.Lang)
+	}
+	for _, u := range []struct{ name, v string }{
+		{"TSUNAGU_LINE_API_URL", c.LINE.APIURL}, {"TSUNAGU_SLACK_API_URL", c.Slack.APIURL},
+	} {
+		if u.v != "" && !strings.HasPrefix(u.v, "http://") && !strings.HasPrefix(u.v, "https://") {
+			return fmt.Errorf("%s: must be an http:// or https:// URL", u.name)
+		}
+	}
+	if c.Workers < 1 {
+		return fmt.Errorf("workers: must be at least 1")
+	}
+	return nil
+}
+
+// CheckServe validates what `tsunagu serve` needs on top: the LINE channel
+// and the Slack app. The error names the missing setting, never its value.
+func (c *Config) CheckServe() error {
+	for _, s := range []struct{ name, v string }{
+		{"TSUNAGU_LINE_CHANNEL_SECRET", c.LINE.ChannelSecret},
+		{"TSUNAGU_LINE_CHANNEL_TOKEN", c.LINE.ChannelToken},
+		{"TSUNAGU_SLACK_BOT_TOKEN", c.Slack.BotToken},
+		{"TSUNAGU_SLACK_SIGNING_SECRET", c.Slack.SigningSecret},
+		{"TSUNAGU_SLACK_CHANNEL", c.Slack.Channel},
+	} {
+		if strings.TrimSpace(s.v) == "" {
+			return fmt.Errorf("%s is required for serve (set it in the environment or in tsunagu.yaml)", s.name)
+		}
+	}
+	return nil
+}
+
+// Location is the configured time zone.
+func (c *Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC // check() refuses this earlier
+	}
+	return loc
+}
