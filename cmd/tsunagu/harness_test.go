@@ -5,7 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-		"io"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
