@@ -39,6 +39,9 @@ var reservedIDs = func() map[string]bool {
 func conditionEnv(steps []*Step) map[string]any {
 	env := map[string]any{answersVar: map[string]any{}}
 	for _, s := range steps {
+		if !stepIDPattern.MatchString(s.ID) || reservedIDs[s.ID] {
+			continue // reported already; declaring it would only add noise
+		}
 		if s.Kind() == KindNumber {
 			env[s.ID] = float64(0)
 		} else {

@@ -26,10 +26,12 @@ var (
 // maxStepsPerResume bounds the steps one Resume may enter. Every kind of
 // step waits for an answer today, so a Resume enters one; the bound is here
 // so that steps which do not wait (a message-only step, a jump on a
-// condition), when they come, cannot make a cycle spin the engine.
+// condition), when they come, cannot make a cycle spin the engine. One
+// message per step entered keeps a Result within LINE's five a reply.
 const maxStepsPerResume = 4
 
 // Input is what the member sent: typed text or a quick-reply postback.
+// Exactly one is set; if both are, the postback is read.
 type Input struct {
 	Text     string
 	Postback string
@@ -92,7 +94,10 @@ func (f *Flow) Resume(s *tsunagu.Session, in Input, now time.Time) (Result, erro
 	}
 	next.Answers[step.ID] = tsunagu.Answer{Value: a.value, Label: a.label, At: now}
 	next.Order = append(slices.DeleteFunc(next.Order, func(id string) bool { return id == step.ID }), step.ID)
-	return res, f.enter(&res, f.after(step, a.choice), now)
+	if err := f.enter(&res, f.after(step, a.choice), now); err != nil {
+		return Result{}, err
+	}
+	return res, nil
 }
 
 // enter moves the session in res to step id, or completes it at End, and

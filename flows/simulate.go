@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,6 +80,7 @@ type Transcript struct {
 	Events    []SimEvent     `json:"events"`
 	Completed bool           `json:"completed"`
 	RanOut    bool           `json:"ran_out,omitempty"` // the answers ended before the flow did
+	Answers   []tsunagu.QA   `json:"answers"`           // as supporters would read them
 	Alerts    []SimAlert     `json:"alerts"`
 }
 
@@ -115,7 +117,7 @@ type SimAlert struct {
 // see (or, with opt.JSON, the transcript as JSON at the end).
 func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, error) {
 	sim := &simulation{w: w, f: f, opt: opt, t: Transcript{
-		FlowID: f.ID, Title: f.Title, Roles: f.Roles, Events: []SimEvent{}, Alerts: []SimAlert{},
+		FlowID: f.ID, Title: f.Title, Roles: f.Roles, Events: []SimEvent{}, Answers: []tsunagu.QA{}, Alerts: []SimAlert{},
 	}}
 	if opt.SafetyMessage == "" {
 		sim.opt.SafetyMessage = DefaultGuardianSafetyMessage
@@ -127,6 +129,9 @@ func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, er
 		sim.header()
 	}
 	err := sim.run(in)
+	if sim.last != nil {
+		sim.t.Answers = append(sim.t.Answers, f.QA(sim.last)...)
+	}
 	if err == nil {
 		if opt.JSON {
 			enc := json.NewEncoder(w)
@@ -141,15 +146,17 @@ func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, er
 }
 
 type simulation struct {
-	w   io.Writer
-	f   *Flow
-	opt SimOptions
-	t   Transcript
+	w    io.Writer
+	f    *Flow
+	opt  SimOptions
+	t    Transcript
+	last *tsunagu.Session // the session after the latest answer
 }
 
 func (sim *simulation) run(in Answerer) error {
 	res := sim.f.Start("sim", "sim-member", sim.opt.Now)
 	sim.said(res)
+	sim.last = res.Session
 	for !res.Ended {
 		s := res.Session
 		text, ok, err := in.Answer()
@@ -175,10 +182,11 @@ func (sim *simulation) run(in Answerer) error {
 		if err != nil {
 			return fmt.Errorf("resume at step %q: %w", s.Step, err)
 		}
+		sim.last = res.Session
 		if res.Reasked {
 			sim.emit(SimEvent{Kind: EventReask, Step: from.ID})
 		} else {
-			to := cmpStep(res.Session.Step)
+			to := stepOrEnd(res.Session.Step)
 			sim.emit(SimEvent{Kind: EventMove, Step: from.ID, To: to, Branch: to != sim.following(from)})
 		}
 		sim.said(res)
@@ -191,7 +199,7 @@ func (sim *simulation) run(in Answerer) error {
 }
 
 // cmpStep names where a session stands: its step, or End once it is over.
-func cmpStep(step string) string {
+func stepOrEnd(step string) string {
 	if step == "" {
 		return End
 	}
@@ -311,12 +319,22 @@ func (sim *simulation) footer() {
 		fmt.Fprintln(w, "アラート (alerts): なし (none)")
 		return
 	}
+	// Alerts carry the answers; show them once, and an alert's own only
+	// when they differ (a risk word raises its alert mid-way).
 	fmt.Fprintf(w, "アラート (alerts): %d件\n", len(sim.t.Alerts))
 	for _, a := range sim.t.Alerts {
 		fmt.Fprintf(w, "  ● [%s] %s\n", a.Severity, a.Reason)
-		for _, qa := range a.Answers {
-			fmt.Fprintf(w, "      %s → %s\n", oneLine(qa.Question), oneLine(qa.Answer))
+		if !slices.Equal(a.Answers, sim.t.Answers) {
+			printQA(w, "      ", a.Answers)
 		}
+	}
+	fmt.Fprintln(w, "サポーターが見る答え (answers in the alerts):")
+	printQA(w, "  ", sim.t.Answers)
+}
+
+func printQA(w io.Writer, indent string, qa []tsunagu.QA) {
+	for _, x := range qa {
+		fmt.Fprintf(w, "%s%s → %s\n", indent, oneLine(x.Question), oneLine(x.Answer))
 	}
 }
 

@@ -39,7 +39,9 @@ func (r *reporter) build(sf *srcFlow) *Flow {
 	seen := map[string]*srcStep{}
 	for _, ss := range sf.steps {
 		s := r.step(ss, seen)
-		f.index[s.ID] = len(f.Steps)
+		if _, dup := f.index[s.ID]; !dup {
+			f.index[s.ID] = len(f.Steps)
+		}
 		f.Steps = append(f.Steps, s)
 	}
 	for _, ss := range sf.steps {

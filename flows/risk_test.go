@@ -1,0 +1,96 @@
+package flows
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tsunagu/tsunagu"
+)
+
+func TestNormalize(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"ｼﾆﾀｲ", "しにたい"},
+		{"シニタイ", "しにたい"},
+		{"ｶﾞｯｺｳ", "がっこう"},
+		{"ＧＯＯＤ", "good"},
+		{"５点", "5点"},
+		{"　いい　 かんじ ", "いい かんじ"},
+		{"ヴ", "ゔ"},
+		{"ラーメン", "らーめん"},
+	}
+	for _, tt := range tests {
+		if got := Normalize(tt.in); got != tt.want {
+			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRiskScanner(t *testing.T) {
+	rs := NewRiskScanner(DefaultRiskWords)
+	tests := []struct {
+		text string
+		want string // the word matched; "" for none
+	}{
+		{"ｼﾆﾀｲ", "しにたい"},
+		{"シニタイ", "しにたい"},
+		{"もう死にたい…", "死にたい"},
+		{"き え た い", "きえたい"},
+		{"お父さんに叩かれた", "叩かれ"},
+		{"ﾅｸﾞﾗﾚﾀ", "なぐられ"},
+		{"リスカしちゃった", "リスカ"},
+		{"家に帰りたくない", "家に帰りたくない"},
+		{"たすけて", "たすけて"},
+		// everyday words that must not raise an urgent alert
+		{"学校いきたくない", ""},
+		{"死ぬほど眠い", ""},
+		{"先生に声をかけられた", ""},
+		{"かぎを見つけられた", ""},
+		{"もう無理ｗ宿題おわらん", ""},
+		{"ごはんおいしかった", ""},
+		{"good", ""},
+	}
+	for _, tt := range tests {
+		word, ok := rs.Match(tt.text)
+		if word != tt.want || ok != (tt.want != "") {
+			t.Errorf("Match(%q) = %q %v, want %q", tt.text, word, ok, tt.want)
+		}
+	}
+}
+
+func TestRiskScannerCustomWords(t *testing.T) {
+	rs := NewRiskScanner([]string{"", "  ", "ﾆｹﾞﾀｲ"})
+	if w, ok := rs.Match("もう逃げたいし、にげたい"); !ok || w != "ﾆｹﾞﾀｲ" {
+		t.Errorf("Match = %q %v, want the listed spelling", w, ok)
+	}
+	if _, ok := rs.Match("なんでもない"); ok {
+		t.Error("empty words must not match everything")
+	}
+}
+
+func TestSafetyMessages(t *testing.T) {
+	for name, msg := range map[string]string{"child": DefaultSafetyMessage, "guardian": DefaultGuardianSafetyMessage} {
+		if n := lineLen(msg); n > MaxMessageLen {
+			t.Errorf("%s message is %d characters", name, n)
+		}
+	}
+	for _, number := range []string{"0120-0-78310", "0120-99-7777"} {
+		if !strings.Contains(DefaultSafetyMessage, number) {
+			t.Errorf("child message lacks %s", number)
+		}
+	}
+}
+
+func TestRiskAlert(t *testing.T) {
+	f := mustParse(t, engineFlow)
+	s := waitingAt(f, "why", nil)
+	s.Answers["mood"] = tsunagu.Answer{Value: "bad", Label: "よくない"}
+	s.Order = []string{"mood"}
+	now := time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)
+	a := f.RiskAlert(s, "ｼﾆﾀｲ", "しにたい", now)
+	want := []tsunagu.QA{{Question: "気分は？", Answer: "よくない"}, {Question: "なにがあった？", Answer: "ｼﾆﾀｲ"}}
+	if a.Severity != tsunagu.SeverityUrgent || a.FlowID != f.ID || !a.CreatedAt.Equal(now) ||
+		!strings.Contains(a.Reason, "しにたい") || len(a.Answers) != 2 || a.Answers[0] != want[0] || a.Answers[1] != want[1] {
+		t.Errorf("alert = %+v", a)
+	}
+}

@@ -1,0 +1,130 @@
+package flows
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func loadExample(t *testing.T, id string) *Flow {
+	t.Helper()
+	path := "../examples/flows/" + id + ".yaml"
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, ds := Parse(path, src, Options{})
+	if f == nil {
+		t.Fatalf("%s:\n%s", path, ds)
+	}
+	return f
+}
+
+// TestSimulateGolden plays the example flows with scripted answers and
+// compares what a coordinator would see with testdata/simulate/<name>.golden.
+func TestSimulateGolden(t *testing.T) {
+	tests := []struct {
+		name      string
+		flow      string
+		answers   string
+		json      bool
+		completed bool
+		alerts    int
+	}{
+		{name: "weekly-child.good", flow: "weekly-child", answers: "1|1|1|8", completed: true},
+		{name: "weekly-child.bad", flow: "weekly-child", answers: "3|ともだちとけんかした|まあまあ|3|2|ひとつ|１点",
+			completed: true, alerts: 3},
+		{name: "weekly-child.risk", flow: "weekly-child", answers: "3|ｼﾆﾀｲ|1|1|5", completed: true, alerts: 2},
+		{name: "weekly-child.ran-out", flow: "weekly-child", answers: "2|ねむれてる"},
+		{name: "weekly-child.json", flow: "weekly-child", answers: "3|けんかした|1|3|9", json: true, completed: true, alerts: 2},
+		{name: "monthly-guardian.talk", flow: "monthly-guardian", answers: "3|1|3|3|1|家賃が払えるか心配です",
+			completed: true, alerts: 4},
+		{name: "monthly-guardian.no-talk", flow: "monthly-guardian", answers: "1|5|1|1|いいえ", completed: true},
+	}
+	risk := NewRiskScanner(DefaultRiskWords)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := loadExample(t, tt.flow)
+			var out bytes.Buffer
+			tr, err := Simulate(&out, f, ScriptedAnswers(tt.answers), SimOptions{Risk: risk, JSON: tt.json, Now: t0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tr.Completed != tt.completed || tr.RanOut == tt.completed || len(tr.Alerts) != tt.alerts {
+				t.Errorf("completed %v ran out %v alerts %d, want completed %v alerts %d",
+					tr.Completed, tr.RanOut, len(tr.Alerts), tt.completed, tt.alerts)
+			}
+			if tt.json {
+				var back Transcript
+				if err := json.Unmarshal(out.Bytes(), &back); err != nil || len(back.Events) != len(tr.Events) {
+					t.Errorf("JSON does not read back: %v", err)
+				}
+			}
+			checkGolden(t, "testdata/simulate/"+tt.name+".golden", out.String())
+		})
+	}
+}
+
+func TestSimulateInteractive(t *testing.T) {
+	f := loadExample(t, "weekly-child")
+	var out, prompts bytes.Buffer
+	in := InteractiveAnswers(strings.NewReader("1\n1\n1\n"), &prompts)
+	tr, err := Simulate(&out, f, in, SimOptions{Now: time.Time{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Three answers, then a fourth prompt that meets the end of input.
+	if got := strings.Count(prompts.String(), "> "); got != 4 {
+		t.Errorf("prompted %d times, want 4", got)
+	}
+	if tr.Completed || !tr.RanOut || !strings.Contains(out.String(), "the answers ran out") {
+		t.Errorf("completed %v ran out %v:\n%s", tr.Completed, tr.RanOut, out.String())
+	}
+}
+
+func TestSimulateButtonNumbers(t *testing.T) {
+	// A choice whose own label is a number is picked by its label, not by
+	// its position: "2" here is the choice labelled 2, the first button.
+	f := mustParse(t, `
+id: numbers
+title: 数字のボタン
+steps:
+  - {id: times, say: 何回？, choices: ["2", "1", "0"]}
+`)
+	tr, err := Simulate(&bytes.Buffer{}, f, ScriptedAnswers("2"), SimOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var member SimEvent
+	for _, ev := range tr.Events {
+		if ev.Kind == EventMember {
+			member = ev
+		}
+	}
+	if member.Tapped != "" || !tr.Completed {
+		t.Errorf("member event %+v, completed %v", member, tr.Completed)
+	}
+	f = mustParse(t, `
+id: letters
+title: 文字のボタン
+steps:
+  - {id: pick, say: どれ？, choices: [あ, い, う]}
+`)
+	tr, err = Simulate(&bytes.Buffer{}, f, ScriptedAnswers("4|2"), SimOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, ev := range tr.Events {
+		kinds = append(kinds, ev.Kind)
+		if ev.Kind == EventMember && ev.Text == "2" && ev.Tapped != "い" {
+			t.Errorf("2 tapped %q, want い", ev.Tapped)
+		}
+	}
+	if got := strings.Join(kinds, " "); got != "bot member reask bot bot member move bot" {
+		t.Errorf("events %s", got)
+	}
+}
