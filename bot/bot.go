@@ -278,7 +278,11 @@ func (t *turn) outsideFlow(fam *tsunagu.Family, risky bool) error {
 // reply. fam is nil before enrolment.
 func (t *turn) riskAlert(word string, fam *tsunagu.Family, flow *flows.Flow) {
 	t.outcome = "risk words"
-	t.sayText(t.bot.Texts.Safety)
+	if m := t.st.Member; m != nil && m.Role == tsunagu.RoleGuardian && t.bot.Texts.SafetyAdult != "" {
+		t.sayText(t.bot.Texts.SafetyAdult)
+	} else {
+		t.sayText(t.bot.Texts.Safety)
+	}
 	a := &tsunagu.Alert{
 		Severity:  tsunagu.SeverityUrgent,
 		Reason:    "心配なことばがありました（「" + word + "」）。すぐに確認してください",

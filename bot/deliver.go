@@ -52,7 +52,7 @@ type worker struct {
 func (w *worker) run(ctx context.Context) {
 	idle := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		jobs, err := w.outbox.Read(ctx, w.consumer, 16, time.Second)
+		jobs, err := w.outbox.Read(ctx, w.consumer, 16, 500*time.Millisecond)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -110,7 +110,7 @@ func (s *LineSender) deliver(ctx context.Context, j storage.Job) error {
 		err := s.Messenger.Reply(ctx, out.ReplyToken, out.Messages)
 		if err == nil {
 			log.Info("delivered", "by", "reply", "messages", len(out.Messages))
-			return s.Outbox.Done(ctx, j.ID)
+			return s.done(ctx, j)
 		}
 		log.Info("reply failed; pushing instead", "err", err)
 	}
@@ -119,7 +119,7 @@ func (s *LineSender) deliver(ctx context.Context, j storage.Job) error {
 	for n := range s.Backoff.Tries {
 		if err = s.Messenger.Push(ctx, out.To, key, out.Messages); err == nil {
 			log.Info("delivered", "by", "push", "messages", len(out.Messages), "tries", n+1)
-			return s.Outbox.Done(ctx, j.ID)
+			return s.done(ctx, j)
 		}
 		retry, after := tsunagu.Retryable(err)
 		if !retry {
@@ -134,6 +134,14 @@ func (s *LineSender) deliver(ctx context.Context, j storage.Job) error {
 		return s.dead(ctx, j, &out, err.Error())
 	}
 	return err // stays pending; taken over after the outbox's idle time
+}
+
+// done marks a delivered job, even while shutting down: a delivery that is
+// not marked done is delivered again by another worker.
+func (s *LineSender) done(ctx context.Context, j storage.Job) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return s.Outbox.Done(ctx, j.ID)
 }
 
 // dead records a delivery that can never succeed and tells supporters, so

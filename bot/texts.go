@@ -11,7 +11,8 @@ type Texts struct {
 	Enrolled    string // the code worked
 	Ack         string // free text outside any check-in
 	NoQuestion  string // a button tapped after its check-in ended
-	Safety      string // after a risk word; from configuration
+	Safety      string // after a risk word, to a child or someone not yet enrolled
+	SafetyAdult string // after a risk word, to a guardian
 }
 
 // DefaultTexts are the texts used unless configuration says otherwise.
