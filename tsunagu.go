@@ -175,6 +175,7 @@ const (
 	InboundUnfollow InboundKind = "unfollow"
 	InboundText     InboundKind = "text"
 	InboundPostback InboundKind = "postback"
+	InboundMedia    InboundKind = "media" // a sticker, image or other message with no text
 )
 
 // Outgoing is a batch of at most five messages to one member: the messages

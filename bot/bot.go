@@ -117,7 +117,7 @@ func (t *turn) decide() error {
 		}
 		t.outcome = "unfollowed"
 		return nil
-	case tsunagu.InboundText, tsunagu.InboundPostback:
+	case tsunagu.InboundText, tsunagu.InboundPostback, tsunagu.InboundMedia:
 		if m == nil {
 			return t.enrol()
 		}
@@ -129,7 +129,7 @@ func (t *turn) decide() error {
 
 // enrol links a LINE user to a family by an invite code in their message.
 func (t *turn) enrol() error {
-	if t.ev.Kind != tsunagu.InboundText {
+	if t.ev.Kind != tsunagu.InboundText { // a tap or a sticker before enrolment
 		t.outcome = "not enrolled"
 		t.sayText(t.bot.Texts.AskCode)
 		return nil
@@ -216,6 +216,14 @@ func (t *turn) converse(m *tsunagu.Member) error {
 		return t.outsideFlow(fam, risky)
 	}
 
+	if t.ev.Kind == tsunagu.InboundMedia {
+		// A sticker or a photo is no answer, but it is a reply: thank them
+		// and ask again, without counting it as a wrong answer.
+		t.outcome = "media in flow"
+		t.sayText(t.bot.Texts.MediaInFlow)
+		t.prompt(flow, sess)
+		return nil
+	}
 	in := flows.Input{Text: t.ev.Text}
 	if t.ev.Kind == tsunagu.InboundPostback {
 		in = flows.Input{Postback: t.ev.Data}
@@ -223,13 +231,9 @@ func (t *turn) converse(m *tsunagu.Member) error {
 	res, err := flow.Resume(sess, in, t.now)
 	switch {
 	case errors.Is(err, flows.ErrStaleAnswer):
-		// A tap on an old question's button: ask the current one again.
+		// A tap on an old question's button: show the current question.
 		t.outcome = "stale answer"
-		res, err = flow.Resume(sess, flows.Input{Text: ""}, t.now)
-		if err != nil {
-			return err
-		}
-		t.say(res.Messages...)
+		t.prompt(flow, sess)
 		return nil
 	case err != nil:
 		return err
@@ -252,12 +256,28 @@ func (t *turn) converse(m *tsunagu.Member) error {
 	return nil
 }
 
+// prompt asks the session's current question again.
+func (t *turn) prompt(flow *flows.Flow, sess *tsunagu.Session) {
+	if m, ok := flow.Prompt(sess); ok {
+		t.say(m)
+	}
+}
+
 // outsideFlow answers a member who writes while no check-in is open, and
 // lets supporters see what they wrote.
 func (t *turn) outsideFlow(fam *tsunagu.Family, risky bool) error {
 	if t.ev.Kind == tsunagu.InboundPostback {
 		t.outcome = "no open question"
 		t.sayText(t.bot.Texts.NoQuestion)
+		return nil
+	}
+	if t.ev.Kind == tsunagu.InboundMedia {
+		t.outcome = "media"
+		t.sayText(t.bot.Texts.MediaAck)
+		t.alert(&tsunagu.Alert{
+			Severity: tsunagu.SeverityInfo,
+			Reason:   "チェックインの外でスタンプや画像が届きました（内容はLINEの画面で確認できます）",
+		}, fam)
 		return nil
 	}
 	t.outcome = "free text"

@@ -11,6 +11,8 @@ type Texts struct {
 	Enrolled    string // the code worked
 	Ack         string // free text outside any check-in
 	NoQuestion  string // a button tapped after its check-in ended
+	MediaInFlow string // a sticker or image while a question waits
+	MediaAck    string // a sticker or image outside any check-in
 	Safety      string // after a risk word, to a child or someone not yet enrolled
 	SafetyAdult string // after a risk word, to a guardian
 }
@@ -29,6 +31,8 @@ var DefaultTexts = Texts{
 	Enrolled: "登録できました。ありがとう！\n" +
 		"これから、ときどき様子をたずねるメッセージを送ります。\n" +
 		"困ったことや話したいことがあれば、いつでもここに書いてね。",
-	Ack:        "メッセージありがとう。サポーターさんに伝えました。\nお返事まで、少し待っていてね。",
-	NoQuestion: "この質問はもう終わっています。答えてくれてありがとう！",
+	Ack:         "メッセージありがとう。サポーターさんに伝えました。\nお返事まで、少し待っていてね。",
+	NoQuestion:  "この質問はもう終わっています。答えてくれてありがとう！",
+	MediaInFlow: "ありがとう！この質問には、下のボタンか文字でこたえてね。",
+	MediaAck:    "ありがとう！サポーターさんにも届いたことを伝えました。",
 }

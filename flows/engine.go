@@ -126,6 +126,20 @@ func (f *Flow) enter(res *Result, id string, now time.Time) error {
 // waits reports whether the step stops for an answer; every kind does today.
 func (s *Step) waits() bool { return true }
 
+// Prompt is the question the open session s waits on, as the member saw it
+// last, for asking again after an input that was no answer (a sticker, an
+// old button). ok is false when s waits on nothing in this flow.
+func (f *Flow) Prompt(s *tsunagu.Session) (m tsunagu.Message, ok bool) {
+	if !s.Open() || s.FlowID != f.ID {
+		return m, false
+	}
+	step := f.Step(s.Step)
+	if step == nil {
+		return m, false
+	}
+	return f.question(s.ID, step), true
+}
+
 // question is the step's message, with a quick-reply button per choice.
 func (f *Flow) question(sessionID string, s *Step) tsunagu.Message {
 	m := tsunagu.Message{Text: s.Say}

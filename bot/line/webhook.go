@@ -145,13 +145,10 @@ func (wh *Webhook) inbound(e webhook.EventInterface) (tsunagu.Inbound, bool) {
 		}
 		src, mode, ts = ev.Source, ev.Mode, ev.Timestamp
 	case webhook.MessageEvent:
-		text, ok := ev.Message.(webhook.TextMessageContent)
-		if !ok {
-			// Stickers, images and the like carry no answer tsunagu reads.
-			wh.log.Debug("event ignored", "type", "message", "content", contentType(ev.Message), "reason", "not text")
-			return in, false
+		in = tsunagu.Inbound{Kind: tsunagu.InboundMedia, EventID: ev.WebhookEventId, ReplyToken: ev.ReplyToken}
+		if text, ok := ev.Message.(webhook.TextMessageContent); ok {
+			in.Kind, in.Text = tsunagu.InboundText, text.Text
 		}
-		in = tsunagu.Inbound{Kind: tsunagu.InboundText, EventID: ev.WebhookEventId, ReplyToken: ev.ReplyToken, Text: text.Text}
 		src, mode, ts = ev.Source, ev.Mode, ev.Timestamp
 	default:
 		// Unknown types (webhook.UnknownEvent) and ones tsunagu has no use
@@ -174,11 +171,4 @@ func (wh *Webhook) inbound(e webhook.EventInterface) (tsunagu.Inbound, bool) {
 	in.UserID = user.UserId
 	in.At = time.UnixMilli(ts)
 	return in, true
-}
-
-func contentType(m webhook.MessageContentInterface) string {
-	if m == nil {
-		return ""
-	}
-	return m.GetType()
 }

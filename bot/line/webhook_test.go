@@ -69,6 +69,7 @@ func TestWebhook(t *testing.T) {
 	early, late := s.Text(u1, "さきにおくった"), s.Postback(u2, "step=late")
 	late.Timestamp = early.Timestamp + 1000
 	redelivered := fakeline.Redelivered(s.Text(u1, "もういちど"))
+	sticker := s.Sticker(u1)
 	huge := s.Text(u1, strings.Repeat("あ", line.DefaultMaxBody/3+1))
 
 	cases := []struct {
@@ -95,7 +96,8 @@ func TestWebhook(t *testing.T) {
 		{name: "unknown type ignored", events: []fakeline.Event{s.Unknown(u1), postback}, status: 200,
 			want: []tsunagu.Inbound{want(tsunagu.InboundPostback, postback)}},
 		{name: "group source ignored", events: []fakeline.Event{fakeline.InGroup(s.Text(u1, "グループで"), "Cgroup")}, status: 200},
-		{name: "sticker ignored", events: []fakeline.Event{s.Sticker(u1)}, status: 200},
+		{name: "sticker is media", events: []fakeline.Event{sticker}, status: 200,
+			want: []tsunagu.Inbound{want(tsunagu.InboundMedia, sticker)}},
 		{name: "sorted by timestamp", events: []fakeline.Event{late, early}, status: 200,
 			want: []tsunagu.Inbound{want(tsunagu.InboundText, early), want(tsunagu.InboundPostback, late)}},
 		{name: "forged signature", events: []fakeline.Event{text}, sig: fakeline.Sign("other", fakeline.Body(text)), status: 400},

@@ -297,3 +297,52 @@ func mustJSON(t *testing.T, s string, v any) {
 }
 
 func equal(a, b []string) bool { return strings.Join(a, "\x00") == strings.Join(b, "\x00") }
+
+// TestNotLeftHanging: inputs that are no answer still get a kind reply and
+// never move the session: a sticker, a tap on an old question's button, a
+// tap after the check-in ended. A member who blocked the bot gets nothing.
+func TestNotLeftHanging(t *testing.T) {
+	h := newHarness(t, "")
+	h.roster("F-0001,,")
+	user := h.enrol("F-0001", tsunagu.RoleChild)
+	h.mustCLI("send", "test-checkin", "--family", "F-0001")
+	first := h.waitText(user, "今週の気分はどう？")
+	h.mustDeliver(h.line.Postback(user, dataFor(t, first, "いい")))
+	h.waitText(user, "元気度")
+
+	n := len(h.received(user))
+	h.mustDeliver(h.line.Sticker(user))
+	got := h.waitCount(user, n+2)[n:]
+	if !strings.Contains(got[0].Text, "ありがとう") || !strings.Contains(got[1].Text, "元気度") {
+		t.Fatalf("after a sticker: %v", texts(got))
+	}
+
+	n = len(h.received(user))
+	h.mustDeliver(h.line.Postback(user, dataFor(t, first, "よくない"))) // the old question's button
+	if got := h.waitCount(user, n+1)[n]; !strings.Contains(got.Text, "元気度") {
+		t.Fatalf("after an old tap: %q, want the current question", got.Text)
+	}
+	sess, _ := h.main.Store.Session(context.Background(), tsunagu.UserHash(user))
+	if sess.Step != "energy" || sess.Answers["mood"].Value != "good" {
+		t.Fatalf("an old tap changed the session: %+v", sess)
+	}
+
+	h.mustDeliver(h.line.Text(user, "7"))
+	h.waitText(user, "ありがとう！またね。")
+	n = len(h.received(user))
+	h.mustDeliver(h.line.Postback(user, dataFor(t, first, "いい")))
+	if got := h.waitCount(user, n+1)[n]; !strings.Contains(got.Text, "もう終わって") {
+		t.Fatalf("tap after the end: %q", got.Text)
+	}
+
+	h.mustDeliver(h.line.Unfollow(user))
+	out := h.mustCLI("send", "test-checkin", "--family", "F-0001")
+	if !strings.Contains(out, "blocked") {
+		t.Fatalf("send to a member who blocked the bot: %q", out)
+	}
+	h.mustDeliver(h.line.Follow(user))
+	h.waitText(user, "おかえりなさい")
+	if out := h.mustCLI("send", "test-checkin", "--family", "F-0001"); !strings.Contains(out, "started") {
+		t.Fatalf("send after follow again: %q", out)
+	}
+}
