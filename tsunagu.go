@@ -103,8 +103,11 @@ type Session struct {
 	Answers   map[string]Answer `json:"answers,omitempty"`
 	Order     []string          `json:"order,omitempty"` // step ids in the order answered
 	Status    SessionStatus     `json:"status"`
-	Reasks    int               `json:"reasks,omitempty"` // re-asks of the current step
-	Version   int64             `json:"version"`          // bumped on every commit
+	Reasks    int               `json:"reasks,omitempty"`   // re-asks of the current step
+	Visits    map[string]int    `json:"visits,omitempty"`   // times each step was entered: the loop guard
+	Alerted   []int             `json:"alerted,omitempty"`  // alert rules (by index) already raised
+	Reminded  int               `json:"reminded,omitempty"` // reminders sent so far
+	Version   int64             `json:"version"`            // bumped on every commit
 	StartedAt time.Time         `json:"started_at"`
 	UpdatedAt time.Time         `json:"updated_at"`
 }
@@ -114,9 +117,10 @@ func (s *Session) Open() bool { return s != nil && s.Status == SessionWaiting }
 
 // Answer is a member's answer to one step.
 type Answer struct {
-	Value string    `json:"value"`           // the choice value, the number, or the text
-	Label string    `json:"label,omitempty"` // what the member saw, for choices
-	At    time.Time `json:"at"`
+	Value   string    `json:"value"`             // the choice value, the number, or the text
+	Label   string    `json:"label,omitempty"`   // what the member saw, for choices
+	Skipped bool      `json:"skipped,omitempty"` // an optional step the member skipped
+	At      time.Time `json:"at"`
 }
 
 // QA is a question and its answer as supporters see them in an alert.

@@ -72,6 +72,8 @@ func (e *env) run(ctx context.Context, args []string) int {
 		return e.validate(rest)
 	case "simulate":
 		return e.simulate(rest)
+	case "schema":
+		return e.schema(rest)
 	case "families":
 		return e.families(ctx, rest)
 	case "invite":

@@ -133,3 +133,9 @@ func (e *env) findFlow(dir, lang, arg string) (*flows.Flow, int) {
 	fmt.Fprintf(e.stderr, "tsunagu: no file %s and no flow with that id in %s\n", arg, dir)
 	return nil, exitFail
 }
+
+// schema prints the JSON Schema of flow files.
+func (e *env) schema(args []string) int {
+	fmt.Fprintln(e.stderr, "tsunagu: schema is not implemented yet")
+	return exitUsage
+}
