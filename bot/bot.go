@@ -50,7 +50,7 @@ func (b *Bot) HandleEvent(ctx context.Context, ev tsunagu.Inbound) error {
 	now := b.Clock.Now()
 	var outcome string
 	err := b.Store.Apply(ctx, ev.EventID, memberID, func(st *storage.State) (*storage.Change, error) {
-		t := &turn{bot: b, st: st, ev: ev, memberID: memberID, now: now, ch: &storage.Change{}}
+		t := &turn{ctx: ctx, bot: b, st: st, ev: ev, memberID: memberID, now: now, ch: &storage.Change{}}
 		if err := t.decide(); err != nil {
 			return nil, err
 		}
@@ -74,6 +74,7 @@ func (b *Bot) HandleEvent(ctx context.Context, ev tsunagu.Inbound) error {
 // turn is the decision for one event: it reads the member's state and
 // collects the change, the replies and the alerts.
 type turn struct {
+	ctx      context.Context
 	bot      *Bot
 	st       *storage.State
 	ev       tsunagu.Inbound
@@ -194,7 +195,10 @@ func (t *turn) converse(m *tsunagu.Member) error {
 	sess := t.st.Session
 	var flow *flows.Flow
 	if sess.Open() {
-		flow = t.bot.Flows.Get(sess.FlowID)
+		// The session finishes on the version of the flow it started with.
+		if flow, err = t.bot.Flows.Version(t.ctx, sess.FlowID, sess.FlowHash); err != nil {
+			return err
+		}
 	}
 
 	risky := false

@@ -129,7 +129,7 @@ func (s *Store) updateAlert(ctx context.Context, id string, change func(*tsunagu
 			continue
 		}
 		if err != nil {
-			if tsunagu.ErrorCode(err) == tsunagu.EINTERNAL {
+			if tsunagu.ErrorCode(err) == tsunagu.EINTERNAL && isNetErr(err) {
 				return nil, unavailable(err)
 			}
 			return nil, err

@@ -124,7 +124,11 @@ func (s *Store) Apply(ctx context.Context, eventID, memberID string, decide func
 		}
 		// Another commit for this member won; back off a little so that a
 		// burst of events does not spin.
-		time.Sleep(time.Duration(rand.IntN(1+attempt)) * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return unavailable(ctx.Err())
+		case <-time.After(time.Duration(rand.IntN(1+attempt)) * time.Millisecond):
+		}
 	}
 	return tsunagu.Errorf(tsunagu.ECONFLICT, "too much contention on member %s", memberID)
 }

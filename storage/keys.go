@@ -53,3 +53,13 @@ func slackOutboxKey() string { return prefix + "outbox:slack" }
 // deadKey: stream of deliveries that failed for good, kept for supporters
 // and operators (capped at deadLen).
 func deadKey() string { return prefix + "outbox:dead" }
+
+// flowSourceKey: string, the YAML source of one version of a flow, by its
+// content hash; expires flowSourceTTL after it was last put in force, long
+// after any session started on it has ended.
+func flowSourceKey(hash string) string { return prefix + "flowsrc:" + hash }
+
+// flowErrorKey: string marking a set of flow errors as already reported to
+// supporters, so that replicas and repeated reloads report it once; expires
+// after a day.
+func flowErrorKey(hash string) string { return prefix + "flowerr:" + hash }

@@ -112,27 +112,32 @@ func (o *Outbox) read(ctx context.Context, consumer string, count int, block tim
 }
 
 func (o *Outbox) jobs(ctx context.Context, msgs []redis.XMessage, reclaimed bool) ([]Job, error) {
-	attempts := map[string]int64{}
+	attempts := make([]int64, len(msgs))
 	if reclaimed {
-		pend, err := o.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{
-			Stream: o.stream, Group: outboxGroup,
-			Start: msgs[0].ID, End: msgs[len(msgs)-1].ID, Count: int64(len(msgs)),
-		}).Result()
+		// One XPENDING per entry: a range query could be filled up by other
+		// pending entries between the claimed ones.
+		cmds := make([]*redis.XPendingExtCmd, len(msgs))
+		_, err := o.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, m := range msgs {
+				cmds[i] = p.XPendingExt(ctx, &redis.XPendingExtArgs{
+					Stream: o.stream, Group: outboxGroup, Start: m.ID, End: m.ID, Count: 1,
+				})
+			}
+			return nil
+		})
 		if err != nil {
 			return nil, unavailable(err)
 		}
-		for _, p := range pend {
-			attempts[p.ID] = p.RetryCount
+		for i, c := range cmds {
+			if p := c.Val(); len(p) == 1 {
+				attempts[i] = p[0].RetryCount
+			}
 		}
 	}
 	out := make([]Job, 0, len(msgs))
-	for _, m := range msgs {
+	for i, m := range msgs {
 		d, _ := m.Values["d"].(string)
-		n := attempts[m.ID]
-		if n == 0 {
-			n = 1
-		}
-		out = append(out, Job{ID: m.ID, Data: []byte(d), Attempts: n})
+		out = append(out, Job{ID: m.ID, Data: []byte(d), Attempts: max(attempts[i], 1)})
 	}
 	return out, nil
 }

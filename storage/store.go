@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"slices"
 	"syscall"
@@ -39,6 +40,7 @@ func Open(url string) (*Store, error) {
 	opt.ReadTimeout = time.Second
 	opt.WriteTimeout = time.Second
 	opt.MaxRetries = 1
+	opt.DialerRetries = 1 // go-redis retries a failed dial 5 times by default
 	return New(redis.NewClient(opt)), nil
 }
 
@@ -65,6 +67,9 @@ func unavailable(err error) error {
 // ImportFamilies creates or updates the given families in one transaction and
 // reports how many were new.
 func (s *Store) ImportFamilies(ctx context.Context, fams []tsunagu.Family) (created int, err error) {
+	if len(fams) == 0 {
+		return 0, nil
+	}
 	codes := make([]any, len(fams))
 	for i, f := range fams {
 		codes[i] = f.Code
@@ -230,4 +235,14 @@ func isNetErr(err error) bool {
 	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) ||
 		errors.Is(err, redis.ErrClosed) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// SetLogger sends go-redis' own messages (failed dials and the like) to l
+// instead of the standard logger. It is process-wide, like go-redis' logger.
+func SetLogger(l *slog.Logger) { redis.SetLogger(redisLog{l}) }
+
+type redisLog struct{ l *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.l.WarnContext(ctx, fmt.Sprintf(format, v...))
 }

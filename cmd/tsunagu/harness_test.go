@@ -88,6 +88,9 @@ func newHarness(t *testing.T, flowsDir string) *harness {
 		if err := h.main.Close(); err != nil {
 			t.Errorf("close: %v", err)
 		}
+		if t.Failed() {
+			t.Logf("service log:\n%s", h.logs.String())
+		}
 	})
 	h.url = "http://" + h.main.Addr()
 	return h
@@ -156,14 +159,15 @@ func (h *harness) enrol(family string, role tsunagu.Role) string {
 func (h *harness) received(user string) []fakeline.Msg { return h.line.Delivered(user) }
 
 // waitText waits until the user has received a message containing want and
-// returns it.
+// returns the latest such message.
 func (h *harness) waitText(user, want string) fakeline.Msg {
 	h.t.Helper()
 	var got fakeline.Msg
 	eventually(h.t, func() bool {
-		for _, m := range h.received(user) {
-			if strings.Contains(m.Text, want) {
-				got = m
+		ms := h.received(user)
+		for i := len(ms) - 1; i >= 0; i-- {
+			if strings.Contains(ms[i].Text, want) {
+				got = ms[i]
 				return true
 			}
 		}

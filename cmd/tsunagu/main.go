@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/tsunagu/tsunagu"
@@ -37,6 +39,9 @@ type Main struct {
 
 	Store *storage.Store
 	Bot   *bot.Bot
+
+	reloader *bot.Reloader
+	hup      chan os.Signal
 
 	ln     net.Listener
 	srv    *http.Server
@@ -67,10 +72,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Backoff = bot.DefaultBackoff
 	}
 
-	fs, diags := flows.LoadPaths(flows.Options{Lang: c.Lang}, c.FlowsDir)
-	if diags.HasErrors() {
-		return fmt.Errorf("flows in %s are not valid (run `tsunagu validate %s`):\n%s", c.FlowsDir, c.FlowsDir, diags)
-	}
+	storage.SetLogger(m.Log.With("comp", "redis"))
 	store, err := storage.Open(c.RedisURL)
 	if err != nil {
 		return fmt.Errorf("TSUNAGU_REDIS_URL: %w", err)
@@ -84,7 +86,18 @@ func (m *Main) Run(ctx context.Context) error {
 	notifier := slack.NewNotifier(c.Slack.BotToken, c.Slack.Channel, c.Slack.APIURL, m.HTTPClient)
 	notifier.Location = c.Location()
 
-	m.Bot = newBot(c, store, fs, m.Clock, m.Log)
+	m.Bot = newBot(c, store, nil, m.Clock, m.Log)
+	m.Bot.Flows.Source, m.Bot.Flows.Lang = store.FlowSource, c.Lang
+	m.reloader = &bot.Reloader{
+		Dir: c.FlowsDir, Lang: c.Lang, Flows: m.Bot.Flows, Store: store,
+		Clock: m.Clock, NewID: bot.NewID, Log: m.Log.With("comp", "flows"),
+	}
+	if err := m.reloader.Reload(ctx); err != nil {
+		if diags := flowErrors(c); diags != "" {
+			return fmt.Errorf("flows in %s are not valid (run `tsunagu validate %s`):\n%s", c.FlowsDir, c.FlowsDir, diags)
+		}
+		return fmt.Errorf("load flows: %w", err)
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("POST /line/webhook", line.NewWebhook(c.LINE.ChannelSecret, m.Bot, m.Log))
@@ -115,6 +128,9 @@ func (m *Main) Run(ctx context.Context) error {
 		Store: store, Outbox: store.SlackOutbox().WithMinIdle(m.TakeOver), Notifier: notifier,
 		Backoff: m.Backoff, Log: m.Log.With("comp", "slack"),
 	}
+	m.hup = make(chan os.Signal, 1)
+	signal.Notify(m.hup, syscall.SIGHUP)
+	m.goRun(func() { m.reloader.Watch(wctx, m.hup) })
 	host := consumerName()
 	for i := range c.Workers {
 		m.goRun(func() { sender.Run(wctx, fmt.Sprintf("%s-line-%d", host, i)) })
@@ -143,6 +159,9 @@ func (m *Main) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, m.srv.Shutdown(ctx))
 		cancel()
+	}
+	if m.hup != nil {
+		signal.Stop(m.hup)
 	}
 	if m.cancel != nil {
 		m.cancel()
@@ -196,6 +215,18 @@ func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsun
 func consumerName() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), bot.NewID()[:6])
+}
+
+// Reload reloads the flows now, as SIGHUP does.
+func (m *Main) Reload() { m.hup <- syscall.SIGHUP }
+
+// flowErrors returns the errors of the configured flows, for start-up.
+func flowErrors(c *config.Config) string {
+	_, diags := flows.LoadPaths(flows.Options{Lang: c.Lang}, c.FlowsDir)
+	if !diags.HasErrors() {
+		return ""
+	}
+	return diags.String()
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }

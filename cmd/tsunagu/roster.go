@@ -238,6 +238,9 @@ func (e *env) send(ctx context.Context, args []string) int {
 		return exitFail
 	}
 	defer s.Close()
+	if err := bot.KeepVersions(ctx, s, loaded); err != nil {
+		return e.fail(err)
+	}
 	b := newBot(&c, s, loaded, e.clock, discardLog())
 	results, err := b.Send(ctx, pos[0], *family)
 	if err != nil {

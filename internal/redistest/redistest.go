@@ -23,6 +23,8 @@ type Server struct {
 	sock string
 	cmd  *exec.Cmd
 	mini *miniredis.Miniredis
+
+	miniURL string
 }
 
 // Start starts a private redis-server and stops it when the test ends. When
@@ -39,6 +41,7 @@ func Start(t testing.TB) *Server {
 		}
 		t.Logf("redistest: redis-server not on PATH, falling back to miniredis")
 		s.mini = miniredis.RunT(t)
+		s.miniURL = "redis://" + s.mini.Addr() // Addr is empty while stopped
 		return s
 	}
 	s.start()
@@ -52,7 +55,7 @@ func (s *Server) Real() bool { return s.mini == nil }
 // URL is the address for TSUNAGU_REDIS_URL.
 func (s *Server) URL() string {
 	if s.mini != nil {
-		return "redis://" + s.mini.Addr()
+		return s.miniURL
 	}
 	return "unix://" + s.sock
 }
