@@ -17,9 +17,15 @@ import (
 type answer struct {
 	ok           bool
 	value, label string
+	skipped      bool
 	choice       *Choice
 	why          string
+	tooLong      bool // why says the text's limit: keep it over `retry_say`
 }
+
+// skipValue is the postback value of the skip button. No choice can have
+// it: a choice's value defaults to its label, which is never empty.
+const skipValue = ""
 
 func reask(why string) answer { return answer{why: why} }
 
@@ -30,12 +36,18 @@ func (f *Flow) read(sess *tsunagu.Session, s *Step, in Input) (answer, error) {
 		if !ok || sid != sess.ID || stepID != s.ID {
 			return answer{}, fmt.Errorf("session %s on step %q: %w", sess.ID, s.ID, ErrStaleAnswer)
 		}
+		if value == skipValue && s.Optional {
+			return answer{ok: true, skipped: true, label: s.Skip}, nil
+		}
 		// A value no choice has means the flow changed under an old
 		// button: ask again rather than fail.
 		if c := s.choice(value); c != nil {
 			return answer{ok: true, value: c.Value, label: c.Label, choice: c}, nil
 		}
 		return reask(f.wording().choice), nil
+	}
+	if s.Optional && trimPunct(Normalize(in.Text)) == trimPunct(Normalize(s.Skip)) {
+		return answer{ok: true, skipped: true, label: s.Skip}, nil
 	}
 	switch s.Kind() {
 	case KindNumber:
@@ -58,6 +70,20 @@ func readChoice(s *Step, text string, w *wording) answer {
 		if typed == trimPunct(Normalize(c.Label)) || typed == trimPunct(Normalize(c.Value)) {
 			return answer{ok: true, value: c.Value, label: c.Label, choice: &s.Choices[i]}
 		}
+		for _, alias := range c.aliases {
+			if typed == trimPunct(Normalize(alias)) {
+				return answer{ok: true, value: c.Value, label: c.Label, choice: &s.Choices[i]}
+			}
+		}
+	}
+	if s.Scale != nil {
+		// "3点", "3です": a number on the scale typed with a word after it.
+		if m := numberAnswer.FindStringSubmatch(typed); m != nil {
+			if c := s.choice(m[1]); c != nil {
+				return answer{ok: true, value: c.Value, label: c.Label, choice: c}
+			}
+		}
+		return reask(w.scale(s.Scale))
 	}
 	return reask(w.choice)
 }
@@ -92,7 +118,7 @@ func readText(spec *TextSpec, text string, w *wording) answer {
 	case text == "":
 		return reask(w.text)
 	case utf8.RuneCountInString(text) > spec.MaxLength:
-		return reask(fmt.Sprintf(w.tooLong, spec.MaxLength))
+		return answer{why: fmt.Sprintf(w.tooLong, spec.MaxLength), tooLong: true}
 	}
 	return answer{ok: true, value: text}
 }

@@ -12,18 +12,44 @@ import (
 	"github.com/expr-lang/expr/vm"
 )
 
-// Alert conditions are expr-lang expressions over the answers. Each step id
-// is a variable: a string for choice and text steps (the choice's value, the
-// text), a float64 for number steps. `answers` is the same as a map, for the
-// rare condition that must test whether a step was answered at all.
+// Conditions (`if:` of alerts and of `next:` rules) are expr-lang
+// expressions over the answers. Each step id is a variable: a string for
+// choice, yesno and text steps (the choice's value, the text), a float64 for
+// number and scale steps, nil when the step is unanswered or skipped.
+// `answers` is the same as a map, for the rare condition that must test
+// whether a step was answered at all. Beside them:
+//
+//	family.tags     the family's tags ([]string)
+//	member.role     "child" or "guardian"
+//	previous("id")  the member's answer to that step in their last completed
+//	                session of this flow, typed like the step; nil when none
+//	streak_missed   sessions of this flow missed in a row before this one
+//	missed          true when the session ends without being finished
 
-// answersVar is the name of the map of all answers in a condition.
-const answersVar = "answers"
+// Names of the variables conditions see beside the step ids.
+const (
+	answersVar  = "answers"
+	familyVar   = "family"
+	memberVar   = "member"
+	previousVar = "previous"
+	streakVar   = "streak_missed"
+	missedVar   = "missed"
+)
+
+// familyVars is `family` in a condition. Codes never enter conditions.
+type familyVars struct {
+	Tags []string `expr:"tags"`
+}
+
+// memberVars is `member` in a condition.
+type memberVars struct {
+	Role string `expr:"role"`
+}
 
 // reservedIDs are names a step cannot take because conditions could not
-// name it: expr's keywords and builtins, and answersVar.
+// name it: expr's keywords and builtins, and the variables above.
 var reservedIDs = func() map[string]bool {
-	m := map[string]bool{answersVar: true}
+	m := map[string]bool{answersVar: true, familyVar: true, memberVar: true, previousVar: true, streakVar: true, missedVar: true}
 	for _, w := range []string{"and", "or", "not", "in", "matches", "contains",
 		"startsWith", "endsWith", "let", "if", "else", "true", "false", "nil"} {
 		m[w] = true
@@ -37,12 +63,19 @@ var reservedIDs = func() map[string]bool {
 // conditionEnv declares the variables of conditions in f, typed by step kind
 // so that `energy == "high"` fails when the flow loads, not at run time.
 func conditionEnv(steps []*Step) map[string]any {
-	env := map[string]any{answersVar: map[string]any{}}
+	env := map[string]any{
+		answersVar:  map[string]any{},
+		familyVar:   familyVars{},
+		memberVar:   memberVars{},
+		previousVar: func(string) any { return nil },
+		streakVar:   0,
+		missedVar:   false,
+	}
 	for _, s := range steps {
 		if !stepIDPattern.MatchString(s.ID) || reservedIDs[s.ID] {
 			continue // reported already; declaring it would only add noise
 		}
-		if s.Kind() == KindNumber {
+		if s.numeric() {
 			env[s.ID] = float64(0)
 		} else {
 			env[s.ID] = ""
@@ -119,22 +152,59 @@ func (c *collector) pair(variable, constant exprast.Node) {
 	c.found = append(c.found, comparedValue{stepID: id.Value, value: s.Value, offset: s.Location().From})
 }
 
-// holds evaluates rule on the answers of a session. A condition that reads
-// a step the member did not answer sees nil there, fails to evaluate, and
-// counts as false: an alert never fires on a missing answer, and never
-// breaks the end of a session.
-func (rule *AlertRule) holds(f *Flow, answers map[string]any) bool {
-	env := make(map[string]any, len(f.Steps)+1)
-	for _, s := range f.Steps {
-		env[s.ID] = answers[s.ID] // nil when unanswered
+// holds evaluates a compiled condition in vars. A condition that reads a
+// step the member did not answer sees nil there, fails to evaluate, and
+// counts as false: an alert never fires on a missing answer, a `next:` rule
+// never follows one, and neither ever breaks a session.
+func holds(program *vm.Program, vars map[string]any) bool {
+	if program == nil {
+		return false
 	}
-	env[answersVar] = answers
-	out, err := expr.Run(rule.program, env)
+	out, err := expr.Run(program, vars)
 	if err != nil {
 		return false
 	}
 	ok, _ := out.(bool)
 	return ok
+}
+
+// previousCall is a `previous(...)` in a condition: the step it names, or
+// ok false when its argument is not a quoted step id.
+type previousCall struct {
+	stepID string
+	ok     bool
+	offset int
+}
+
+// previousCalls lists the calls of previous() in src.
+func previousCalls(src string) []previousCall {
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return nil
+	}
+	var c callCollector
+	exprast.Walk(&tree.Node, &c)
+	return c.found
+}
+
+type callCollector struct{ found []previousCall }
+
+func (c *callCollector) Visit(n *exprast.Node) {
+	call, ok := (*n).(*exprast.CallNode)
+	if !ok {
+		return
+	}
+	id, ok := call.Callee.(*exprast.IdentifierNode)
+	if !ok || id.Value != previousVar {
+		return
+	}
+	pc := previousCall{offset: call.Location().From}
+	if len(call.Arguments) == 1 {
+		if s, ok := call.Arguments[0].(*exprast.StringNode); ok {
+			pc.stepID, pc.ok, pc.offset = s.Value, true, s.Location().From
+		}
+	}
+	c.found = append(c.found, pc)
 }
 
 // unknownName returns the name in expr's "unknown name x" message.

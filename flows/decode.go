@@ -20,24 +20,42 @@ type str struct {
 }
 
 type srcFlow struct {
-	at        pos
-	id, title str
-	done      str
-	roles     []str
-	steps     []*srcStep
-	alerts    []*srcAlert
+	at          pos
+	id, title   str
+	done        str
+	roles       []str
+	tags        []str
+	excludeTags []str
+	schedules   []*srcSchedule
+	expires     str
+	reminders   []*srcReminder
+	missed      *srcMissed
+	onEnrol     bool
+	keywords    []str
+	riskWords   []str
+	steps       []*srcStep
+	alerts      []*srcAlert
 }
 
 type srcStep struct {
 	at          pos
-	id, say     str
+	id          str
+	say         []str
+	sayAt       pos
 	next        str
-	kinds       []field // the answer-kind keys given: choices, number, text
+	rules       []*srcRule
+	kinds       []field // the answer-kind keys given: choices, number, text, scale, yesno
 	misspelt    bool    // an unknown key looked like an answer kind
 	choices     []*srcChoice
 	choicesNode ast.Node
 	number      *srcNumber
 	text        *srcText
+	scale       *srcScale
+	yesno       *srcYesNo
+	optional    bool
+	optionalAt  pos
+	skip        str
+	retry       str
 }
 
 type srcChoice struct {
@@ -58,9 +76,43 @@ type srcText struct {
 	maxLengthAt pos
 }
 
+type srcScale struct {
+	at                 pos
+	min, max           *float64
+	minAt, maxAt       pos
+	minLabel, maxLabel str
+}
+
+type srcYesNo struct {
+	at      pos
+	yes, no str
+}
+
+type srcRule struct {
+	at       pos
+	cond, to str
+	hasIf    bool
+}
+
 type srcAlert struct {
-	at                   pos
-	cond, severity, note str
+	at                         pos
+	cond, severity, note, when str
+}
+
+type srcSchedule struct {
+	at             pos
+	cron, timezone str
+}
+
+type srcReminder struct {
+	at         pos
+	after, say str
+}
+
+type srcMissed struct {
+	at             pos
+	streak         str
+	severity, note str
 }
 
 // keySet is the keys a kind of mapping accepts.
@@ -72,21 +124,41 @@ type keySet struct {
 
 var (
 	flowKeys = keySet{"flow", hint("ファイルの一番上（トップレベル）", "at the top level of the file"),
-		[]string{"id", "title", "audience", "steps", "alerts", "done"}}
+		[]string{"id", "title", "audience", "schedule", "on", "expires_after", "reminders", "missed",
+			"risk_words_extra", "steps", "alerts", "done"}}
 	audienceKeys = keySet{"audience", hint("`audience:` の中", "under `audience:`"),
-		[]string{"roles"}}
+		[]string{"roles", "tags", "exclude_tags"}}
 	stepKeys = keySet{"step", hint("`steps:` の各ステップ", "in a step under `steps:`"),
-		[]string{"id", "say", "choices", "number", "text", "next"}}
+		[]string{"id", "say", "choices", "number", "text", "scale", "yesno", "optional", "skip_label", "retry_say", "next"}}
 	choiceKeys = keySet{"choice", hint("`choices:` の各選択肢", "in a choice under `choices:`"),
 		[]string{"label", "value", "next"}}
 	numberKeys = keySet{"number", hint("`number:` の中", "under `number:`"),
 		[]string{"min", "max", "integer"}}
 	textKeys = keySet{"text", hint("`text:` の中", "under `text:`"),
 		[]string{"max_length"}}
+	scaleKeys = keySet{"scale", hint("`scale:` の中", "under `scale:`"),
+		[]string{"min", "max", "labels"}}
+	scaleLabelKeys = keySet{"labels", hint("`scale:` の `labels:` の中", "under `labels:` of `scale:`"),
+		[]string{"min", "max"}}
+	yesnoKeys = keySet{"yesno", hint("`yesno:` の中", "under `yesno:`"),
+		[]string{"yes", "no"}}
+	nextKeys = keySet{"next", hint("`next:` の各行", "in a rule under `next:`"),
+		[]string{"if", "goto"}}
 	alertKeys = keySet{"alert", hint("`alerts:` の各アラート", "in an alert under `alerts:`"),
-		[]string{"if", "severity", "note"}}
+		[]string{"if", "severity", "note", "when"}}
+	scheduleKeys = keySet{"schedule", hint("`schedule:` の中", "under `schedule:`"),
+		[]string{"cron", "timezone"}}
+	reminderKeys = keySet{"reminder", hint("`reminders:` の各リマインダー", "in a reminder under `reminders:`"),
+		[]string{"after", "say"}}
+	missedKeys = keySet{"missed", hint("`missed:` の中", "under `missed:`"),
+		[]string{"streak", "severity", "note"}}
+	onKeys = keySet{"on", hint("`on:` の中", "under `on:`"),
+		[]string{"enrol", "keyword"}}
 
-	allKeySets = []keySet{flowKeys, audienceKeys, stepKeys, choiceKeys, numberKeys, textKeys, alertKeys}
+	allKeySets = []keySet{flowKeys, audienceKeys, stepKeys, choiceKeys, numberKeys, textKeys, scaleKeys,
+		scaleLabelKeys, yesnoKeys, nextKeys, alertKeys, scheduleKeys, reminderKeys, missedKeys, onKeys}
+
+	answerKinds = []string{"choices", "number", "text", "scale", "yesno"}
 )
 
 // requiredHints says how to fill in each required key, by "set.key".
@@ -107,6 +179,15 @@ var requiredHints = map[string]l10n{
 		"Add `if:` with the condition that raises the alert (e.g. `if: mood == \"bad\"`)."),
 	"alert.severity": hint("`severity:` に info・warning・urgent のどれかを書いてください。",
 		"Add `severity:` with one of info, warning, urgent."),
+	"next.goto": hint("`goto:` に進むステップの `id` か `end` を書いてください（例: `- {if: mood == \"bad\", goto: why}`）。",
+		"Add `goto:` with the step `id` (or `end`) to go to (e.g. `- {if: mood == \"bad\", goto: why}`)."),
+	"schedule.cron": hint("`cron:` に送る日時を書いてください（例: 毎週金曜17時なら `cron: \"0 17 * * 5\"`）。",
+		"Add `cron:` with when to send (e.g. `cron: \"0 17 * * 5\"` for Fridays at 17:00)."),
+	"reminder.after": hint("`after:` に始まってからの時間を書いてください（例: `after: 24h`）。",
+		"Add `after:` with the time since the start (e.g. `after: 24h`)."),
+	"reminder.say": hint("`say:` にリマインダーの文を書いてください。", "Add `say:` with the reminder's text."),
+	"missed.streak": hint("`streak:` に何回つづけて答えがなかったらアラートを出すかを書いてください（例: `streak: 2`）。",
+		"Add `streak:` with how many missed sessions in a row raise the alert (e.g. `streak: 2`)."),
 	"alert.note": hint("`note:` にサポーターに伝える理由を書いてください（例: 気分がよくないと回答）。",
 		"Add `note:` with the reason supporters will read."),
 }
@@ -198,6 +279,55 @@ func (d decoder) list(f field) ([]ast.Node, bool) {
 	return seq.Values, true
 }
 
+// strs reads a list of scalars at f; a single scalar counts as a list of
+// one, so that `tags: uwajima` works as well as `tags: [uwajima]`.
+func (d decoder) strs(f field, what l10n) []str {
+	if isNull(f.value) {
+		return nil
+	}
+	if s, ok := scalarText(f.value); ok {
+		return []str{{s: strings.TrimSpace(s), at: posOf(f.value), node: f.value, set: true}}
+	}
+	items, _ := d.list(f)
+	var out []str
+	for _, it := range items {
+		s, ok := scalarText(it)
+		if !ok {
+			d.errorf(posOf(it), what, "`%s`: an item must be text, found %s", f.key, kindName(it))
+			continue
+		}
+		out = append(out, str{s: strings.TrimSpace(s), at: posOf(it), node: it, set: true})
+	}
+	return out
+}
+
+// boolean reads true or false at key of m.
+func (d decoder) boolean(m mapping, ks keySet, key string) (v, set bool, at pos) {
+	f, ok := m.get(key)
+	if !ok {
+		return false, false, pos{}
+	}
+	b, isBool := unwrap(f.value).(*ast.BoolNode)
+	if !isBool {
+		d.errorf(posOf(f.value), hint("`%s:` には true か false を書きます。", "`%s:` takes true or false.", key),
+			"%s: `%s` must be true or false", ks.name, key)
+		return false, false, posOf(f.value)
+	}
+	return b.Value, true, posOf(f.value)
+}
+
+// items reads f as a list of mappings, or a single mapping as a list of one.
+func (d decoder) items(f field) []ast.Node {
+	if isNull(f.value) {
+		return nil
+	}
+	if _, isMap := unwrap(f.value).(*ast.MappingNode); isMap {
+		return []ast.Node{f.value}
+	}
+	items, _ := d.list(f)
+	return items
+}
+
 func (d decoder) flow(root ast.Node) *srcFlow {
 	m, ok := d.mapping(root, flowKeys)
 	if !ok {
@@ -207,20 +337,44 @@ func (d decoder) flow(root ast.Node) *srcFlow {
 	sf.id = d.str(m, flowKeys, "id", true)
 	sf.title = d.str(m, flowKeys, "title", true)
 	sf.done = d.str(m, flowKeys, "done", false)
+	sf.expires = d.str(m, flowKeys, "expires_after", false)
 	if f, ok := m.get("audience"); ok {
 		am, _ := d.mapping(f.value, audienceKeys)
+		tagHint := hint("タグを1つずつ書きます（例: `[uwajima, seiyo]`）。", "List the tags (e.g. `[uwajima, seiyo]`).")
 		if rf, ok := am.get("roles"); ok {
-			items, _ := d.list(rf)
-			for _, it := range items {
-				s, ok := scalarText(it)
-				if !ok {
-					d.errorf(posOf(it), hint("child か guardian を書いてください。", "Write child or guardian."),
-						"audience: a role must be text, found %s", kindName(it))
-					continue
-				}
-				sf.roles = append(sf.roles, str{s: strings.TrimSpace(s), at: posOf(it), node: it, set: true})
-			}
+			sf.roles = d.strs(rf, hint("child か guardian を書いてください。", "Write child or guardian."))
 		}
+		if tf, ok := am.get("tags"); ok {
+			sf.tags = d.strs(tf, tagHint)
+		}
+		if tf, ok := am.get("exclude_tags"); ok {
+			sf.excludeTags = d.strs(tf, tagHint)
+		}
+	}
+	if f, ok := m.get("schedule"); ok {
+		sf.schedules = d.schedules(f)
+	}
+	if f, ok := m.get("on"); ok {
+		d.on(sf, f)
+	}
+	if f, ok := m.get("reminders"); ok {
+		for _, it := range d.items(f) {
+			rm, ok := d.mapping(it, reminderKeys)
+			if !ok {
+				continue
+			}
+			sf.reminders = append(sf.reminders, &srcReminder{at: rm.at,
+				after: d.str(rm, reminderKeys, "after", true), say: d.str(rm, reminderKeys, "say", true)})
+		}
+	}
+	if f, ok := m.get("missed"); ok {
+		if mm, ok := d.mapping(f.value, missedKeys); ok {
+			sf.missed = &srcMissed{at: mm.at, streak: d.str(mm, missedKeys, "streak", true),
+				severity: d.str(mm, missedKeys, "severity", false), note: d.str(mm, missedKeys, "note", false)}
+		}
+	}
+	if f, ok := m.get("risk_words_extra"); ok {
+		sf.riskWords = d.strs(f, hint("ことばを1つずつ書きます（例: `[家出, いえで]`）。", "List the words (e.g. `[家出, いえで]`)."))
 	}
 	f, ok := m.fields["steps"]
 	switch items, isList := d.list(f); {
@@ -246,6 +400,62 @@ func (d decoder) flow(root ast.Node) *srcFlow {
 	return sf
 }
 
+// schedules reads `schedule:` as a cron text, a mapping, or a list of either.
+func (d decoder) schedules(f field) []*srcSchedule {
+	one := func(n ast.Node) *srcSchedule {
+		if s, ok := scalarText(n); ok {
+			return &srcSchedule{at: posOf(n), cron: str{s: strings.TrimSpace(s), at: posOf(n), node: n, set: true}}
+		}
+		m, ok := d.mapping(n, scheduleKeys)
+		if !ok {
+			return nil
+		}
+		return &srcSchedule{at: m.at, cron: d.str(m, scheduleKeys, "cron", true), timezone: d.str(m, scheduleKeys, "timezone", false)}
+	}
+	var nodes []ast.Node
+	if _, isList := unwrap(f.value).(*ast.SequenceNode); isList {
+		nodes, _ = d.list(f)
+	} else {
+		nodes = []ast.Node{f.value}
+	}
+	var out []*srcSchedule
+	for _, n := range nodes {
+		if s := one(n); s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// on reads `on: enrol` or `on: {enrol: true, keyword: [...]}`.
+func (d decoder) on(sf *srcFlow, f field) {
+	if s, ok := scalarText(f.value); ok {
+		s = strings.TrimSpace(s)
+		if s == "enrol" {
+			sf.onEnrol = true
+			return
+		}
+		h := hint("`on:` には `enrol`（登録したとき）か `{keyword: [相談, 話したい]}`（ことばが届いたとき）を書きます。",
+			"`on:` takes `enrol` (when a member enrols) or `{keyword: [相談, 話したい]}` (when a member types a word).")
+		if closest(s, []string{"enrol", "keyword"}) == "enrol" || s == "enroll" {
+			h = hint("もしかして `enrol` ですか？", "Did you mean `enrol`?").and(h)
+		}
+		d.errorf(posOf(f.value), h, "on: unknown trigger %q", s)
+		return
+	}
+	m, ok := d.mapping(f.value, onKeys)
+	if !ok {
+		return
+	}
+	sf.onEnrol, _, _ = d.boolean(m, onKeys, "enrol")
+	if kf, ok := m.get("keyword"); ok {
+		sf.keywords = d.strs(kf, hint("ことばを1つずつ書きます（例: `[相談, 話したい]`）。", "List the words (e.g. `[相談, 話したい]`)."))
+		if len(sf.keywords) == 0 {
+			d.errorf(kf.keyPos, hint("`keyword:` にことばを1つ以上書いてください。", "List at least one word under `keyword:`."), "on: empty `keyword`")
+		}
+	}
+}
+
 func (d decoder) step(n ast.Node) *srcStep {
 	m, ok := d.mapping(n, stepKeys)
 	if !ok {
@@ -253,9 +463,36 @@ func (d decoder) step(n ast.Node) *srcStep {
 	}
 	st := &srcStep{at: m.at}
 	st.id = d.str(m, stepKeys, "id", true)
-	st.say = d.str(m, stepKeys, "say", true)
-	st.next = d.str(m, stepKeys, "next", false)
-	answerKinds := []string{"choices", "number", "text"}
+	st.sayAt = m.at
+	if f, ok := m.fields["say"]; !ok || isNull(f.value) {
+		d.str(m, stepKeys, "say", true) // reports it missing
+	} else {
+		st.sayAt = f.keyPos
+		st.say = d.strs(f, hint("`say:` の各行には文を1つ書きます。", "Each item of `say:` is one text."))
+		if len(st.say) == 0 {
+			d.errorf(f.keyPos, requiredHints["step.say"], "step: empty `say`")
+		}
+		for _, s := range st.say {
+			if s.s == "" {
+				d.errorf(s.at, requiredHints["step.say"], "step: empty text in `say`")
+			}
+		}
+	}
+	st.skip = d.str(m, stepKeys, "skip_label", false)
+	st.retry = d.str(m, stepKeys, "retry_say", false)
+	st.optional, _, st.optionalAt = d.boolean(m, stepKeys, "optional")
+	if f, ok := m.get("next"); ok {
+		if _, isList := unwrap(f.value).(*ast.SequenceNode); isList {
+			items, _ := d.list(f)
+			for _, it := range items {
+				if r := d.rule(it); r != nil {
+					st.rules = append(st.rules, r)
+				}
+			}
+		} else {
+			st.next = d.str(m, stepKeys, "next", false)
+		}
+	}
 	for _, k := range answerKinds {
 		if f, ok := m.fields[k]; ok {
 			st.kinds = append(st.kinds, f)
@@ -279,7 +516,63 @@ func (d decoder) step(n ast.Node) *srcStep {
 	if f, ok := m.fields["text"]; ok {
 		st.text = d.text(f.value)
 	}
+	if f, ok := m.fields["scale"]; ok {
+		st.scale = d.scale(f.value)
+	}
+	if f, ok := m.fields["yesno"]; ok {
+		st.yesno = d.yesno(f.value)
+	}
 	return st
+}
+
+func (d decoder) rule(n ast.Node) *srcRule {
+	m, ok := d.mapping(n, nextKeys)
+	if !ok {
+		return nil
+	}
+	r := &srcRule{at: m.at}
+	_, r.hasIf = m.fields["if"]
+	if r.hasIf {
+		r.cond = d.str(m, nextKeys, "if", true)
+	}
+	r.to = d.str(m, nextKeys, "goto", true)
+	return r
+}
+
+func (d decoder) scale(n ast.Node) *srcScale {
+	sc := &srcScale{at: posOf(n)}
+	m, _ := d.mapping(n, scaleKeys)
+	sc.min, sc.minAt = d.numberAt(m, "scale", "min")
+	sc.max, sc.maxAt = d.numberAt(m, "scale", "max")
+	if f, ok := m.get("labels"); ok {
+		lm, _ := d.mapping(f.value, scaleLabelKeys)
+		sc.minLabel = d.str(lm, scaleLabelKeys, "min", false)
+		sc.maxLabel = d.str(lm, scaleLabelKeys, "max", false)
+	}
+	return sc
+}
+
+func (d decoder) yesno(n ast.Node) *srcYesNo {
+	yn := &srcYesNo{at: posOf(n)}
+	m, _ := d.mapping(n, yesnoKeys)
+	yn.yes = d.str(m, yesnoKeys, "yes", false)
+	yn.no = d.str(m, yesnoKeys, "no", false)
+	return yn
+}
+
+// numberAt reads the number at key of m.
+func (d decoder) numberAt(m mapping, set, key string) (*float64, pos) {
+	f, ok := m.get(key)
+	if !ok {
+		return nil, pos{}
+	}
+	v, ok := number(f.value)
+	if !ok {
+		d.errorf(posOf(f.value), hint("`%s:` には数字を書きます（例: `%s: 10`）。", "`%s:` takes a number (e.g. `%s: 10`).", key, key),
+			"%s: `%s` must be a number", set, key)
+		return nil, pos{}
+	}
+	return &v, posOf(f.value)
 }
 
 // choice reads a choice written as a plain label or as a mapping.
@@ -305,21 +598,8 @@ func (d decoder) choice(n ast.Node) *srcChoice {
 func (d decoder) number(n ast.Node) *srcNumber {
 	num := &srcNumber{at: posOf(n), integer: true}
 	m, _ := d.mapping(n, numberKeys)
-	bound := func(key string) (*float64, pos) {
-		f, ok := m.get(key)
-		if !ok {
-			return nil, pos{}
-		}
-		v, ok := number(f.value)
-		if !ok {
-			d.errorf(posOf(f.value), hint("`%s:` には数字を書きます（例: `%s: 10`）。", "`%s:` takes a number (e.g. `%s: 10`).", key, key),
-				"number: `%s` must be a number", key)
-			return nil, pos{}
-		}
-		return &v, posOf(f.value)
-	}
-	num.min, num.minAt = bound("min")
-	num.max, num.maxAt = bound("max")
+	num.min, num.minAt = d.numberAt(m, "number", "min")
+	num.max, num.maxAt = d.numberAt(m, "number", "max")
 	if f, ok := m.get("integer"); ok {
 		b, isBool := unwrap(f.value).(*ast.BoolNode)
 		if !isBool {
@@ -359,5 +639,6 @@ func (d decoder) alert(n ast.Node) *srcAlert {
 		cond:     d.str(m, alertKeys, "if", true),
 		severity: d.str(m, alertKeys, "severity", true),
 		note:     d.str(m, alertKeys, "note", true),
+		when:     d.str(m, alertKeys, "when", false),
 	}
 }

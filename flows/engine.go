@@ -20,15 +20,25 @@ var (
 	ErrStaleAnswer = errors.New("postback is for another session or step")
 	ErrWrongFlow   = errors.New("session belongs to another flow")
 	ErrStepGone    = errors.New("the step the session waits on is no longer in the flow")
-	ErrLoop        = errors.New("flow passes too many steps without waiting")
 )
 
-// maxStepsPerResume bounds the steps one Resume may enter. Every kind of
-// step waits for an answer today, so a Resume enters one; the bound is here
-// so that steps which do not wait (a message-only step, a jump on a
-// condition), when they come, cannot make a cycle spin the engine. One
-// message per step entered keeps a Result within LINE's five a reply.
-const maxStepsPerResume = 4
+// LoopGuardNote is the reason of the alert raised when a session enters a
+// step more than MaxVisits times and is stopped.
+const LoopGuardNote = "フローがループしています (loop guard)"
+
+// Env is who the engine runs for and what it may know of their past. It is
+// plain data; the caller fills it. Family codes are deliberately absent:
+// nothing the engine writes to a member can show one.
+type Env struct {
+	Role tsunagu.Role
+	Tags []string
+	// Previous holds the member's answers in their last completed session
+	// of this flow, by step id, for previous("step") in conditions.
+	Previous map[string]tsunagu.Answer
+	// StreakMissed is how many sessions of this flow the member missed in a
+	// row before this one, for streak_missed in conditions.
+	StreakMissed int
+}
 
 // Input is what the member sent: typed text or a quick-reply postback.
 // Exactly one is set; if both are, the postback is read.
@@ -37,18 +47,19 @@ type Input struct {
 	Postback string
 }
 
-// Result is what a Start or Resume decided. The caller commits Session and
-// queues Messages and Alerts in one transaction, then delivers them.
+// Result is what a Start, Resume or Expire decided. The caller commits
+// Session and queues Messages and Alerts in one transaction, then delivers
+// them.
 type Result struct {
 	Session  *tsunagu.Session // a new copy; Version is the caller's to bump
 	Messages []tsunagu.Message
 	Alerts   []tsunagu.Alert // the caller fills ID, FamilyCode, Role, Supporter, State
 	Reasked  bool            // the answer did not fit and the question was asked again
-	Ended    bool            // the member reached the end of the flow
+	Ended    bool            // the session is over: Session.Status says completed or missed
 }
 
-// Start opens a session on the first step and asks its question.
-func (f *Flow) Start(sessionID, memberID string, now time.Time) Result {
+// Start opens a session on the first step and sends its `say`.
+func (f *Flow) Start(sessionID, memberID string, now time.Time, env Env) Result {
 	s := &tsunagu.Session{
 		ID:        sessionID,
 		MemberID:  memberID,
@@ -59,15 +70,16 @@ func (f *Flow) Start(sessionID, memberID string, now time.Time) Result {
 		StartedAt: now,
 		UpdatedAt: now,
 	}
-	first := f.Steps[0]
-	s.Step = first.ID
-	return Result{Session: s, Messages: []tsunagu.Message{f.question(s.ID, first)}}
+	res := Result{Session: s}
+	f.enter(&res, f.Steps[0].ID, now, env)
+	return res
 }
 
 // Resume hands the member's input to the step the session waits on. An
-// answer that fits is recorded and the session moves on one step (or ends);
-// one that does not is asked again, kindly, without moving.
-func (f *Flow) Resume(s *tsunagu.Session, in Input, now time.Time) (Result, error) {
+// answer that fits is recorded, `answered` alerts that now hold are raised,
+// and the session moves on one step (or ends); one that does not fit is
+// asked again, kindly, without moving.
+func (f *Flow) Resume(s *tsunagu.Session, in Input, now time.Time, env Env) (Result, error) {
 	switch {
 	case !s.Open():
 		return Result{}, ErrNotWaiting
@@ -89,46 +101,52 @@ func (f *Flow) Resume(s *tsunagu.Session, in Input, now time.Time) (Result, erro
 	if !a.ok {
 		next.Reasks++
 		res.Reasked = true
-		res.Messages = []tsunagu.Message{{Text: a.why}, f.question(next.ID, step)}
+		why := a.why
+		if step.RetrySay != "" && !a.tooLong {
+			why = render(step.RetrySay, next)
+		}
+		res.Messages = []tsunagu.Message{{Text: why}, f.question(next, step)}
 		return res, nil
 	}
-	next.Answers[step.ID] = tsunagu.Answer{Value: a.value, Label: a.label, At: now}
+	next.Answers[step.ID] = tsunagu.Answer{Value: a.value, Label: a.label, Skipped: a.skipped, At: now}
 	next.Order = append(slices.DeleteFunc(next.Order, func(id string) bool { return id == step.ID }), step.ID)
-	if err := f.enter(&res, f.after(step, a.choice), now); err != nil {
-		return Result{}, err
-	}
+	vars := f.vars(next, env, false)
+	res.Alerts = f.raise(next, vars, WhenAnswered, now)
+	f.enter(&res, f.after(step, a.choice, vars), now, env)
 	return res, nil
 }
 
-// enter moves the session in res to step id, or completes it at End, and
-// adds what the member should see.
-func (f *Flow) enter(res *Result, id string, now time.Time) error {
-	s := res.Session
-	for range maxStepsPerResume {
-		if id == End {
-			s.Status, s.Step, s.Reasks = tsunagu.SessionCompleted, "", 0
-			res.Ended = true
-			res.Messages = append(res.Messages, tsunagu.Message{Text: f.Done})
-			res.Alerts = f.raise(s, now)
-			return nil
-		}
-		step := f.Step(id)
-		s.Step, s.Reasks = id, 0
-		res.Messages = append(res.Messages, f.question(s.ID, step))
-		if step.waits() {
-			return nil
-		}
-		id = f.after(step, nil)
+// Expire ends an open session as missed: its answers are kept and the
+// `end` alerts are evaluated on them (with `missed` true). Nothing is sent
+// to the member. A session that is not open is returned unchanged, with
+// Ended false.
+func (f *Flow) Expire(s *tsunagu.Session, now time.Time, env Env) Result {
+	next := cloneSession(s)
+	if !s.Open() {
+		return Result{Session: next}
 	}
-	return fmt.Errorf("session %s: %w", s.ID, ErrLoop)
+	next.UpdatedAt = now
+	res := Result{Session: next}
+	f.finish(&res, tsunagu.SessionMissed, now, env)
+	return res
 }
 
-// waits reports whether the step stops for an answer; every kind does today.
-func (s *Step) waits() bool { return true }
+// Reminder is reminder i (0-based) of the flow for the open session s: its
+// `say`, then the question s waits on again, with its buttons. ok is false
+// when s is not open in this flow or the flow has no reminder i. Marking it
+// sent (Session.Reminded) is the caller's.
+func (f *Flow) Reminder(s *tsunagu.Session, i int) (msgs []tsunagu.Message, ok bool) {
+	q, ok := f.Prompt(s)
+	if !ok || i < 0 || i >= len(f.Reminders) {
+		return nil, false
+	}
+	return []tsunagu.Message{{Text: render(f.Reminders[i].Say, s)}, q}, true
+}
 
 // Prompt is the question the open session s waits on, as the member saw it
 // last, for asking again after an input that was no answer (a sticker, an
-// old button). ok is false when s waits on nothing in this flow.
+// old button). Only the question is repeated, not the texts before it. ok
+// is false when s waits on nothing in this flow.
 func (f *Flow) Prompt(s *tsunagu.Session) (m tsunagu.Message, ok bool) {
 	if !s.Open() || s.FlowID != f.ID {
 		return m, false
@@ -137,49 +155,184 @@ func (f *Flow) Prompt(s *tsunagu.Session) (m tsunagu.Message, ok bool) {
 	if step == nil {
 		return m, false
 	}
-	return f.question(s.ID, step), true
+	return f.question(s, step), true
 }
 
-// question is the step's message, with a quick-reply button per choice.
-func (f *Flow) question(sessionID string, s *Step) tsunagu.Message {
-	m := tsunagu.Message{Text: s.Say}
-	for _, c := range s.Choices {
+// after is the id of the step that follows s when the member picked choice
+// c (nil for other kinds and skips): the choice's next, else the step's
+// `next:` step, else its first `next:` rule that holds in vars, else the
+// following step. It returns End past the last step.
+func (f *Flow) after(s *Step, c *Choice, vars map[string]any) string {
+	if c != nil && c.Next != "" {
+		return c.Next
+	}
+	if s.Next != "" {
+		return s.Next
+	}
+	for _, r := range s.Rules {
+		if r.If == "" || holds(r.program, vars) {
+			return r.Goto
+		}
+	}
+	return f.following(s)
+}
+
+// enter moves the session in res to step id, or completes it at End, and
+// adds what the member should see. Entering a step for the (MaxVisits+1)th
+// time stops the session instead: a flow that goes round and round never
+// keeps a member (or the engine) in it.
+func (f *Flow) enter(res *Result, id string, now time.Time, env Env) {
+	s := res.Session
+	if id == End {
+		f.finish(res, tsunagu.SessionCompleted, now, env)
+		return
+	}
+	if s.Visits == nil {
+		s.Visits = map[string]int{}
+	}
+	s.Visits[id]++
+	if s.Visits[id] > MaxVisits {
+		res.Messages = append(res.Messages, tsunagu.Message{Text: f.wording().loop})
+		res.Alerts = append(res.Alerts, tsunagu.Alert{
+			Severity:  tsunagu.SeverityWarning,
+			FlowID:    f.ID,
+			FlowTitle: f.Title,
+			Reason:    fmt.Sprintf("%s: ステップ %q に%d回入ったので、セッションを止めました。フローの next: を見直してください", LoopGuardNote, id, s.Visits[id]),
+			Answers:   f.QA(s),
+			CreatedAt: now,
+		})
+		f.finish(res, tsunagu.SessionMissed, now, env)
+		return
+	}
+	step := f.Step(id)
+	s.Step, s.Reasks = id, 0
+	res.Messages = append(res.Messages, f.messages(s, step)...)
+}
+
+// finish ends the session in res with status st: a completed session is
+// thanked with `done`; either way the `end` alerts are evaluated.
+func (f *Flow) finish(res *Result, st tsunagu.SessionStatus, now time.Time, env Env) {
+	s := res.Session
+	s.Status, s.Step, s.Reasks = st, "", 0
+	res.Ended = true
+	if st == tsunagu.SessionCompleted {
+		res.Messages = append(res.Messages, tsunagu.Message{Text: render(f.Done, s)})
+	}
+	res.Alerts = append(res.Alerts, f.raise(s, f.vars(s, env, st == tsunagu.SessionMissed), WhenEnd, now)...)
+}
+
+// messages are what entering step shows: each text of its `say`, the last
+// with the buttons.
+func (f *Flow) messages(s *tsunagu.Session, step *Step) []tsunagu.Message {
+	msgs := make([]tsunagu.Message, 0, len(step.Say))
+	for _, text := range step.Say[:len(step.Say)-1] {
+		msgs = append(msgs, tsunagu.Message{Text: render(text, s)})
+	}
+	return append(msgs, f.question(s, step))
+}
+
+// question is the step's question, with a quick-reply button per choice
+// and one to skip an optional step.
+func (f *Flow) question(s *tsunagu.Session, step *Step) tsunagu.Message {
+	m := tsunagu.Message{Text: render(step.Question(), s)}
+	for _, c := range step.Choices {
 		m.QuickReplies = append(m.QuickReplies, tsunagu.QuickReply{
 			Label: c.Label,
-			Data:  encodePostback(sessionID, s.ID, c.Value),
+			Data:  encodePostback(s.ID, step.ID, c.Value),
+		})
+	}
+	if step.Optional {
+		m.QuickReplies = append(m.QuickReplies, tsunagu.QuickReply{
+			Label: step.Skip,
+			Data:  encodePostback(s.ID, step.ID, skipValue),
 		})
 	}
 	return m
 }
 
-// raise evaluates the flow's alert rules on a finished session.
-func (f *Flow) raise(s *tsunagu.Session, now time.Time) []tsunagu.Alert {
-	if len(f.Alerts) == 0 {
-		return nil
-	}
-	vars := make(map[string]any, len(s.Answers))
+// vars is what conditions see for session s.
+func (f *Flow) vars(s *tsunagu.Session, env Env, missed bool) map[string]any {
+	answers := make(map[string]any, len(s.Answers))
 	for id, a := range s.Answers {
-		vars[id] = a.Value
-		if step := f.Step(id); step != nil && step.Kind() == KindNumber {
-			if v, err := strconv.ParseFloat(a.Value, 64); err == nil {
-				vars[id] = v
+		if v, ok := f.value(id, a); ok {
+			answers[id] = v
+		}
+	}
+	vars := make(map[string]any, len(f.Steps)+6)
+	for _, st := range f.Steps {
+		vars[st.ID] = answers[st.ID] // nil when unanswered or skipped
+	}
+	vars[answersVar] = answers
+	vars[familyVar] = familyVars{Tags: slices.Clone(env.Tags)}
+	vars[memberVar] = memberVars{Role: string(env.Role)}
+	vars[previousVar] = func(id string) any {
+		if a, ok := env.Previous[id]; ok {
+			if v, ok := f.value(id, a); ok {
+				return v
 			}
 		}
+		return nil
 	}
-	var alerts []tsunagu.Alert
-	for _, rule := range f.Alerts {
-		if rule.holds(f, vars) {
-			alerts = append(alerts, tsunagu.Alert{
-				Severity:  rule.Severity,
-				FlowID:    f.ID,
-				FlowTitle: f.Title,
-				Reason:    rule.Note,
-				Answers:   f.QA(s),
-				CreatedAt: now,
-			})
+	vars[streakVar] = env.StreakMissed
+	vars[missedVar] = missed
+	return vars
+}
+
+// value is an answer as conditions see it: a float64 for number and scale
+// steps, else the string; ok is false for a skipped step.
+func (f *Flow) value(id string, a tsunagu.Answer) (any, bool) {
+	if a.Skipped {
+		return nil, false
+	}
+	if step := f.Step(id); step != nil && step.numeric() {
+		if v, err := strconv.ParseFloat(a.Value, 64); err == nil {
+			return v, true
 		}
 	}
+	return a.Value, true
+}
+
+// raise evaluates the alert rules of the given `when` that have not fired
+// in this session, and records those that fire in s.Alerted.
+func (f *Flow) raise(s *tsunagu.Session, vars map[string]any, when string, now time.Time) []tsunagu.Alert {
+	var alerts []tsunagu.Alert
+	for i, rule := range f.Alerts {
+		if rule.When != when || slices.Contains(s.Alerted, i) || !holds(rule.program, vars) {
+			continue
+		}
+		s.Alerted = append(s.Alerted, i)
+		alerts = append(alerts, tsunagu.Alert{
+			Severity:  rule.Severity,
+			FlowID:    f.ID,
+			FlowTitle: f.Title,
+			Reason:    rule.Note,
+			Answers:   f.QA(s),
+			CreatedAt: now,
+		})
+	}
 	return alerts
+}
+
+// MissedAlert is the alert of the flow's `missed:` rule for a member whose
+// session s just ended as missed, streak being the sessions of this flow
+// they have now missed in a row, this one included. ok is false when the
+// flow has no rule or streak is not the rule's: the alert comes once, when
+// the streak reaches it.
+func (f *Flow) MissedAlert(s *tsunagu.Session, streak int, now time.Time) (tsunagu.Alert, bool) {
+	if f.Missed == nil || streak != f.Missed.Streak {
+		return tsunagu.Alert{}, false
+	}
+	a := tsunagu.Alert{
+		Severity:  f.Missed.Severity,
+		FlowID:    f.ID,
+		FlowTitle: f.Title,
+		Reason:    f.Missed.Note,
+		CreatedAt: now,
+	}
+	if s != nil {
+		a.Answers = f.QA(s)
+	}
+	return a, true
 }
 
 // QA lists a session's answers as supporters read them, in the order given:
@@ -193,9 +346,13 @@ func (f *Flow) QA(s *tsunagu.Session) []tsunagu.QA {
 		}
 		q := id // a step removed by an edit still shows something
 		if step := f.Step(id); step != nil {
-			q = step.Say
+			q = render(step.Question(), s)
 		}
-		qa = append(qa, tsunagu.QA{Question: q, Answer: cmp.Or(a.Label, a.Value)})
+		answer := cmp.Or(a.Label, a.Value)
+		if a.Skipped {
+			answer = "（スキップ）"
+		}
+		qa = append(qa, tsunagu.QA{Question: q, Answer: answer})
 	}
 	return qa
 }
@@ -207,5 +364,7 @@ func cloneSession(s *tsunagu.Session) *tsunagu.Session {
 		c.Answers = map[string]tsunagu.Answer{}
 	}
 	c.Order = slices.Clone(s.Order)
+	c.Visits = maps.Clone(s.Visits)
+	c.Alerted = slices.Clone(s.Alerted)
 	return &c
 }

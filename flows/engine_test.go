@@ -69,7 +69,7 @@ func mustParse(t *testing.T, src string) *Flow {
 
 // waitingAt is a session of f waiting on step, with answers already given.
 func waitingAt(f *Flow, step string, answers map[string]string) *tsunagu.Session {
-	s := f.Start("s1", "m1", t0).Session
+	s := f.Start("s1", "m1", t0, Env{}).Session
 	s.Step = step
 	for id, v := range answers {
 		s.Answers[id] = tsunagu.Answer{Value: v, At: t0}
@@ -83,10 +83,10 @@ func typed(text string) Input      { return Input{Text: text} }
 
 func TestStart(t *testing.T) {
 	f := mustParse(t, engineFlow)
-	res := f.Start("s1", "m1", t0)
+	res := f.Start("s1", "m1", t0, Env{})
 	want := &tsunagu.Session{
 		ID: "s1", MemberID: "m1", FlowID: "engine-test", FlowHash: f.Hash,
-		Step: "mood", Answers: map[string]tsunagu.Answer{}, Status: tsunagu.SessionWaiting,
+		Step: "mood", Answers: map[string]tsunagu.Answer{}, Status: tsunagu.SessionWaiting, Visits: map[string]int{"mood": 1},
 		StartedAt: t0, UpdatedAt: t0,
 	}
 	if !reflect.DeepEqual(res.Session, want) {
@@ -171,7 +171,7 @@ func TestResume(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := waitingAt(f, tt.at, nil)
 			before := cloneSession(s)
-			res, err := f.Resume(s, tt.in, t1)
+			res, err := f.Resume(s, tt.in, t1, Env{})
 			if !reflect.DeepEqual(s, before) {
 				t.Errorf("Resume changed its input session:\n got %+v\nwant %+v", s, before)
 			}
@@ -192,7 +192,7 @@ func TestResume(t *testing.T) {
 				if got.Reasks != 1 || len(got.Answers) != 0 {
 					t.Errorf("reasks %d answers %v, want 1 and none", got.Reasks, got.Answers)
 				}
-				if last := res.Messages[len(res.Messages)-1]; !reflect.DeepEqual(last, f.question("s1", f.Step(tt.at))) {
+				if last := res.Messages[len(res.Messages)-1]; !reflect.DeepEqual(last, f.question(s, f.Step(tt.at))) {
 					t.Errorf("re-ask does not end with the question and its buttons: %+v", last)
 				}
 			}
@@ -242,7 +242,7 @@ func TestResumeRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := tt.f.Resume(tt.s, typed("いい"), t1); !errors.Is(err, tt.want) {
+			if _, err := tt.f.Resume(tt.s, typed("いい"), t1, Env{}); !errors.Is(err, tt.want) {
 				t.Errorf("err = %v, want %v", err, tt.want)
 			}
 		})
@@ -253,7 +253,7 @@ func TestReasksCountAndReset(t *testing.T) {
 	f := mustParse(t, engineFlow)
 	s := waitingAt(f, "energy", nil)
 	for range 2 {
-		res, err := f.Resume(s, typed("たくさん"), t1)
+		res, err := f.Resume(s, typed("たくさん"), t1, Env{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,7 +264,7 @@ func TestReasksCountAndReset(t *testing.T) {
 	}
 	s = waitingAt(f, "mood", nil)
 	s.Reasks = 3
-	res, err := f.Resume(s, tap("mood", "good"), t1)
+	res, err := f.Resume(s, tap("mood", "good"), t1, Env{})
 	if err != nil || res.Session.Reasks != 0 {
 		t.Errorf("reasks after moving on = %d (err %v), want 0", res.Session.Reasks, err)
 	}
@@ -292,7 +292,7 @@ func TestRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res := f.Start("s1", "m1", t0)
+			res := f.Start("s1", "m1", t0, Env{})
 			for i, in := range tt.inputs {
 				if res.Ended {
 					t.Fatalf("ended before input %d", i)
@@ -302,7 +302,7 @@ func TestRun(t *testing.T) {
 					input = tap(res.Session.Step, v)
 				}
 				var err error
-				if res, err = f.Resume(res.Session, input, t1); err != nil {
+				if res, err = f.Resume(res.Session, input, t1, Env{}); err != nil {
 					t.Fatal(err)
 				}
 				if res.Reasked {
@@ -361,7 +361,7 @@ alerts:
 		t.Run(tt.name, func(t *testing.T) {
 			s := waitingAt(f, "", tt.answers)
 			var got []string
-			for _, a := range f.raise(s, t1) {
+			for _, a := range f.raise(s, f.vars(s, Env{}, false), WhenEnd, t1) {
 				got = append(got, a.Reason)
 			}
 			if !reflect.DeepEqual(got, tt.want) {
@@ -400,7 +400,7 @@ audience: {roles: [guardian]}
 steps:
   - {id: month, say: どうでしたか？, choices: [よかった, たいへん]}
 `)
-	res, err := f.Resume(waitingAt(f, "month", nil), typed("?"), t1)
+	res, err := f.Resume(waitingAt(f, "month", nil), typed("?"), t1, Env{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package flows
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,17 +16,25 @@ func TestExamples(t *testing.T) {
 	if len(ds) > 0 {
 		t.Fatalf("examples do not validate cleanly:\n%s", ds)
 	}
-	want := map[string]tsunagu.Role{"weekly-child": tsunagu.RoleChild, "monthly-guardian": tsunagu.RoleGuardian}
+	both := []tsunagu.Role{tsunagu.RoleChild, tsunagu.RoleGuardian}
+	want := map[string][]tsunagu.Role{
+		"weekly-child": {tsunagu.RoleChild}, "monthly-guardian": {tsunagu.RoleGuardian},
+		"signup": both, "half-yearly": both, "talk": both,
+	}
 	if len(flows) != len(want) {
 		t.Fatalf("loaded %d flows, want %d", len(flows), len(want))
 	}
 	for _, f := range flows {
-		role, ok := want[f.ID]
-		if !ok || len(f.Roles) != 1 || !f.ForRole(role) {
+		roles, ok := want[f.ID]
+		if !ok || !slices.Equal(f.Roles, roles) {
 			t.Errorf("flow %q is for %v", f.ID, f.Roles)
 		}
 		if f.File == "" || f.Hash == "" || len(f.Alerts) == 0 {
 			t.Errorf("flow %q: file %q hash %q alerts %d", f.ID, f.File, f.Hash, len(f.Alerts))
+		}
+		// Each starts somehow: a schedule, enrolment or a keyword.
+		if len(f.Schedules) == 0 && !f.OnEnrol && len(f.Keywords) == 0 {
+			t.Errorf("flow %q never starts by itself", f.ID)
 		}
 	}
 }

@@ -106,7 +106,7 @@ const DefaultGuardianSafetyMessage = `話してくださって、ありがとう
 func (f *Flow) RiskAlert(s *tsunagu.Session, text, word string, now time.Time) tsunagu.Alert {
 	q := "（メッセージ）"
 	if step := f.Step(s.Step); step != nil {
-		q = step.Say
+		q = render(step.Question(), s)
 	}
 	return tsunagu.Alert{
 		Severity:  tsunagu.SeverityUrgent,

@@ -3,10 +3,13 @@ package flows
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tsunagu/tsunagu"
 )
 
 func loadExample(t *testing.T, id string) *Flow {
@@ -32,7 +35,9 @@ func TestSimulateGolden(t *testing.T) {
 		answers   string
 		json      bool
 		completed bool
+		missed    bool
 		alerts    int
+		opt       SimOptions // who is simulated
 	}{
 		{name: "weekly-child.good", flow: "weekly-child", answers: "1|1|1|8", completed: true},
 		{name: "weekly-child.bad", flow: "weekly-child", answers: "3|ともだちとけんかした|まあまあ|3|2|ひとつ|１点",
@@ -40,22 +45,42 @@ func TestSimulateGolden(t *testing.T) {
 		{name: "weekly-child.risk", flow: "weekly-child", answers: "3|ｼﾆﾀｲ|1|1|5", completed: true, alerts: 2},
 		{name: "weekly-child.ran-out", flow: "weekly-child", answers: "2|ねむれてる"},
 		{name: "weekly-child.json", flow: "weekly-child", answers: "3|けんかした|1|3|9", json: true, completed: true, alerts: 2},
+		{name: "weekly-child.skip-back", flow: "weekly-child", answers: "3|パス|:back|けんかした|:back|:back|:back|1|1|1|2",
+			completed: true, alerts: 1},
+		{name: "weekly-child.missed-streak", flow: "weekly-child", answers: "3|:missed", missed: true, alerts: 2,
+			opt: SimOptions{StreakMissed: 1}},
+		{name: "weekly-child.wait", flow: "weekly-child", answers: "1|:wait 24h|2|:wait 2d", missed: true},
+		{name: "weekly-child.previous", flow: "weekly-child", answers: "1|1|1|4", completed: true, alerts: 1,
+			opt: SimOptions{Previous: map[string]tsunagu.Answer{"energy": {Value: "9"}}}},
 		{name: "monthly-guardian.talk", flow: "monthly-guardian", answers: "3|1|3|3|1|家賃が払えるか心配です",
 			completed: true, alerts: 4},
 		{name: "monthly-guardian.no-talk", flow: "monthly-guardian", answers: "1|5|1|1|いいえ", completed: true},
+		{name: "signup.agree", flow: "signup", answers: "1|1", completed: true},
+		{name: "signup.question", flow: "signup", answers: "2|だれが答えを見るの？|1|1", completed: true, alerts: 2,
+			opt: SimOptions{Role: tsunagu.RoleGuardian}},
+		{name: "signup.decline", flow: "signup", answers: "3|1", completed: true, alerts: 2},
+		{name: "half-yearly.scores", flow: "half-yearly", answers: "4|1|こたえない|2|ともだちができた", completed: true, alerts: 2,
+			opt: SimOptions{Role: tsunagu.RoleGuardian, Previous: map[string]tsunagu.Answer{"spirit": {Value: "5"}}}},
+		{name: "half-yearly.missed", flow: "half-yearly", answers: "1|:wait 3d|:wait 11d", missed: true, alerts: 2},
+		{name: "talk.urgent", flow: "talk", answers: "1|1|2|2|書かない", completed: true, alerts: 2},
+		{name: "talk.later", flow: "talk", answers: "5|3|3|先生とのこと", completed: true, alerts: 1},
+		{name: "talk.missed", flow: "talk", answers: "2|:wait 2h", missed: true, alerts: 1, opt: SimOptions{Role: tsunagu.RoleGuardian}},
 	}
 	risk := NewRiskScanner(DefaultRiskWords)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := loadExample(t, tt.flow)
 			var out bytes.Buffer
-			tr, err := Simulate(&out, f, ScriptedAnswers(tt.answers), SimOptions{Risk: risk, JSON: tt.json, Now: t0})
+			opt := tt.opt
+			opt.Risk, opt.JSON, opt.Now, opt.Location = risk, tt.json, t0, time.UTC
+			tr, err := Simulate(&out, f, ScriptedAnswers(tt.answers), opt)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tr.Completed != tt.completed || tr.RanOut == tt.completed || len(tr.Alerts) != tt.alerts {
-				t.Errorf("completed %v ran out %v alerts %d, want completed %v alerts %d",
-					tr.Completed, tr.RanOut, len(tr.Alerts), tt.completed, tt.alerts)
+			ranOut := !tt.completed && !tt.missed
+			if tr.Completed != tt.completed || tr.Missed != tt.missed || tr.RanOut != ranOut || len(tr.Alerts) != tt.alerts {
+				t.Errorf("completed %v missed %v ran out %v alerts %d, want completed %v missed %v alerts %d",
+					tr.Completed, tr.Missed, tr.RanOut, len(tr.Alerts), tt.completed, tt.missed, tt.alerts)
 			}
 			if tt.json {
 				var back Transcript
@@ -65,6 +90,38 @@ func TestSimulateGolden(t *testing.T) {
 			}
 			checkGolden(t, "testdata/simulate/"+tt.name+".golden", out.String())
 		})
+	}
+}
+
+// TestSimulateAudience refuses to play a flow to a member it is not for,
+// and says why.
+func TestSimulateAudience(t *testing.T) {
+	f := mustParse(t, `
+id: tagged
+title: 宇和島のこども
+audience: {roles: [child], tags: [uwajima], exclude_tags: [paused]}
+steps: [{id: a, say: a?, text: {}}]
+`)
+	tests := []struct {
+		role tsunagu.Role
+		tags []string
+		want string // in the error; "" when it plays
+	}{
+		{tsunagu.RoleChild, []string{"uwajima"}, ""},
+		{"", []string{"uwajima"}, ""},
+		{tsunagu.RoleGuardian, []string{"uwajima"}, "役割 (role) guardian は対象外です"},
+		{tsunagu.RoleChild, nil, "タグ (tags) （なし） のどれもありません"},
+		{tsunagu.RoleChild, []string{"uwajima", "paused"}, "タグ paused は除外されています"},
+	}
+	for _, tt := range tests {
+		_, err := Simulate(&bytes.Buffer{}, f, ScriptedAnswers("x"), SimOptions{Role: tt.role, Tags: tt.tags})
+		var ae *AudienceError
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%s %v: %v", tt.role, tt.tags, err)
+		case tt.want != "" && (!errors.As(err, &ae) || !strings.Contains(err.Error(), tt.want)):
+			t.Errorf("%s %v: err %v, want one saying %q", tt.role, tt.tags, err, tt.want)
+		}
 	}
 }
 

@@ -1,7 +1,9 @@
 package flows
 
 import (
+	"cmp"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 
@@ -31,6 +33,16 @@ func (r *reporter) build(sf *srcFlow) *Flow {
 			"bad flow id %q", sf.id.s)
 	}
 	f.Roles = r.roles(sf)
+	f.Tags, f.ExcludeTags = r.tags(sf.tags, "tags"), r.tags(sf.excludeTags, "exclude_tags")
+	for _, t := range sf.excludeTags {
+		for _, in := range sf.tags {
+			if t.s == in.s {
+				r.errorf(t.at, hint("同じタグが `tags:` と `exclude_tags:` の両方にあると、だれにも届きません。どちらかから消してください。",
+					"A tag in both `tags:` and `exclude_tags:` leaves no one: remove it from one of them."),
+					"audience: tag %q is both included and excluded", t.s)
+			}
+		}
+	}
 	if f.Done == "" {
 		f.Done = f.wording().done
 	}
@@ -44,20 +56,36 @@ func (r *reporter) build(sf *srcFlow) *Flow {
 		}
 		f.Steps = append(f.Steps, s)
 	}
-	for _, ss := range sf.steps {
+	env := conditionEnv(f.Steps)
+	for i, ss := range sf.steps {
 		r.checkNext(f, ss.next)
 		for _, c := range ss.choices {
 			r.checkNext(f, c.next)
 		}
+		f.Steps[i].Rules = r.rules(f, ss, env)
 	}
-	r.checkReachable(f, sf)
-	env := conditionEnv(f.Steps)
+	r.checkGraph(f, sf)
 	for _, sa := range sf.alerts {
 		if a := r.alert(f, sa, env); a != nil {
 			f.Alerts = append(f.Alerts, a)
 		}
 	}
+	r.checkPlaceholders(f, sf)
+	r.living(f, sf)
 	return f
+}
+
+// tags checks the tags of `audience:`.
+func (r *reporter) tags(ss []str, key string) []string {
+	var out []string
+	for _, s := range ss {
+		if s.s == "" {
+			r.errorf(s.at, hint("空のタグは使えません。", "A tag cannot be empty."), "audience: empty tag in `%s`", key)
+			continue
+		}
+		out = append(out, s.s)
+	}
+	return out
 }
 
 func (r *reporter) roles(sf *srcFlow) []tsunagu.Role {
@@ -82,7 +110,13 @@ func (r *reporter) roles(sf *srcFlow) []tsunagu.Role {
 
 // step checks one step. seen holds the steps before it, to catch a reused id.
 func (r *reporter) step(ss *srcStep, seen map[string]*srcStep) *Step {
-	s := &Step{ID: ss.id.s, Say: ss.say.s, Next: ss.next.s}
+	s := &Step{ID: ss.id.s, Next: ss.next.s, Optional: ss.optional, Skip: ss.skip.s, RetrySay: ss.retry.s}
+	for _, t := range ss.say {
+		s.Say = append(s.Say, t.s)
+	}
+	if len(s.Say) == 0 {
+		s.Say = []string{""} // reported already; keeps Question() safe
+	}
 	switch {
 	case s.ID == "":
 	case !stepIDPattern.MatchString(s.ID):
@@ -93,6 +127,10 @@ func (r *reporter) step(ss *srcStep, seen map[string]*srcStep) *Step {
 		r.errorf(ss.id.at, hint("`%s` は `if:` の式で特別な意味を持つ言葉なので、ステップの `id` には使えません。別の名前にしてください。",
 			"`%s` means something else in `if:` expressions, so a step cannot use it as its `id`; choose another name.", s.ID),
 			"step id %q is reserved", s.ID)
+	case s.ID == End:
+		r.errorf(ss.id.at, hint("`end` は「おわり」を表す `next:` の言葉なので、ステップの `id` には使えません。",
+			"`end` is the `next:` that finishes the flow, so a step cannot use it as its `id`."),
+			"step id %q is reserved", s.ID)
 	case seen[s.ID] != nil:
 		first := seen[s.ID]
 		r.errorf(ss.id.at, hint("ステップの `id` はファイルの中で1回ずつしか使えません（%d行目で使用済み）。",
@@ -101,16 +139,35 @@ func (r *reporter) step(ss *srcStep, seen map[string]*srcStep) *Step {
 	default:
 		seen[s.ID] = ss
 	}
-	r.checkMessageLen(ss.say, "say")
+	for _, t := range ss.say {
+		r.checkMessageLen(t, "say")
+	}
+	if len(ss.say) > MaxMessages {
+		r.errorf(ss.say[MaxMessages].at, hint("LINEは1回に%dつまでしかメッセージを送れません。`say:` は質問をふくめて%dつまでにしてください（質問の前の文は%dつまで）。",
+			"LINE sends at most %d messages at once: keep `say:` to %d texts, the question included (%d before it).", MaxMessages, MaxMessages, MaxMessages-1),
+			"step %q says %d texts; LINE sends at most %d messages at once", s.ID, len(ss.say), MaxMessages)
+	}
+	r.checkMessageLen(ss.retry, "retry_say")
+	switch {
+	case ss.skip.set && !ss.optional:
+		r.warnf(ss.skip.at, hint("`skip_label:` は `optional: true` のステップでだけ使われます。スキップできるようにするなら `optional: true` も書いてください。",
+			"`skip_label:` is used only on a step with `optional: true`: add that too if the member may skip it."),
+			"step %q has `skip_label` but is not optional", s.ID)
+	case s.Optional && s.Skip == "":
+		s.Skip = DefaultSkipLabel
+	}
+	if s.Optional {
+		r.checkLabel(str{s: s.Skip, at: cmp.Or(ss.skip.at, ss.optionalAt), node: ss.skip.node})
+	}
 
 	switch len(ss.kinds) {
 	case 0:
 		if ss.misspelt {
 			break // the misspelt key is reported already
 		}
-		r.errorf(ss.at, hint("答え方を `choices:`（ボタン）・`number:`（数字）・`text:`（自由に書く）のどれか1つで書いてください。",
-			"Say how the member answers with exactly one of `choices:` (buttons), `number:` (a number) or `text:` (free text)."),
-			"step %q has no `choices`, `number` or `text`", s.ID)
+		r.errorf(ss.at, hint("答え方を `choices:`（ボタン）・`yesno:`（はい/いいえ）・`scale:`（1〜5などの目盛り）・`number:`（数字）・`text:`（自由に書く）のどれか1つで書いてください。",
+			"Say how the member answers with exactly one of `choices:` (buttons), `yesno:` (yes/no), `scale:` (e.g. 1 to 5), `number:` (a number) or `text:` (free text)."),
+			"step %q has no `choices`, `yesno`, `scale`, `number` or `text`", s.ID)
 	case 1:
 	default:
 		k := ss.kinds[1]
@@ -130,13 +187,129 @@ func (r *reporter) step(ss *srcStep, seen map[string]*srcStep) *Step {
 	if ss.text != nil {
 		s.Text = &TextSpec{MaxLength: ss.text.maxLength}
 	}
+	if ss.scale != nil {
+		s.Scale, s.Choices = r.scale(ss)
+	}
+	if ss.yesno != nil {
+		s.YesNo = true
+		yes, no := cmp.Or(ss.yesno.yes.s, "はい"), cmp.Or(ss.yesno.no.s, "いいえ")
+		r.checkLabel(ss.yesno.yes)
+		r.checkLabel(ss.yesno.no)
+		if yes == no {
+			r.errorf(ss.yesno.no.at, hint("「はい」と「いいえ」のボタンは別の文字にしてください。", "The yes and no buttons need different labels."),
+				"yesno: both buttons say %q", yes)
+		}
+		s.Choices = []Choice{{Label: yes, Value: "yes"}, {Label: no, Value: "no"}}
+	}
 	if _, ok := fieldOf(ss.kinds, "choices"); ok {
 		s.Choices = r.choices(ss)
 		if s.Choices == nil {
 			s.Choices = []Choice{} // keep Kind() right for a step that failed
 		}
 	}
+	if s.Optional && len(s.Choices) > 0 {
+		if len(s.Choices)+1 > MaxChoices && len(s.Choices) <= MaxChoices {
+			r.errorf(ss.optionalAt, hint("スキップのボタンもふくめて、LINEのボタンは%d個までです。選択肢を減らすか、`optional:` をやめてください。",
+				"LINE shows at most %d buttons, the skip button included: remove a choice or drop `optional:`.", MaxChoices),
+				"step %q has %d buttons with the skip button; LINE allows %d", s.ID, len(s.Choices)+1, MaxChoices)
+		}
+		for _, c := range s.Choices {
+			if trimPunct(Normalize(c.Label)) == trimPunct(Normalize(s.Skip)) {
+				r.errorf(cmp.Or(ss.skip.at, ss.optionalAt), hint("スキップのボタンと選択肢が同じ文字だと区別できません。`skip_label:` を変えてください。",
+					"The skip button and a choice have the same label: change `skip_label:`."),
+					"step %q: skip label %q is also a choice", s.ID, s.Skip)
+			}
+		}
+	}
 	return s
+}
+
+// scale checks a scale step and makes its buttons: one per point, the end
+// labels beside the end numbers ("1 全然", "5 とても").
+func (r *reporter) scale(ss *srcStep) (*ScaleSpec, []Choice) {
+	sc := ss.scale
+	spec := &ScaleSpec{Min: 1, Max: 5, MinLabel: sc.minLabel.s, MaxLabel: sc.maxLabel.s}
+	whole := func(v *float64, at pos, key string, into *int) {
+		if v == nil {
+			return
+		}
+		if *v != float64(int(*v)) || *v < -99 || *v > 99 {
+			r.errorf(at, hint("`%s:` には整数を書きます（例: 1）。", "`%s:` takes a whole number (e.g. 1).", key),
+				"scale: `%s` must be a whole number", key)
+			return
+		}
+		*into = int(*v)
+	}
+	whole(sc.min, sc.minAt, "min", &spec.Min)
+	whole(sc.max, sc.maxAt, "max", &spec.Max)
+	at := cmp.Or(sc.maxAt, sc.at)
+	switch n := spec.Max - spec.Min + 1; {
+	case spec.Min >= spec.Max:
+		r.errorf(cmp.Or(sc.minAt, sc.at), hint("`min:` は `max:` より小さくしてください（例: `{min: 1, max: 5}`）。", "Make `min:` smaller than `max:` (e.g. `{min: 1, max: 5}`)."),
+			"scale: min %d is not below max %d", spec.Min, spec.Max)
+		return spec, []Choice{}
+	case n > MaxChoices:
+		r.errorf(at, hint("LINEのボタンは%d個までなので、目盛りは%d段階までです。", "LINE shows at most %d buttons, so a scale has at most %d points.", MaxChoices, MaxChoices),
+			"scale: %d points; LINE allows %d buttons", n, MaxChoices)
+		return spec, []Choice{}
+	}
+	var out []Choice
+	for v := spec.Min; v <= spec.Max; v++ {
+		c := Choice{Label: strconv.Itoa(v), Value: strconv.Itoa(v)}
+		var end str
+		switch v {
+		case spec.Min:
+			end = sc.minLabel
+		case spec.Max:
+			end = sc.maxLabel
+		}
+		if end.s != "" {
+			c.Label += " " + end.s
+			c.aliases = []string{end.s}
+			r.checkLabel(str{s: c.Label, at: end.at, node: end.node})
+		}
+		out = append(out, c)
+	}
+	return spec, out
+}
+
+// checkLabel reports a button label over LINE's limit.
+func (r *reporter) checkLabel(label str) {
+	if n := lineLen(label.s); n > MaxLabelLen {
+		r.errorf(label.at, hint("LINEのボタンに出せるのは%d文字までです（今は%d文字）。短くして、長い説明は `say:` に書いてください。",
+			"LINE button labels hold at most %d characters (this one has %d): shorten it and put longer wording in `say:`.", MaxLabelLen, n),
+			"button label %q is longer than %d characters", label.s, MaxLabelLen)
+	}
+}
+
+// rules checks a step's `next:` list and compiles its conditions.
+func (r *reporter) rules(f *Flow, ss *srcStep, env map[string]any) []*NextRule {
+	var out []*NextRule
+	var always *srcRule
+	for _, sr := range ss.rules {
+		if always != nil {
+			r.errorf(sr.at, hint("`if:` のない `goto:` より後ろの行は使われません。`if:` のない行は `next:` の一番下に書いてください。",
+				"A rule after one without `if:` is never used: put the rule without `if:` last."),
+				"next: this rule comes after the default on line %d and is never used", always.at.line)
+		}
+		nr := &NextRule{If: sr.cond.s, Goto: sr.to.s}
+		r.checkNext(f, sr.to)
+		switch {
+		case !sr.hasIf:
+			if always == nil {
+				always = sr
+			}
+		case sr.cond.s != "":
+			if program, err := compileCondition(sr.cond.s, env); err != nil {
+				r.conditionError(f, sr.cond, err)
+			} else {
+				nr.program = program
+				r.checkCondition(f, sr.cond)
+			}
+		}
+		out = append(out, nr)
+	}
+	return out
 }
 
 func fieldOf(fs []field, key string) (field, bool) {
@@ -210,47 +383,18 @@ func (r *reporter) checkNext(f *Flow, next str) {
 	r.errorf(next.at, h, "next: no step %q", next.s)
 }
 
-// checkReachable warns about steps that no path from the first step reaches:
-// usually a `next:` that skips more than meant.
-func (r *reporter) checkReachable(f *Flow, sf *srcFlow) {
-	if len(f.Steps) == 0 {
-		return
-	}
-	reached := map[string]bool{}
-	var visit func(id string)
-	visit = func(id string) {
-		s := f.Step(id)
-		if s == nil || reached[id] {
-			return
-		}
-		reached[id] = true
-		if s.Kind() == KindChoices && len(s.Choices) > 0 {
-			for i := range s.Choices {
-				visit(f.after(s, &s.Choices[i]))
-			}
-			return
-		}
-		visit(f.after(s, nil))
-	}
-	visit(f.Steps[0].ID)
-	for i, s := range f.Steps {
-		if s.ID != "" && !reached[s.ID] && f.index[s.ID] == i {
-			r.warnf(sf.steps[i].id.at, hint("どの `next:` からもこのステップに来ません。前のステップの `next:` を確かめてください。",
-				"No `next:` leads here; check the `next:` of the steps before it."),
-				"step %q is never reached", s.ID)
-		}
-	}
-}
-
 func (r *reporter) alert(f *Flow, sa *srcAlert, env map[string]any) *AlertRule {
-	a := &AlertRule{If: sa.cond.s, Severity: tsunagu.Severity(sa.severity.s), Note: sa.note.s}
-	if sa.severity.s != "" && !a.Severity.Valid() {
-		h := hint("`severity:` には info（参考）・warning（注意）・urgent（至急）のどれかを書きます。",
-			"`severity:` takes info, warning or urgent.")
-		if sug := closest(sa.severity.s, []string{"info", "warning", "urgent"}); sug != "" {
+	a := &AlertRule{If: sa.cond.s, Severity: tsunagu.Severity(sa.severity.s), Note: sa.note.s, When: cmp.Or(sa.when.s, WhenEnd)}
+	if a.When != WhenEnd && a.When != WhenAnswered {
+		h := hint("`when:` には end（おわったとき・期限切れのとき。ふつうはこちら）か answered（答えた直後）を書きます。",
+			"`when:` takes end (when the session ends, finished or missed; the default) or answered (right after an answer).")
+		if sug := closest(a.When, []string{WhenEnd, WhenAnswered}); sug != "" {
 			h = hint("もしかして `%s` ですか？", "Did you mean `%s`?", sug).and(h)
 		}
-		r.errorf(sa.severity.at, h, "unknown severity %q", sa.severity.s)
+		r.errorf(sa.when.at, h, "alert: unknown `when` %q", a.When)
+	}
+	if sa.severity.s != "" && !a.Severity.Valid() {
+		r.unknownSeverity(sa.severity)
 	}
 	if sa.cond.s == "" {
 		return a
@@ -261,14 +405,54 @@ func (r *reporter) alert(f *Flow, sa *srcAlert, env map[string]any) *AlertRule {
 		return a
 	}
 	a.program = program
-	for _, cv := range comparedValues(sa.cond.s) {
-		r.checkComparedValue(f, sa.cond, cv)
-	}
+	r.checkCondition(f, sa.cond)
 	return a
+}
+
+// checkCondition reports what compiles but cannot be meant: a choice value
+// no choice has, previous() of an unknown step.
+func (r *reporter) checkCondition(f *Flow, cond str) {
+	for _, cv := range comparedValues(cond.s) {
+		r.checkComparedValue(f, cond, cv)
+	}
+	for _, pc := range previousCalls(cond.s) {
+		if !pc.ok {
+			r.errorf(within(cond, pc.offset), hint("`previous(...)` にはステップの `id` を \"…\" で囲んで1つ書きます（例: `previous(\"energy\")`）。",
+				"`previous(...)` takes one step `id` in quotes (e.g. `previous(\"energy\")`)."),
+				"if: previous() needs a step id in quotes")
+			continue
+		}
+		if f.Step(pc.stepID) == nil {
+			h := hint("`previous(\"…\")` には、このフローのステップの `id` を書きます。", "`previous(\"…\")` takes a step `id` of this flow.")
+			if sug := closest(pc.stepID, f.stepIDs()); sug != "" {
+				h = hint("もしかして `%s` ですか？", "Did you mean `%s`?", sug).and(h)
+			}
+			r.errorf(within(cond, pc.offset), h, "if: previous(%q): no such step", pc.stepID)
+		}
+	}
+}
+
+// stepIDs are the ids of f's steps, in file order.
+func (f *Flow) stepIDs() []string {
+	ids := make([]string, 0, len(f.Steps))
+	for _, s := range f.Steps {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+func (r *reporter) unknownSeverity(sev str) {
+	h := hint("`severity:` には info（参考）・warning（注意）・urgent（至急）のどれかを書きます。",
+		"`severity:` takes info, warning or urgent.")
+	if sug := closest(sev.s, []string{"info", "warning", "urgent"}); sug != "" {
+		h = hint("もしかして `%s` ですか？", "Did you mean `%s`?", sug).and(h)
+	}
+	r.errorf(sev.at, h, "unknown severity %q", sev.s)
 }
 
 func (r *reporter) conditionError(f *Flow, cond str, err error) {
 	offset, msg := conditionError(err)
+	msg = strings.TrimSpace(msg)
 	at := within(cond, offset)
 	if name, ok := unknownName(msg); ok {
 		ids := make([]string, 0, len(f.Steps))
@@ -280,6 +464,17 @@ func (r *reporter) conditionError(f *Flow, cond str, err error) {
 			h = hint("もしかして `%s` ですか？", "Did you mean `%s`?", sug).and(h)
 		}
 		r.errorf(at, h, "if: no step %q", name)
+		return
+	}
+	switch {
+	case strings.Contains(msg, "to call previous"):
+		r.errorf(at, hint("`previous(...)` にはステップの `id` を \"…\" で囲んで書きます（例: `previous(\"energy\")`）。",
+			"`previous(...)` takes a step `id` in quotes (e.g. `previous(\"energy\")`)."), "if: %s", msg)
+		return
+	case strings.Contains(msg, "familyVars has no field"), strings.Contains(msg, "memberVars has no field"):
+		r.errorf(at, hint("条件で読めるのは `family.tags`（家庭のタグ）と `member.role`（child か guardian）だけです。家庭のコードは条件にも使えません。",
+			"Conditions can read `family.tags` (the family's tags) and `member.role` (child or guardian) only; family codes are not available."),
+			"if: %s", strings.NewReplacer("flows.familyVars", "family", "flows.memberVars", "member").Replace(msg))
 		return
 	}
 	r.errorf(at, hint("式の書き方を確かめてください。例: `mood == \"bad\"`、`energy <= 2`、`mood in [\"bad\", \"so_so\"]`。文字は \"…\" で囲み、比べるときは `==` を使います。",

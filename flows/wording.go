@@ -15,6 +15,8 @@ type wording struct {
 	text    string // re-ask on an empty text answer
 	tooLong string // re-ask on a long text answer; %d is the limit
 	numbers string // re-ask on a number step; %s says which numbers fit
+	scales  string // re-ask on a scale step; %d and %d are its ends
+	loop    string // when the loop guard stops a session
 }
 
 var (
@@ -24,6 +26,8 @@ var (
 		text:    "ごめんね、うまく受け取れなかったよ。ことばで教えてね。",
 		tooLong: "ごめんね、ちょっと長すぎたみたい。%d文字までで教えてね。",
 		numbers: "ごめんね、%sで教えてね。",
+		scales:  "ごめんね、%dから%dの数字をボタンで選んでね。",
+		loop:    "ごめんね、うまく進めなくなっちゃった。今日の質問はここまでにするね。サポーターの人に伝えておくよ。",
 	}
 	polite = &wording{
 		done:    "お答えいただき、ありがとうございました。",
@@ -31,6 +35,8 @@ var (
 		text:    "すみません、うまく受け取れませんでした。文字で送ってください。",
 		tooLong: "すみません、少し長すぎるようです。%d文字までで送ってください。",
 		numbers: "すみません、%sで送ってください。",
+		scales:  "すみません、%dから%dの数字をボタンで選んでください。",
+		loop:    "すみません、うまく進めなくなってしまいました。今回の質問はここまでにします。サポーターに伝えておきます。",
 	}
 )
 
@@ -61,4 +67,8 @@ func (w *wording) number(spec *NumberSpec) string {
 		want += "（小数もOK）"
 	}
 	return fmt.Sprintf(w.numbers, want)
+}
+
+func (w *wording) scale(spec *ScaleSpec) string {
+	return fmt.Sprintf(w.scales, spec.Min, spec.Max)
 }

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
+	_ "time/tzdata" // flow timezones validate the same on a machine without zoneinfo
 
+	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/flows"
 )
 
@@ -59,13 +62,26 @@ func (e *env) simulate(args []string) int {
 	fs, cfgPath := e.flags("simulate")
 	answers := fs.String("answers", "", "scripted answers separated by '|', e.g. \"2|ねむれた|7\" (default: ask interactively)")
 	asJSON := fs.Bool("json", false, "print the transcript as JSON")
+	role := fs.String("role", "", "simulate a `child` or `guardian` (default: the flow's first role)")
+	tags := fs.String("tags", "", "the simulated family's tags, comma-separated (e.g. uwajima,seiyo)")
+	streak := fs.Int("streak-missed", 0, "sessions of this flow the member missed in a row before (for streak_missed and missed:)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return exitUsage
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(e.stderr, "usage: tsunagu simulate FILE|FLOW_ID [--answers \"a|b|c\"] [--json]")
+		fmt.Fprintln(e.stderr, "usage: tsunagu simulate FILE|FLOW_ID [--answers \"a|b|c\"] [--json] [--role child|guardian] [--tags a,b]")
 		return exitUsage
+	}
+	if r := tsunagu.Role(*role); r != "" && !r.Valid() {
+		fmt.Fprintf(e.stderr, "tsunagu: --role %q: use child or guardian\n", *role)
+		return exitUsage
+	}
+	var tagList []string
+	for _, t := range strings.Split(*tags, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			tagList = append(tagList, t)
+		}
 	}
 	c, ok := e.config(*cfgPath)
 	if !ok {
@@ -85,9 +101,16 @@ func (e *env) simulate(args []string) int {
 	if len(c.RiskWords) > 0 {
 		words = c.RiskWords
 	}
+	words = append(words[:len(words):len(words)], f.RiskWords()...)
 	_, err = flows.Simulate(e.stdout, f, in, flows.SimOptions{
 		Risk: flows.NewRiskScanner(words), SafetyMessage: c.SafetyMessage, JSON: *asJSON, Now: e.clock.Now(),
+		Role: tsunagu.Role(*role), Tags: tagList, StreakMissed: *streak, Location: c.Location(),
 	})
+	var ae *flows.AudienceError
+	if errors.As(err, &ae) {
+		fmt.Fprintf(e.stderr, "tsunagu: %v\n  (--role と --tags で、シミュレーションする相手を変えられます / choose who is simulated with --role and --tags)\n", err)
+		return exitFail
+	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "tsunagu: %v\n", err)
 		return exitFail
@@ -134,8 +157,21 @@ func (e *env) findFlow(dir, lang, arg string) (*flows.Flow, int) {
 	return nil, exitFail
 }
 
-// schema prints the JSON Schema of flow files.
+// schema prints the JSON Schema of flow files, for editors:
+// `tsunagu schema > flow.schema.json`.
 func (e *env) schema(args []string) int {
-	fmt.Fprintln(e.stderr, "tsunagu: schema is not implemented yet")
-	return exitUsage
+	fs, _ := e.flags("schema")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) > 0 {
+		fmt.Fprintln(e.stderr, "usage: tsunagu schema > flow.schema.json")
+		return exitUsage
+	}
+	if _, err := e.stdout.Write(flows.Schema()); err != nil {
+		fmt.Fprintf(e.stderr, "tsunagu: %v\n", err)
+		return exitFail
+	}
+	return exitOK
 }
