@@ -44,6 +44,7 @@ type Family struct {
 	Code      string   `json:"code"`
 	Tags      []string `json:"tags,omitempty"`
 	Supporter string   `json:"supporter,omitempty"` // Slack user id, may be empty
+	Paused    bool     `json:"paused,omitempty"`    // no scheduled check-ins while paused
 }
 
 // Member is one LINE user linked to a family with a role.
@@ -54,6 +55,9 @@ type Member struct {
 	LineUserID string    `json:"line_user_id"` // raw; never logged, never sent to Slack
 	LinkedAt   time.Time `json:"linked_at"`
 	Blocked    bool      `json:"blocked,omitempty"` // unfollowed: gets nothing until they follow again
+	// Consent is the member's answer to the sign-up flow's `consent` step:
+	// "yes", "no", or "" when they have not answered it.
+	Consent string `json:"consent,omitempty"`
 }
 
 // Invite is a one-time enrolment code for a family and role.

@@ -1,8 +1,8 @@
 // Package bot is the conversation: what tsunagu does when a family member
-// writes, taps or follows, and when a coordinator starts a check-in. It
-// decides with the pure flow engine and commits each decision, with the
-// messages and alerts it causes, in one storage transaction; the workers in
-// deliver.go send them afterwards.
+// writes, taps or follows, when a timer fires, and when a check-in is
+// dispatched. It decides with the pure flow engine and commits each
+// decision, with the messages, alerts and timers it causes, in one storage
+// transaction; the workers in deliver.go send them afterwards.
 package bot
 
 import (
@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/tsunagu/tsunagu"
@@ -24,7 +25,7 @@ const (
 	maxPerSend    = 5                // LINE takes at most 5 messages a request
 )
 
-// Bot handles family members' events and coordinators' check-ins.
+// Bot handles family members' events, timers and dispatches.
 type Bot struct {
 	Store *storage.Store
 	Flows *FlowSet
@@ -33,6 +34,10 @@ type Bot struct {
 	Clock tsunagu.Clock
 	NewID func() string
 	Log   *slog.Logger
+	// Quota reports LINE's monthly message quota; nil skips the check.
+	Quota func(ctx context.Context) (limit, used int64, err error)
+	// Quiet says whether pushes must wait now (quiet hours); nil never.
+	Quiet func(time.Time) bool
 }
 
 // NewID returns a random 128-bit id in hex.
@@ -47,16 +52,11 @@ func NewID() string {
 // event could not be recorded, so the webhook answers 5xx and LINE retries.
 func (b *Bot) HandleEvent(ctx context.Context, ev tsunagu.Inbound) error {
 	memberID := tsunagu.UserHash(ev.UserID)
-	now := b.Clock.Now()
 	var outcome string
-	err := b.Store.Apply(ctx, ev.EventID, memberID, func(st *storage.State) (*storage.Change, error) {
-		t := &turn{ctx: ctx, bot: b, st: st, ev: ev, memberID: memberID, now: now, ch: &storage.Change{}}
-		if err := t.decide(); err != nil {
-			return nil, err
-		}
-		t.flush()
+	err := b.apply(ctx, ev.EventID, memberID, ev, func(t *turn) error {
+		err := t.event()
 		outcome = t.outcome
-		return t.ch, nil
+		return err
 	})
 	log := b.Log.With("event", ev.EventID, "kind", ev.Kind, "user", memberID)
 	switch {
@@ -71,8 +71,24 @@ func (b *Bot) HandleEvent(ctx context.Context, ev tsunagu.Inbound) error {
 	return nil
 }
 
-// turn is the decision for one event: it reads the member's state and
-// collects the change, the replies and the alerts.
+// apply runs one turn for a member in a storage transaction.
+func (b *Bot) apply(ctx context.Context, eventID, memberID string, ev tsunagu.Inbound, decide func(*turn) error) error {
+	now := b.Clock.Now()
+	return b.Store.Apply(ctx, eventID, memberID, func(st *storage.State) (*storage.Change, error) {
+		t := &turn{ctx: ctx, bot: b, st: st, ev: ev, memberID: memberID, now: now, ch: &storage.Change{}}
+		if t.ev.UserID == "" && st.Member != nil {
+			t.ev.UserID = st.Member.LineUserID // timers and dispatches push
+		}
+		if err := decide(t); err != nil {
+			return nil, err
+		}
+		t.flush()
+		return t.ch, nil
+	})
+}
+
+// turn is the decision for one event, timer or start: it reads the
+// member's state and collects the change, the messages and the alerts.
 type turn struct {
 	ctx      context.Context
 	bot      *Bot
@@ -83,6 +99,8 @@ type turn struct {
 	ch       *storage.Change
 	replies  []tsunagu.Message
 	outcome  string // for the log: what happened, never what was said
+
+	fam *tsunagu.Family // loaded on first use
 }
 
 func (t *turn) say(msgs ...tsunagu.Message) { t.replies = append(t.replies, msgs...) }
@@ -93,7 +111,35 @@ func (t *turn) sayText(texts ...string) {
 	}
 }
 
-func (t *turn) decide() error {
+// family returns the member's family, or a stand-in before enrolment.
+func (t *turn) family() (*tsunagu.Family, error) {
+	if t.fam != nil {
+		return t.fam, nil
+	}
+	code := "未登録"
+	if m := t.member(); m != nil {
+		code = m.FamilyCode
+	}
+	f, err := t.st.Family(code)
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		f = &tsunagu.Family{Code: code}
+	}
+	t.fam = f
+	return f, nil
+}
+
+// member is the member as this turn leaves them.
+func (t *turn) member() *tsunagu.Member {
+	if t.ch.Member != nil {
+		return t.ch.Member
+	}
+	return t.st.Member
+}
+
+func (t *turn) event() error {
 	m := t.st.Member
 	switch t.ev.Kind {
 	case tsunagu.InboundFollow:
@@ -122,13 +168,14 @@ func (t *turn) decide() error {
 		if m == nil {
 			return t.enrol()
 		}
-		return t.converse(m)
+		return t.converse()
 	}
 	t.outcome = "ignored"
 	return nil
 }
 
-// enrol links a LINE user to a family by an invite code in their message.
+// enrol links a LINE user to a family by an invite code in their message,
+// and starts the sign-up flow if there is one.
 func (t *turn) enrol() error {
 	if t.ev.Kind != tsunagu.InboundText { // a tap or a sticker before enrolment
 		t.outcome = "not enrolled"
@@ -138,7 +185,9 @@ func (t *turn) enrol() error {
 	if word, ok := t.bot.Risk.Match(t.ev.Text); ok {
 		// Someone in distress before enrolment still gets help at once,
 		// and supporters hear of it.
-		t.riskAlert(word, nil, nil)
+		if err := t.riskAlert(word, nil); err != nil {
+			return err
+		}
 	}
 	codes := tsunagu.FindInviteCodes(t.ev.Text)
 	if len(codes) == 0 {
@@ -171,7 +220,7 @@ func (t *turn) enrol() error {
 		t.ch.UseInvite = code
 		t.outcome = "enrolled"
 		t.sayText(t.bot.Texts.Enrolled)
-		return nil
+		return t.startTriggered(func(f *flows.Flow) bool { return f.OnEnrol })
 	}
 	t.ch.EnrolFailed = true
 	t.outcome = "wrong code"
@@ -183,19 +232,13 @@ func (t *turn) enrol() error {
 	return nil
 }
 
-// converse handles an enrolled member's text or tap.
-func (t *turn) converse(m *tsunagu.Member) error {
-	fam, err := t.st.Family(m.FamilyCode)
-	if err != nil {
-		return err
-	}
-	if fam == nil {
-		fam = &tsunagu.Family{Code: m.FamilyCode}
-	}
+// converse handles an enrolled member's text, tap or sticker.
+func (t *turn) converse() error {
 	sess := t.st.Session
 	var flow *flows.Flow
 	if sess.Open() {
 		// The session finishes on the version of the flow it started with.
+		var err error
 		if flow, err = t.bot.Flows.Version(t.ctx, sess.FlowID, sess.FlowHash); err != nil {
 			return err
 		}
@@ -203,9 +246,15 @@ func (t *turn) converse(m *tsunagu.Member) error {
 
 	risky := false
 	if t.ev.Kind == tsunagu.InboundText {
-		if word, ok := t.bot.Risk.Match(t.ev.Text); ok {
+		word, ok := t.bot.Risk.Match(t.ev.Text)
+		if !ok && flow != nil {
+			word, ok = flows.NewRiskScanner(flow.RiskWords()).Match(t.ev.Text)
+		}
+		if ok {
 			risky = true
-			t.riskAlert(word, fam, flow)
+			if err := t.riskAlert(word, flow); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -217,7 +266,7 @@ func (t *turn) converse(m *tsunagu.Member) error {
 			ended.Status, ended.UpdatedAt = tsunagu.SessionMissed, t.now
 			t.ch.Ended, t.ch.ClearSession = &ended, true
 		}
-		return t.outsideFlow(fam, risky)
+		return t.outsideFlow(risky)
 	}
 
 	if t.ev.Kind == tsunagu.InboundMedia {
@@ -232,7 +281,11 @@ func (t *turn) converse(m *tsunagu.Member) error {
 	if t.ev.Kind == tsunagu.InboundPostback {
 		in = flows.Input{Postback: t.ev.Data}
 	}
-	res, err := flow.Resume(sess, in, t.now)
+	env, err := t.env(flow)
+	if err != nil {
+		return err
+	}
+	res, err := flow.Resume(sess, in, t.now, env)
 	switch {
 	case errors.Is(err, flows.ErrStaleAnswer):
 		// A tap on an old question's button: show the current question.
@@ -242,22 +295,166 @@ func (t *turn) converse(m *tsunagu.Member) error {
 	case err != nil:
 		return err
 	}
-	t.say(res.Messages...)
-	for i := range res.Alerts {
-		t.alert(&res.Alerts[i], fam)
-	}
 	switch {
 	case res.Ended:
 		t.outcome = "session ended"
-		t.ch.Ended, t.ch.ClearSession = res.Session, true
 	case res.Reasked:
 		t.outcome = "re-asked"
-		t.ch.Session = res.Session
 	default:
 		t.outcome = "answered"
+	}
+	return t.result(flow, res, env)
+}
+
+// result commits what the engine decided for the open session.
+func (t *turn) result(flow *flows.Flow, res flows.Result, env flows.Env) error {
+	t.say(res.Messages...)
+	fam, err := t.family()
+	if err != nil {
+		return err
+	}
+	for i := range res.Alerts {
+		a := res.Alerts[i]
+		t.alert(&a, fam)
+	}
+	if !res.Ended {
 		t.ch.Session = res.Session
+		return nil
+	}
+	return t.ended(flow, res.Session, env)
+}
+
+// ended records a session that just ended, raises the missed-streak alert
+// when this miss completes a streak, records the sign-up consent, and
+// starts the next check-in that was waiting for this one.
+func (t *turn) ended(flow *flows.Flow, s *tsunagu.Session, env flows.Env) error {
+	t.ch.Ended, t.ch.ClearSession = s, true
+	if s.Status == tsunagu.SessionMissed && flow.Missed != nil && env.StreakMissed+1 == flow.Missed.Streak {
+		fam, err := t.family()
+		if err != nil {
+			return err
+		}
+		t.alert(t.streakAlert(flow, env.StreakMissed+1), fam)
+	}
+	if a, ok := s.Answers["consent"]; ok && flow.OnEnrol && !a.Skipped {
+		m := *t.member()
+		m.Consent = a.Value
+		t.ch.Member = &m
+	}
+	pending, err := t.st.Pending()
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	t.ch.PopPending = true
+	next := t.bot.Flows.Get(pending[0].FlowID)
+	if next == nil {
+		return nil // the flow was removed while it waited
+	}
+	return t.start(next)
+}
+
+// streakAlert tells supporters a member has missed n check-ins in a row:
+// the outreach alert (誘い出し).
+func (t *turn) streakAlert(flow *flows.Flow, n int) *tsunagu.Alert {
+	last := "まだありません"
+	if hist, err := t.st.History(); err == nil {
+		for _, h := range hist {
+			if h.FlowID == flow.ID && h.Status == tsunagu.SessionCompleted {
+				last = h.UpdatedAt.Format("2006-01-02")
+				break
+			}
+		}
+	}
+	note := flow.Missed.Note
+	if note == "" {
+		note = "チェックインへの回答が続けてありません"
+	}
+	return &tsunagu.Alert{
+		Severity:  flow.Missed.Severity,
+		FlowID:    flow.ID,
+		FlowTitle: flow.Title,
+		Reason:    note,
+		Answers: []tsunagu.QA{
+			{Question: "続けて答えがなかった回数", Answer: strconv.Itoa(n) + "回"},
+			{Question: "最後に答えてくれた日", Answer: last},
+		},
+		CreatedAt: t.now,
+	}
+}
+
+// start opens a session of flow for the member in this turn, with its
+// first question (a reply within a webhook turn, a push otherwise) and its
+// reminder and expiry timers.
+func (t *turn) start(flow *flows.Flow) error {
+	env, err := t.env(flow)
+	if err != nil {
+		return err
+	}
+	res := flow.Start(t.bot.NewID(), t.memberID, t.now, env)
+	t.ch.Session, t.ch.ClearSession = res.Session, false
+	t.ch.Timers = append(t.ch.Timers, SessionTimers(flow, res.Session)...)
+	t.say(res.Messages...)
+	return nil
+}
+
+// startTriggered starts the first flow in force that trigger selects and
+// whose audience includes the member.
+func (t *turn) startTriggered(trigger func(*flows.Flow) bool) error {
+	fam, err := t.family()
+	if err != nil {
+		return err
+	}
+	for _, f := range t.bot.Flows.All() {
+		if trigger(f) && f.ForAudience(t.member().Role, fam.Tags) {
+			t.outcome += ", started " + f.ID
+			return t.start(f)
+		}
 	}
 	return nil
+}
+
+// SessionTimers are the reminders and the expiry of a session just started.
+func SessionTimers(flow *flows.Flow, s *tsunagu.Session) []storage.Timer {
+	ts := make([]storage.Timer, 0, len(flow.Reminders)+1)
+	for i, r := range flow.Reminders {
+		ts = append(ts, storage.Timer{Kind: storage.TimerReminder, Due: s.StartedAt.Add(r.After), MemberID: s.MemberID, SessionID: s.ID, Index: i})
+	}
+	return append(ts, storage.Timer{Kind: storage.TimerExpire, Due: s.StartedAt.Add(flow.ExpiresAfter), MemberID: s.MemberID, SessionID: s.ID})
+}
+
+// env is what the engine may know of the member for flow.
+func (t *turn) env(flow *flows.Flow) (flows.Env, error) {
+	fam, err := t.family()
+	if err != nil {
+		return flows.Env{}, err
+	}
+	env := flows.Env{Tags: fam.Tags}
+	if m := t.member(); m != nil {
+		env.Role = m.Role
+	}
+	hist, err := t.st.History()
+	if err != nil {
+		return env, err
+	}
+	counting := true
+	for _, h := range hist {
+		if h.FlowID != flow.ID {
+			continue
+		}
+		if h.Status == tsunagu.SessionCompleted {
+			if env.Previous == nil {
+				env.Previous = h.Answers
+			}
+			counting = false
+		}
+		if counting && h.Status == tsunagu.SessionMissed {
+			env.StreakMissed++
+		}
+		if env.Previous != nil && !counting {
+			break
+		}
+	}
+	return env, nil
 }
 
 // prompt asks the session's current question again.
@@ -267,15 +464,20 @@ func (t *turn) prompt(flow *flows.Flow, sess *tsunagu.Session) {
 	}
 }
 
-// outsideFlow answers a member who writes while no check-in is open, and
-// lets supporters see what they wrote.
-func (t *turn) outsideFlow(fam *tsunagu.Family, risky bool) error {
-	if t.ev.Kind == tsunagu.InboundPostback {
+// outsideFlow answers a member who writes while no check-in is open: a
+// keyword starts its flow; anything else is acknowledged and shown to
+// supporters.
+func (t *turn) outsideFlow(risky bool) error {
+	fam, err := t.family()
+	if err != nil {
+		return err
+	}
+	switch t.ev.Kind {
+	case tsunagu.InboundPostback:
 		t.outcome = "no open question"
 		t.sayText(t.bot.Texts.NoQuestion)
 		return nil
-	}
-	if t.ev.Kind == tsunagu.InboundMedia {
+	case tsunagu.InboundMedia:
 		t.outcome = "media"
 		t.sayText(t.bot.Texts.MediaAck)
 		t.alert(&tsunagu.Alert{
@@ -285,6 +487,12 @@ func (t *turn) outsideFlow(fam *tsunagu.Family, risky bool) error {
 		return nil
 	}
 	t.outcome = "free text"
+	if err := t.startTriggered(func(f *flows.Flow) bool { return f.MatchKeyword(t.ev.Text) }); err != nil {
+		return err
+	}
+	if t.ch.Session != nil {
+		return nil // the keyword's flow takes it from here
+	}
 	if risky {
 		return nil // the safety message is the answer; the urgent alert carries the text
 	}
@@ -299,8 +507,8 @@ func (t *turn) outsideFlow(fam *tsunagu.Family, risky bool) error {
 }
 
 // riskAlert raises an urgent alert and puts the safety message first in the
-// reply. fam is nil before enrolment.
-func (t *turn) riskAlert(word string, fam *tsunagu.Family, flow *flows.Flow) {
+// reply.
+func (t *turn) riskAlert(word string, flow *flows.Flow) error {
 	t.outcome = "risk words"
 	if m := t.st.Member; m != nil && m.Role == tsunagu.RoleGuardian && t.bot.Texts.SafetyAdult != "" {
 		t.sayText(t.bot.Texts.SafetyAdult)
@@ -316,10 +524,12 @@ func (t *turn) riskAlert(word string, fam *tsunagu.Family, flow *flows.Flow) {
 	if flow != nil {
 		a.FlowID, a.FlowTitle = flow.ID, flow.Title
 	}
-	if fam == nil {
-		fam = &tsunagu.Family{Code: "未登録"}
+	fam, err := t.family()
+	if err != nil {
+		return err
 	}
 	t.alert(a, fam)
+	return nil
 }
 
 // alert completes an alert raised for this member and adds it to the change.
@@ -328,8 +538,8 @@ func (t *turn) alert(a *tsunagu.Alert, fam *tsunagu.Family) {
 	a.FamilyCode = fam.Code
 	a.Supporter = fam.Supporter
 	a.State = tsunagu.AlertOpen
-	if t.st.Member != nil {
-		a.Role = t.st.Member.Role
+	if m := t.member(); m != nil {
+		a.Role = m.Role
 	}
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = t.now
@@ -337,11 +547,10 @@ func (t *turn) alert(a *tsunagu.Alert, fam *tsunagu.Family) {
 	t.ch.Alerts = append(t.ch.Alerts, a)
 }
 
-// flush turns the collected replies into outbox entries: the first five by
-// the event's reply token, the rest by push.
+// flush turns the collected messages into outbox entries: the first five by
+// the event's reply token when there is one, the rest by push.
 func (t *turn) flush() {
-	to := t.ev.UserID
-	t.ch.Out = batches(t.bot.NewID, t.memberID, to, t.replies, t.now)
+	t.ch.Out = batches(t.bot.NewID, t.memberID, t.ev.UserID, t.replies, t.now)
 	if len(t.ch.Out) > 0 && t.ev.ReplyToken != "" {
 		t.ch.Out[0].ReplyToken = t.ev.ReplyToken
 		t.ch.Out[0].ReplyBy = t.ev.At.Add(replyWindow)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/time/rate"
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/storage"
@@ -41,36 +42,6 @@ func (b Backoff) wait(n int, asked time.Duration) time.Duration {
 	return max(d, asked)
 }
 
-// worker runs a loop reading an outbox and handing each job to do.
-type worker struct {
-	outbox   *storage.Outbox
-	consumer string
-	log      *slog.Logger
-	do       func(context.Context, storage.Job) error
-}
-
-func (w *worker) run(ctx context.Context) {
-	idle := 100 * time.Millisecond
-	for ctx.Err() == nil {
-		jobs, err := w.outbox.Read(ctx, w.consumer, 16, 500*time.Millisecond)
-		if err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			w.log.Warn("outbox read failed; retrying", "err", err)
-			sleep(ctx, idle)
-			idle = min(idle*2, 5*time.Second)
-			continue
-		}
-		idle = 100 * time.Millisecond
-		for _, j := range jobs {
-			if err := w.do(ctx, j); err != nil && ctx.Err() == nil {
-				w.log.Warn("job left for retry", "job", j.ID, "attempts", j.Attempts, "err", err)
-			}
-		}
-	}
-}
-
 func sleep(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -90,12 +61,14 @@ type LineSender struct {
 	Backoff   Backoff
 	NewID     func() string
 	Log       *slog.Logger
+	// Limiter paces pushes below LINE's rate limit; nil for none. Replies
+	// are not paced: they answer someone who is waiting.
+	Limiter *rate.Limiter
 }
 
 // Run delivers until ctx ends. Several may run, in one process or many.
 func (s *LineSender) Run(ctx context.Context, consumer string) {
-	w := &worker{outbox: s.Outbox, consumer: consumer, log: s.Log, do: s.deliver}
-	w.run(ctx)
+	s.Outbox.Work(ctx, consumer, s.Log, s.deliver)
 }
 
 func (s *LineSender) deliver(ctx context.Context, j storage.Job) error {
@@ -117,6 +90,11 @@ func (s *LineSender) deliver(ctx context.Context, j storage.Job) error {
 	key := RetryKey(out.ID)
 	var err error
 	for n := range s.Backoff.Tries {
+		if s.Limiter != nil {
+			if err := s.Limiter.Wait(ctx); err != nil {
+				return err
+			}
+		}
 		if err = s.Messenger.Push(ctx, out.To, key, out.Messages); err == nil {
 			log.Info("delivered", "by", "push", "messages", len(out.Messages), "tries", n+1)
 			return s.done(ctx, j)
@@ -181,8 +159,7 @@ type SlackPoster struct {
 
 // Run posts until ctx ends.
 func (p *SlackPoster) Run(ctx context.Context, consumer string) {
-	w := &worker{outbox: p.Outbox, consumer: consumer, log: p.Log, do: p.post}
-	w.run(ctx)
+	p.Outbox.Work(ctx, consumer, p.Log, p.post)
 }
 
 func (p *SlackPoster) post(ctx context.Context, j storage.Job) error {

@@ -28,6 +28,10 @@ type Config struct {
 	RiskWords     []string `yaml:"risk_words"`     // replaces the default list when set
 	SafetyMessage string   `yaml:"safety_message"` // replaces the default when set
 	Workers       int      `yaml:"workers"`        // LINE delivery workers per process
+
+	QuietHours string   `yaml:"quiet_hours"` // "21:00-08:00": no pushes then; "off" for none
+	CatchUp    Duration `yaml:"catch_up"`    // dispatch occurrences missed by less than this after downtime
+	PushRate   float64  `yaml:"push_rate"`   // pushes per second, per process
 }
 
 // LINE is the Messaging API channel.
@@ -76,13 +80,16 @@ func parseDuration(s string) (time.Duration, error) {
 // Defaults are the settings before file and environment.
 func Defaults() Config {
 	return Config{
-		Listen:    ":8080",
-		RedisURL:  "redis://127.0.0.1:6379/0",
-		FlowsDir:  "examples/flows",
-		Timezone:  "Asia/Tokyo",
-		Lang:      "ja",
-		InviteTTL: Duration(14 * 24 * time.Hour),
-		Workers:   4,
+		Listen:     ":8080",
+		RedisURL:   "redis://127.0.0.1:6379/0",
+		FlowsDir:   "examples/flows",
+		Timezone:   "Asia/Tokyo",
+		Lang:       "ja",
+		InviteTTL:  Duration(14 * 24 * time.Hour),
+		Workers:    4,
+		QuietHours: "21:00-08:00",
+		CatchUp:    Duration(6 * time.Hour),
+		PushRate:   1000,
 	}
 }
 
@@ -108,6 +115,7 @@ func (c *Config) env() []struct {
 		{"TSUNAGU_SLACK_SIGNING_SECRET", &c.Slack.SigningSecret},
 		{"TSUNAGU_SLACK_CHANNEL", &c.Slack.Channel},
 		{"TSUNAGU_SLACK_API_URL", &c.Slack.APIURL},
+		{"TSUNAGU_QUIET_HOURS", &c.QuietHours},
 	}
 }
 
@@ -138,12 +146,17 @@ func Load(path string, explicit bool, getenv func(string) string) (Config, error
 			*e.dst = v
 		}
 	}
-	if v := getenv("TSUNAGU_INVITE_TTL"); v != "" {
-		d, err := parseDuration(v)
-		if err != nil {
-			return c, fmt.Errorf("TSUNAGU_INVITE_TTL: %v", err)
+	for _, d := range []struct {
+		name string
+		dst  *Duration
+	}{{"TSUNAGU_INVITE_TTL", &c.InviteTTL}, {"TSUNAGU_CATCH_UP", &c.CatchUp}} {
+		if v := getenv(d.name); v != "" {
+			v, err := parseDuration(v)
+			if err != nil {
+				return c, fmt.Errorf("%s: %v", d.name, err)
+			}
+			*d.dst = Duration(v)
 		}
-		c.InviteTTL = Duration(d)
 	}
 	return c, c.check()
 }
@@ -170,6 +183,12 @@ func (c *Config) check() error {
 	}
 	if c.Workers < 1 {
 		return fmt.Errorf("workers: must be at least 1")
+	}
+	if c.PushRate <= 0 {
+		return fmt.Errorf("push_rate: must be more than 0 (LINE allows 2,000 a second)")
+	}
+	if _, _, err := ParseQuietHours(c.QuietHours); err != nil {
+		return fmt.Errorf("TSUNAGU_QUIET_HOURS: %v", err)
 	}
 	return nil
 }
@@ -198,4 +217,31 @@ func (c *Config) Location() *time.Location {
 		return time.UTC // check() refuses this earlier
 	}
 	return loc
+}
+
+// ParseQuietHours reads "21:00-08:00" into the times of day it starts and
+// ends; "" and "off" mean no quiet hours (start == end).
+func ParseQuietHours(s string) (start, end time.Duration, err error) {
+	if s == "" || s == "off" {
+		return 0, 0, nil
+	}
+	from, to, ok := strings.Cut(s, "-")
+	if !ok {
+		return 0, 0, fmt.Errorf("%q: write quiet hours as 21:00-08:00, or off", s)
+	}
+	if start, err = timeOfDay(from); err != nil {
+		return 0, 0, err
+	}
+	if end, err = timeOfDay(to); err != nil {
+		return 0, 0, err
+	}
+	return start, end, nil
+}
+
+func timeOfDay(s string) (time.Duration, error) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a time such as 21:00", s)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }

@@ -32,8 +32,9 @@ type State struct {
 	Session    *tsunagu.Session // the open session, or nil
 	EnrolFails int              // wrong invite codes in the last hour
 
-	ctx context.Context
-	tx  *redis.Tx
+	ctx      context.Context
+	tx       *redis.Tx
+	memberID string
 }
 
 // Invite returns the invite with the given code, or nil when there is none
@@ -50,6 +51,44 @@ func (st *State) Invite(code string) (*tsunagu.Invite, error) {
 		return nil, err
 	}
 	return &inv, nil
+}
+
+// History returns the member's ended sessions, newest first.
+func (st *State) History() ([]tsunagu.Session, error) {
+	raw, err := st.tx.LRange(st.ctx, historyKey(st.memberID), 0, -1).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	out := make([]tsunagu.Session, len(raw))
+	for i, r := range raw {
+		if err := json.Unmarshal([]byte(r), &out[i]); err != nil {
+			return nil, fmt.Errorf("decode history: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// PendingStart is a check-in waiting for the member's current session of
+// another flow to end.
+type PendingStart struct {
+	FlowID  string    `json:"flow"`
+	EventID string    `json:"event"` // what asked for it, for the record
+	Since   time.Time `json:"since"`
+}
+
+// Pending returns the check-ins waiting for the member, oldest first.
+func (st *State) Pending() ([]PendingStart, error) {
+	raw, err := st.tx.LRange(st.ctx, pendingKey(st.memberID), 0, -1).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	out := make([]PendingStart, len(raw))
+	for i, r := range raw {
+		if err := json.Unmarshal([]byte(r), &out[i]); err != nil {
+			return nil, fmt.Errorf("decode pending: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // Family returns the family with the given code, or nil.
@@ -77,6 +116,10 @@ type Change struct {
 
 	Out    []tsunagu.Outgoing // messages to deliver
 	Alerts []*tsunagu.Alert   // alerts to post
+	Timers []Timer            // reminders and expiry of the session started
+
+	AddPending *PendingStart // a check-in to start when the current session ends
+	PopPending bool          // the oldest pending check-in was started
 }
 
 // Apply reads the member's state, asks decide what to do, and commits the
@@ -87,7 +130,7 @@ type Change struct {
 // the read and the commit, decide runs again on the new state. decide must
 // therefore have no side effects.
 func (s *Store) Apply(ctx context.Context, eventID, memberID string, decide func(*State) (*Change, error)) error {
-	keys := []string{sessionKey(memberID), memberKey(memberID), enrolFailsKey(memberID)}
+	keys := []string{sessionKey(memberID), memberKey(memberID), enrolFailsKey(memberID), pendingKey(memberID)}
 	if eventID != "" {
 		keys = append(keys, eventKey(eventID))
 	}
@@ -134,7 +177,7 @@ func (s *Store) Apply(ctx context.Context, eventID, memberID string, decide func
 }
 
 func (s *Store) readState(ctx context.Context, tx *redis.Tx, memberID string) (*State, error) {
-	st := &State{ctx: ctx, tx: tx}
+	st := &State{ctx: ctx, tx: tx, memberID: memberID}
 	var m tsunagu.Member
 	switch err := getJSON(ctx, tx, memberKey(memberID), &m); {
 	case err == nil:
@@ -190,6 +233,7 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, eventID, memberID 
 			return err
 		}
 		p.SAdd(ctx, familyMembersKey(ch.Member.FamilyCode), memberID)
+		p.SAdd(ctx, membersKey(), memberID)
 		if st.Member != nil && st.Member.FamilyCode != ch.Member.FamilyCode {
 			p.SRem(ctx, familyMembersKey(st.Member.FamilyCode), memberID)
 		}
@@ -212,6 +256,21 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, eventID, memberID 
 		if err := s.addAlert(ctx, p, a); err != nil {
 			return err
 		}
+	}
+	for _, t := range ch.Timers {
+		if err := addTimer(ctx, p, t); err != nil {
+			return err
+		}
+	}
+	if ch.PopPending {
+		p.LPop(ctx, pendingKey(memberID))
+	}
+	if ch.AddPending != nil {
+		b, err := json.Marshal(ch.AddPending)
+		if err != nil {
+			return err
+		}
+		p.RPush(ctx, pendingKey(memberID), b)
 	}
 	return nil
 }

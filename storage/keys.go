@@ -1,5 +1,7 @@
 package storage
 
+import "fmt"
+
 // Every Redis key tsunagu uses is built here. Member-scoped keys carry the
 // member id in a {hash tag} so that one member's keys share a Cluster slot.
 
@@ -63,3 +65,37 @@ func flowSourceKey(hash string) string { return prefix + "flowsrc:" + hash }
 // supporters, so that replicas and repeated reloads report it once; expires
 // after a day.
 func flowErrorKey(hash string) string { return prefix + "flowerr:" + hash }
+
+// pushTimersKey: sorted set of JSON Timer that send a push when they fire
+// (reminders, dispatches), scored by due time (unix ms). Held back during
+// quiet hours.
+func pushTimersKey() string { return prefix + "timers:push" }
+
+// quietTimersKey: sorted set of JSON Timer that send nothing (expiry),
+// scored by due time (unix ms); they fire at any hour.
+func quietTimersKey() string { return prefix + "timers:quiet" }
+
+// timerStreamKey: stream of timers that came due (field "d": JSON Timer),
+// consumed by the "senders" group.
+func timerStreamKey() string { return prefix + "outbox:timers" }
+
+// lastOccurrenceKey: sorted set of "flow|schedule index" scored by the last
+// time (unix ms) the scheduler looked for occurrences; only moves forward.
+func lastOccurrenceKey() string { return prefix + "sched:last" }
+
+// occurrenceKey: string marking one occurrence of a flow's schedule as
+// claimed, so that replicas dispatch it once; expires after occurrenceTTL.
+func occurrenceKey(flowID string, index int, at int64) string {
+	return fmt.Sprintf("%socc:%s:%d:%d", prefix, flowID, index, at)
+}
+
+// pendingKey: list of JSON PendingStart, check-ins waiting for the member's
+// current session of another flow to end; permanent until popped.
+func pendingKey(memberID string) string { return prefix + "pending:{" + memberID + "}" }
+
+// membersKey: set of every linked member id; permanent.
+func membersKey() string { return prefix + "members" }
+
+// dispatchResultKey: string, JSON result of a dispatch asked for by `send`;
+// expires after a day.
+func dispatchResultKey(key string) string { return prefix + "dispatch:" + key }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -192,4 +193,39 @@ func (o *Outbox) createGroup(ctx context.Context) error {
 		return unavailable(err)
 	}
 	return nil
+}
+
+// Work reads jobs for the named consumer and hands each to do until ctx
+// ends. do marks a job Done (or Dead) itself; a job it returns an error
+// for stays pending and is taken over after the outbox's idle time. Several
+// may run, in one process or many.
+func (o *Outbox) Work(ctx context.Context, consumer string, log *slog.Logger, do func(context.Context, Job) error) {
+	idle := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		jobs, err := o.Read(ctx, consumer, 16, 500*time.Millisecond)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			log.Warn("outbox read failed; retrying", "outbox", o.stream, "err", err)
+			wait(ctx, idle)
+			idle = min(idle*2, 5*time.Second)
+			continue
+		}
+		idle = 100 * time.Millisecond
+		for _, j := range jobs {
+			if err := do(ctx, j); err != nil && ctx.Err() == nil {
+				log.Warn("job left for retry", "outbox", o.stream, "job", j.ID, "attempts", j.Attempts, "err", err)
+			}
+		}
+	}
+}
+
+func wait(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }

@@ -69,6 +69,7 @@ func newHarness(t *testing.T, flowsDir string) *harness {
 		"TSUNAGU_SLACK_SIGNING_SECRET": slackSecret,
 		"TSUNAGU_SLACK_CHANNEL":        fakeslack.Channel,
 		"TSUNAGU_SLACK_API_URL":        h.slack.APIURL(),
+		"TSUNAGU_QUIET_HOURS":          "off",
 	}
 	t.Chdir(".") // no tsunagu.yaml is read from the package directory
 	c, err := config.Load("", false, h.getenv)

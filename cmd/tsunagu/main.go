@@ -19,7 +19,9 @@ import (
 	"github.com/tsunagu/tsunagu/bot/slack"
 	"github.com/tsunagu/tsunagu/config"
 	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
+	"golang.org/x/time/rate"
 )
 
 // Main is the service `tsunagu serve` runs: the LINE webhook, the Slack
@@ -37,8 +39,12 @@ type Main struct {
 	TakeOver time.Duration
 	Backoff  bot.Backoff
 
-	Store *storage.Store
-	Bot   *bot.Bot
+	// TickEvery is how often the scheduler looks for due work.
+	TickEvery time.Duration
+
+	Store     *storage.Store
+	Bot       *bot.Bot
+	Scheduler *scheduler.Scheduler
 
 	reloader *bot.Reloader
 	hup      chan os.Signal
@@ -87,6 +93,7 @@ func (m *Main) Run(ctx context.Context) error {
 	notifier.Location = c.Location()
 
 	m.Bot = newBot(c, store, nil, m.Clock, m.Log)
+	m.Bot.Quota = messenger.Quota
 	m.Bot.Flows.Source, m.Bot.Flows.Lang = store.FlowSource, c.Lang
 	m.reloader = &bot.Reloader{
 		Dir: c.FlowsDir, Lang: c.Lang, Flows: m.Bot.Flows, Store: store,
@@ -123,6 +130,11 @@ func (m *Main) Run(ctx context.Context) error {
 	sender := &bot.LineSender{
 		Store: store, Outbox: store.LineOutbox().WithMinIdle(m.TakeOver), Messenger: messenger,
 		Clock: m.Clock, Backoff: m.Backoff, NewID: bot.NewID, Log: m.Log.With("comp", "sender"),
+		Limiter: rate.NewLimiter(rate.Limit(c.PushRate), max(1, int(c.PushRate/10))),
+	}
+	m.Scheduler = newScheduler(c, store, m.Bot, m.Clock, m.Log)
+	if m.TickEvery == 0 {
+		m.TickEvery = time.Second
 	}
 	poster := &bot.SlackPoster{
 		Store: store, Outbox: store.SlackOutbox().WithMinIdle(m.TakeOver), Notifier: notifier,
@@ -136,6 +148,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.goRun(func() { sender.Run(wctx, fmt.Sprintf("%s-line-%d", host, i)) })
 	}
 	m.goRun(func() { poster.Run(wctx, host+"-slack") })
+	m.goRun(func() { m.Scheduler.Run(wctx, host+"-timers", m.TickEvery) })
 	m.Log.Info("tsunagu serving", "addr", m.ln.Addr().String(), "flows", m.Bot.Flows.Len())
 	return nil
 }
@@ -215,6 +228,19 @@ func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsun
 func consumerName() string {
 	host, _ := os.Hostname()
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), bot.NewID()[:6])
+}
+
+// newScheduler wires the scheduler with the configured time zone, quiet
+// hours and catch-up window.
+func newScheduler(c *config.Config, store *storage.Store, b *bot.Bot, clock tsunagu.Clock, log *slog.Logger) *scheduler.Scheduler {
+	start, end, _ := config.ParseQuietHours(c.QuietHours) // checked when loaded
+	return &scheduler.Scheduler{
+		Store: store, Flows: b.Flows, Handler: b, Clock: clock,
+		Location: c.Location(), CatchUp: time.Duration(c.CatchUp),
+		Quiet:    scheduler.QuietHours{Start: start, End: end, Location: c.Location()},
+		MaxTries: 20,
+		Log:      log.With("comp", "scheduler"),
+	}
 }
 
 // Reload reloads the flows now, as SIGHUP does.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -216,6 +218,7 @@ func (e *env) send(ctx context.Context, args []string) int {
 	fs, cfgPath := e.flags("send")
 	family := fs.String("family", "", "family `code`")
 	asJSON := fs.Bool("json", false, "print JSON")
+	wait := fs.Duration("wait", 10*time.Second, "how long to wait for `tsunagu serve` to start it")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return exitUsage
@@ -242,21 +245,73 @@ func (e *env) send(ctx context.Context, args []string) int {
 		return e.fail(err)
 	}
 	b := newBot(&c, s, loaded, e.clock, discardLog())
-	results, err := b.Send(ctx, pos[0], *family)
+	if b.Flows.Get(pos[0]) == nil {
+		return e.fail(tsunagu.Errorf(tsunagu.ENOTFOUND, "no flow with id %q in %s", pos[0], c.FlowsDir))
+	}
+	if _, err := s.Family(ctx, *family); err != nil {
+		return e.fail(err)
+	}
+	// The dispatch is durable work for `tsunagu serve`, on the same path
+	// as a scheduled check-in: nobody gets it twice, whatever crashes.
+	now := e.clock.Now()
+	key := bot.NewID()
+	t := storage.Timer{Kind: storage.TimerDispatch, Due: now, FlowID: pos[0], Family: *family, Key: key}
+	if err := s.AddTimers(ctx, t); err != nil {
+		return e.fail(err)
+	}
+	if sched := newScheduler(&c, s, b, e.clock, discardLog()); sched.Quiet.In(now) {
+		fmt.Fprintf(e.stdout, "quiet hours (%s): the check-in goes out when they end\n", c.QuietHours)
+		return exitOK
+	}
+	res, err := e.waitDispatch(ctx, s, key, *wait)
 	if err != nil {
 		return e.fail(err)
 	}
-	if *asJSON {
-		e.printJSON(results)
+	if res == nil {
+		fmt.Fprintf(e.stdout, "queued: `tsunagu serve` sends it when it runs (nothing answered within %s)\n", *wait)
 		return exitOK
 	}
-	started := 0
-	for _, r := range results {
-		fmt.Fprintf(e.stdout, "%s %-8s %s\n", *family, r.Role, r.Outcome)
-		if r.Outcome == bot.SentStarted || r.Outcome == bot.SentRestarted {
-			started++
-		}
+	if res.Error != "" {
+		return e.fail(errors.New(res.Error))
 	}
+	if len(res.Members) == 0 {
+		return e.fail(tsunagu.Errorf(tsunagu.ENOTFOUND, "family %s has no linked members yet: hand out an invite first", *family))
+	}
+	if *asJSON {
+		e.printJSON(res)
+		return exitOK
+	}
+	for _, r := range res.Members {
+		fmt.Fprintf(e.stdout, "%s %-8s %s\n", r.Family, r.Role, r.Outcome)
+	}
+	started := res.Counts[bot.SentStarted] + res.Counts[bot.SentRestarted]
 	fmt.Fprintf(e.stdout, "%d check-in(s) started; `tsunagu serve` delivers the first question by push\n", started)
 	return exitOK
+}
+
+// waitDispatch waits for serve to run a queued dispatch and returns its
+// result, or nil when it has not run within d.
+func (e *env) waitDispatch(ctx context.Context, s *storage.Store, key string, d time.Duration) (*bot.DispatchResult, error) {
+	deadline := time.Now().Add(d)
+	for {
+		b, err := s.DispatchResult(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		if b != nil {
+			var res bot.DispatchResult
+			if err := json.Unmarshal(b, &res); err != nil {
+				return nil, err
+			}
+			return &res, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

@@ -1,0 +1,154 @@
+// Package scheduler decides when check-ins, reminders and expiries happen.
+// robfig/cron's parsed schedules say when a flow's occurrences fall; the
+// work itself is durable in Redis (claimed occurrences and timers), so a
+// restart or a second replica neither loses nor repeats it.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/storage"
+)
+
+// Handler does the work of a timer that came due (the bot).
+type Handler interface {
+	HandleTimer(ctx context.Context, t storage.Timer) error
+}
+
+// Flows is the set of flows in force.
+type Flows interface {
+	All() []*flows.Flow
+}
+
+// Scheduler finds due occurrences and timers and hands them to workers.
+type Scheduler struct {
+	Store    *storage.Store
+	Flows    Flows
+	Handler  Handler
+	Clock    tsunagu.Clock
+	Location *time.Location // for schedules without their own time zone
+	CatchUp  time.Duration  // an occurrence missed by less than this is still dispatched
+	Quiet    QuietHours
+	MaxTries int64 // hand-outs of a timer that keeps failing before it is dead
+	Log      *slog.Logger
+}
+
+// maxOccurrencesPerLook bounds the work after a long downtime with a
+// frequent schedule.
+const maxOccurrencesPerLook = 1000
+
+// Tick claims the occurrences due by now and forwards the timers due by
+// now to the workers. It is safe to run on every replica at once.
+func (s *Scheduler) Tick(ctx context.Context) error {
+	now := s.Clock.Now()
+	var errs []error
+	for _, f := range s.Flows.All() {
+		for i, sched := range f.Schedules {
+			if err := s.look(ctx, f, i, sched, now); err != nil {
+				errs = append(errs, fmt.Errorf("flow %s schedule %d: %w", f.ID, i, err))
+			}
+		}
+	}
+	if _, err := s.Store.ForwardTimers(ctx, now, s.Quiet.In(now)); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// look claims the occurrences of one schedule between the last look and
+// now. A first look starts from now: a new flow does not replay its past.
+func (s *Scheduler) look(ctx context.Context, f *flows.Flow, i int, sched flows.Schedule, now time.Time) error {
+	last, err := s.Store.LastLook(ctx, f.ID, i)
+	if err != nil {
+		return err
+	}
+	if !last.IsZero() {
+		n := 0
+		for at := sched.Next(last, s.Location); !at.After(now) && n < maxOccurrencesPerLook; at = sched.Next(at, s.Location) {
+			n++
+			if late := now.Sub(at); late > s.CatchUp {
+				s.Log.Warn("occurrence skipped: missed by more than catch_up", "flow", f.ID, "at", at, "late", late.Round(time.Second))
+				continue
+			}
+			won, err := s.Store.ClaimOccurrence(ctx, storage.Timer{
+				Kind: storage.TimerDispatch, Due: at, FlowID: f.ID, Schedule: i, Occurs: at,
+			})
+			if err != nil {
+				return err
+			}
+			if won {
+				s.Log.Info("occurrence claimed", "flow", f.ID, "at", at)
+			}
+		}
+	}
+	return s.Store.SetLastLook(ctx, f.ID, i, now)
+}
+
+// Run ticks every interval and works the due timers until ctx ends.
+func (s *Scheduler) Run(ctx context.Context, consumer string, interval time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Store.TimerOutbox().Work(ctx, consumer, s.Log, s.do)
+	}()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Warn("tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			<-done
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// do handles one due timer.
+func (s *Scheduler) do(ctx context.Context, j storage.Job) error {
+	var tm storage.Timer
+	if err := j.Decode(&tm); err != nil {
+		return s.Store.TimerOutbox().Dead(ctx, j, "undecodable timer")
+	}
+	if err := s.Handler.HandleTimer(ctx, tm); err != nil {
+		if s.MaxTries > 0 && j.Attempts >= s.MaxTries {
+			s.Log.Error("timer failed for good", "kind", tm.Kind, "err", err)
+			return s.Store.TimerOutbox().Dead(ctx, j, err.Error())
+		}
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return s.Store.TimerOutbox().Done(ctx, j.ID)
+}
+
+// QuietHours is the daily window in which no push is sent: what comes due
+// then waits, in order, for its end. Start == End means none.
+type QuietHours struct {
+	Start, End time.Duration // since local midnight
+	Location   *time.Location
+}
+
+// In reports whether t falls in quiet hours.
+func (q QuietHours) In(t time.Time) bool {
+	if q.Start == q.End {
+		return false
+	}
+	if q.Location != nil {
+		t = t.In(q.Location)
+	}
+	y, m, d := t.Date()
+	since := t.Sub(time.Date(y, m, d, 0, 0, 0, 0, t.Location()))
+	if q.Start < q.End {
+		return since >= q.Start && since < q.End
+	}
+	return since >= q.Start || since < q.End // across midnight
+}
