@@ -32,6 +32,9 @@ type Config struct {
 	QuietHours string   `yaml:"quiet_hours"` // "21:00-08:00": no pushes then; "off" for none
 	CatchUp    Duration `yaml:"catch_up"`    // dispatch occurrences missed by less than this after downtime
 	PushRate   float64  `yaml:"push_rate"`   // pushes per second, per process
+	// TakeOver is how long work stays with a worker that stopped answering
+	// (a crashed replica) before another worker takes it over.
+	TakeOver Duration `yaml:"takeover"`
 }
 
 // LINE is the Messaging API channel.
@@ -90,6 +93,7 @@ func Defaults() Config {
 		QuietHours: "21:00-08:00",
 		CatchUp:    Duration(6 * time.Hour),
 		PushRate:   1000,
+		TakeOver:   Duration(30 * time.Second),
 	}
 }
 
@@ -149,7 +153,7 @@ func Load(path string, explicit bool, getenv func(string) string) (Config, error
 	for _, d := range []struct {
 		name string
 		dst  *Duration
-	}{{"TSUNAGU_INVITE_TTL", &c.InviteTTL}, {"TSUNAGU_CATCH_UP", &c.CatchUp}} {
+	}{{"TSUNAGU_INVITE_TTL", &c.InviteTTL}, {"TSUNAGU_CATCH_UP", &c.CatchUp}, {"TSUNAGU_TAKEOVER", &c.TakeOver}} {
 		if v := getenv(d.name); v != "" {
 			v, err := parseDuration(v)
 			if err != nil {

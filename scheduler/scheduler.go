@@ -35,8 +35,17 @@ type Scheduler struct {
 	Location *time.Location // for schedules without their own time zone
 	CatchUp  time.Duration  // an occurrence missed by less than this is still dispatched
 	Quiet    QuietHours
-	MaxTries int64 // hand-outs of a timer that keeps failing before it is dead
+	MaxTries int64         // hand-outs of a timer that keeps failing before it is dead
+	TakeOver time.Duration // how long a due timer stays with a silent worker; 0 for 30 s
 	Log      *slog.Logger
+}
+
+func (s *Scheduler) outbox() *storage.Outbox {
+	o := s.Store.TimerOutbox()
+	if s.TakeOver > 0 {
+		o = o.WithMinIdle(s.TakeOver)
+	}
+	return o
 }
 
 // maxOccurrencesPerLook bounds the work after a long downtime with a
@@ -95,7 +104,7 @@ func (s *Scheduler) Run(ctx context.Context, consumer string, interval time.Dura
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.Store.TimerOutbox().Work(ctx, consumer, s.Log, s.do)
+		s.outbox().Work(ctx, consumer, s.Log, s.do)
 	}()
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -116,18 +125,18 @@ func (s *Scheduler) Run(ctx context.Context, consumer string, interval time.Dura
 func (s *Scheduler) do(ctx context.Context, j storage.Job) error {
 	var tm storage.Timer
 	if err := j.Decode(&tm); err != nil {
-		return s.Store.TimerOutbox().Dead(ctx, j, "undecodable timer")
+		return s.outbox().Dead(ctx, j, "undecodable timer")
 	}
 	if err := s.Handler.HandleTimer(ctx, tm); err != nil {
 		if s.MaxTries > 0 && j.Attempts >= s.MaxTries {
 			s.Log.Error("timer failed for good", "kind", tm.Kind, "err", err)
-			return s.Store.TimerOutbox().Dead(ctx, j, err.Error())
+			return s.outbox().Dead(ctx, j, err.Error())
 		}
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	return s.Store.TimerOutbox().Done(ctx, j.ID)
+	return s.outbox().Done(ctx, j.ID)
 }
 
 // QuietHours is the daily window in which no push is sent: what comes due

@@ -43,16 +43,36 @@ type harness struct {
 	url   string
 	env   map[string]string
 	logs  *syncWriter
+	clock tsunagu.Clock
+	extra [][2]string
 }
 
-func newHarness(t *testing.T, flowsDir string) *harness {
+// harnessOption shares parts between harnesses (replicas) or changes them.
+type harnessOption func(*harness)
+
+// replicaOf makes a second service on the first one's Redis, LINE and Slack.
+func replicaOf(first *harness) harnessOption {
+	return func(h *harness) { h.redis, h.line, h.slack = first.redis, first.line, first.slack }
+}
+
+// withClock runs the service on a clock the test moves.
+func withClock(c tsunagu.Clock) harnessOption { return func(h *harness) { h.clock = c } }
+
+// withEnv sets configuration.
+func withEnv(k, v string) harnessOption {
+	return func(h *harness) { h.extra = append(h.extra, [2]string{k, v}) }
+}
+
+func newHarness(t *testing.T, flowsDir string, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{
-		t:     t,
-		redis: redistest.Start(t),
-		line:  fakeline.New(t, fakeline.WithChannelToken(lineToken)),
-		slack: fakeslack.New(t),
-		logs:  &syncWriter{w: &bytes.Buffer{}},
+	h := &harness{t: t, logs: &syncWriter{w: &bytes.Buffer{}}, clock: tsunagu.SystemClock}
+	for _, o := range opts {
+		o(h)
+	}
+	if h.redis == nil {
+		h.redis = redistest.Start(t)
+		h.line = fakeline.New(t, fakeline.WithChannelToken(lineToken))
+		h.slack = fakeslack.New(t)
 	}
 	if flowsDir == "" {
 		flowsDir = "testdata/flows"
@@ -71,16 +91,21 @@ func newHarness(t *testing.T, flowsDir string) *harness {
 		"TSUNAGU_SLACK_API_URL":        h.slack.APIURL(),
 		"TSUNAGU_QUIET_HOURS":          "off",
 	}
+	for _, kv := range h.extra {
+		h.env[kv[0]] = kv[1]
+	}
 	t.Chdir(".") // no tsunagu.yaml is read from the package directory
 	c, err := config.Load("", false, h.getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.main = &Main{
-		Config:   c,
-		Log:      slog.New(slog.NewJSONHandler(h.logs, nil)),
-		TakeOver: 500 * time.Millisecond,
-		Backoff:  bot.Backoff{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond, Tries: 3, MaxJobs: 10},
+		Config:    c,
+		Clock:     h.clock,
+		TickEvery: 10 * time.Millisecond,
+		Log:       slog.New(slog.NewJSONHandler(h.logs, nil)),
+		TakeOver:  500 * time.Millisecond,
+		Backoff:   bot.Backoff{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond, Tries: 3, MaxJobs: 10},
 	}
 	if err := h.main.Run(context.Background()); err != nil {
 		t.Fatal(err)
@@ -102,7 +127,11 @@ func (h *harness) getenv(k string) string { return h.env[k] }
 // cli runs a tsunagu command in-process against the same Redis.
 func (h *harness) cli(args ...string) (stdout, stderr string, code int) {
 	var out, errb bytes.Buffer
-	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: h.getenv, clock: tsunagu.SystemClock}
+	clock := h.clock
+	if clock == nil {
+		clock = tsunagu.SystemClock
+	}
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, getenv: h.getenv, clock: clock}
 	code = e.run(context.Background(), args)
 	return out.String(), errb.String(), code
 }
@@ -260,4 +289,24 @@ func (s *syncWriter) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return fmt.Sprint(s.w)
+}
+
+// testClock is a clock the test moves.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newTestClock(t time.Time) *testClock { return &testClock{now: t} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
 }

@@ -53,6 +53,9 @@ type Main struct {
 	srv    *http.Server
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Run loads the flows, connects to Redis, starts listening and starts the
@@ -72,7 +75,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
 	if m.TakeOver == 0 {
-		m.TakeOver = 30 * time.Second
+		m.TakeOver = time.Duration(c.TakeOver)
 	}
 	if m.Backoff == (bot.Backoff{}) {
 		m.Backoff = bot.DefaultBackoff
@@ -148,6 +151,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.goRun(func() { sender.Run(wctx, fmt.Sprintf("%s-line-%d", host, i)) })
 	}
 	m.goRun(func() { poster.Run(wctx, host+"-slack") })
+	m.Scheduler.TakeOver = m.TakeOver
 	m.goRun(func() { m.Scheduler.Run(wctx, host+"-timers", m.TickEvery) })
 	m.Log.Info("tsunagu serving", "addr", m.ln.Addr().String(), "flows", m.Bot.Flows.Len())
 	return nil
@@ -167,6 +171,11 @@ func (m *Main) Addr() string { return m.ln.Addr().String() }
 // Close stops taking requests, lets the ones in flight finish, stops the
 // workers and closes Redis.
 func (m *Main) Close() error {
+	m.closeOnce.Do(func() { m.closeErr = m.close() })
+	return m.closeErr
+}
+
+func (m *Main) close() error {
 	var errs []error
 	if m.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/internal/fakeline"
+	"github.com/tsunagu/tsunagu/internal/fakeslack"
+)
+
+var tokyo = mustLoad("Asia/Tokyo")
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// A Thursday noon in Tokyo, before the real now, so that reply tokens of
+// events built with the wall clock are still fresh on this clock.
+var thursday = time.Date(2026, 11, 12, 12, 0, 0, 0, tokyo)
+
+func friday(week int, hh, mm int) time.Time {
+	return time.Date(2026, 11, 13+7*week, hh, mm, 0, 0, tokyo)
+}
+
+// TestScheduledCheckIn walks two weeks on a moved clock: the Friday 17:00
+// check-in goes out by push once, a reminder follows two hours later, the
+// session expires after a day as missed, and the second miss in a row
+// raises one outreach alert with the streak and the last answer's date.
+func TestScheduledCheckIn(t *testing.T) {
+	clock := newTestClock(thursday)
+	h := newHarness(t, "testdata/scheduled", withClock(clock))
+	h.roster("F-0001,,U0SUPPORT")
+	user := h.enrol("F-0001", tsunagu.RoleChild)
+	h.settle() // the first look at the schedule starts from now
+
+	clock.Set(friday(0, 17, 0).Add(time.Second))
+	q := h.waitText(user, "今週はどうだった？")
+	clock.Set(friday(0, 19, 0).Add(time.Second))
+	h.waitText(user, "まだ答えてないよ")
+	clock.Set(friday(0, 21, 0))
+	h.settle()
+	if got := countText(h.received(user), "まだ答えてないよ"); got != 1 {
+		t.Fatalf("%d reminders, want 1", got)
+	}
+
+	// Week 1: no answer; expiry the next day ends it as missed.
+	clock.Set(friday(1, 16, 0))
+	h.settle()
+	hist := h.history(user)
+	if len(hist) != 1 || hist[0].Status != tsunagu.SessionMissed {
+		t.Fatalf("history after a day: %+v", hist)
+	}
+	if n := len(h.slack.Messages(fakeslack.Channel)); n != 0 {
+		t.Fatalf("%d alerts after one miss, want none", n)
+	}
+
+	// Week 2: missed again, after its reminder; the streak of 2 raises
+	// one alert.
+	n := len(h.received(user))
+	clock.Set(friday(1, 17, 0).Add(time.Second))
+	h.waitCount(user, n+1)
+	clock.Set(friday(1, 19, 0).Add(time.Second))
+	h.waitCount(user, n+2)
+	clock.Set(friday(2, 16, 0))
+	alert := fakeslack.BlocksText(h.slackMessages(1)[0].Blocks)
+	for _, want := range []string{"2回つづけて答えがありません", "2回", "まだありません", "<@U0SUPPORT>"} {
+		if !strings.Contains(alert, want) {
+			t.Errorf("streak alert lacks %q:\n%s", want, alert)
+		}
+	}
+
+	// An answer to an old question does nothing; one to the new one
+	// completes it, and the reminder set for it does nothing after.
+	clock.Set(friday(2, 17, 0).Add(time.Second))
+	n = len(h.received(user))
+	q = h.waitCount(user, n+1)[n]
+	h.mustDeliver(h.line.Postback(user, dataFor(t, q, "いい")))
+	h.waitText(user, "ありがとう！")
+	clock.Set(friday(2, 19, 30))
+	h.settle()
+	if got := countText(h.received(user), "まだ答えてないよ"); got != 2 {
+		t.Fatalf("%d reminders in all, want 2 (weeks 0 and 1; week 2 was answered)", got)
+	}
+	clock.Set(friday(3, 16, 0))
+	h.settle()
+	if n := len(h.slack.Messages(fakeslack.Channel)); n != 1 {
+		t.Fatalf("%d alerts, want the one streak alert only", n)
+	}
+}
+
+// TestQuietHours: an occurrence at 22:00 waits for the end of quiet hours.
+func TestQuietHours(t *testing.T) {
+	clock := newTestClock(thursday)
+	dir := t.TempDir()
+	writeFlow(t, dir, "late.yaml", strings.Replace(readFile(t, "testdata/scheduled/weekly.yaml"), `"0 17 * * 5"`, `"0 22 * * 5"`, 1))
+	h := newHarness(t, dir, withClock(clock), withEnv("TSUNAGU_QUIET_HOURS", "21:00-08:00"))
+	h.roster("F-0001,,")
+	user := h.enrol("F-0001", tsunagu.RoleChild)
+	h.settle()
+	n := len(h.received(user))
+	clock.Set(friday(0, 22, 0).Add(time.Second))
+	h.settle()
+	clock.Set(friday(0, 23, 59))
+	h.settle()
+	if len(h.received(user)) != n {
+		t.Fatalf("a push went out in quiet hours: %v", texts(h.received(user)[n:]))
+	}
+	clock.Set(friday(1, 8, 0).Add(-7 * 24 * time.Hour).Add(24 * time.Hour)) // Saturday 08:00
+	h.waitText(user, "今週はどうだった？")
+}
+
+// TestReplicasDispatchOnce: three services on one Redis, one occurrence,
+// thirty members: each gets exactly one first push.
+func TestReplicasDispatchOnce(t *testing.T) {
+	clock := newTestClock(thursday)
+	first := newHarness(t, "testdata/scheduled", withClock(clock))
+	replicas := []*harness{first,
+		newHarness(t, "testdata/scheduled", withClock(clock), replicaOf(first)),
+		newHarness(t, "testdata/scheduled", withClock(clock), replicaOf(first)),
+	}
+	var rows []string
+	for i := range 30 {
+		rows = append(rows, fmt.Sprintf("F-%04d,,", i))
+	}
+	first.roster(rows...)
+	var users []string
+	for i := range 30 {
+		users = append(users, replicas[i%3].enrol(fmt.Sprintf("F-%04d", i), tsunagu.RoleChild))
+	}
+	for _, r := range replicas {
+		r.settle()
+	}
+	clock.Set(friday(0, 17, 0).Add(time.Second))
+	eventually(t, func() bool { return len(first.line.Pushes()) >= 30 }, "30 pushes")
+	for _, r := range replicas {
+		r.settle()
+	}
+	if got := len(first.line.Pushes()); got != 30 {
+		t.Fatalf("%d pushes, want 30", got)
+	}
+	for _, u := range users {
+		if got := countText(first.received(u), "今週はどうだった？"); got != 1 {
+			t.Fatalf("a member got the check-in %d times", got)
+		}
+	}
+}
+
+// TestRestartKeepsTimers: a reminder due while no service runs is sent by
+// the next one to start.
+func TestRestartKeepsTimers(t *testing.T) {
+	clock := newTestClock(thursday)
+	a := newHarness(t, "testdata/scheduled", withClock(clock))
+	a.roster("F-0001,,")
+	user := a.enrol("F-0001", tsunagu.RoleChild)
+	a.settle()
+	clock.Set(friday(0, 17, 0).Add(time.Second))
+	a.waitText(user, "今週はどうだった？")
+	if err := a.main.Close(); err != nil {
+		t.Fatal(err)
+	}
+	clock.Set(friday(0, 19, 0).Add(time.Second))
+	b := newHarness(t, "testdata/scheduled", withClock(clock), replicaOf(a))
+	b.waitText(user, "まだ答えてないよ")
+}
+
+// settle lets the service's loops run a few ticks on the current clock.
+func (h *harness) settle() {
+	h.t.Helper()
+	time.Sleep(150 * time.Millisecond)
+	eventually(h.t, func() bool {
+		n, err := h.main.Store.LineOutbox().Len(context.Background())
+		return err == nil && n == 0
+	}, "the outbox to drain")
+}
+
+func (h *harness) history(user string) []tsunagu.Session {
+	h.t.Helper()
+	hist, err := h.main.Store.History(context.Background(), tsunagu.UserHash(user))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return hist
+}
+
+func countText(ms []fakeline.Msg, s string) int {
+	n := 0
+	for _, m := range ms {
+		if strings.Contains(m.Text, s) {
+			n++
+		}
+	}
+	return n
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func writeFlow(t *testing.T, dir, name, body string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
