@@ -81,7 +81,7 @@ func (b *Bot) Dispatch(ctx context.Context, d Dispatch) (*DispatchResult, error)
 			record(m, SentBlocked)
 		case fam.Paused:
 			record(m, SentPaused)
-		case m.Consent == "no" || (needConsent && m.Consent == "" && !flow.OnEnrol):
+		case !flow.OnEnrol && (m.Consent != "" || needConsent) && !Consented(m):
 			record(m, SentNoConsent)
 		default:
 			eligible = append(eligible, m)
@@ -180,6 +180,10 @@ func (b *Bot) startBusy(ctx context.Context, flow *flows.Flow, d Dispatch, membe
 	}
 	return outcome, err
 }
+
+// Consented reports whether the member agreed in the sign-up flow: its
+// `consent` step answered "yes" or "agree". Any other answer declines.
+func Consented(m tsunagu.Member) bool { return m.Consent == "yes" || m.Consent == "agree" }
 
 // consentRequired reports whether a sign-up flow asks for consent, in
 // which case only members who gave it get scheduled check-ins.

@@ -78,6 +78,16 @@ func (s *Scheduler) look(ctx context.Context, f *flows.Flow, i int, sched flows.
 		return err
 	}
 	if !last.IsZero() {
+		// A second before the window, as robfig/cron's Next is strictly
+		// after the time given and whole seconds.
+		if from := now.Add(-s.CatchUp - time.Second); last.Before(from) {
+			// Down for longer than the catch-up window: what fell before it
+			// is skipped; say so once rather than once per occurrence.
+			if first := sched.Next(last, s.Location); first.Before(from) {
+				s.Log.Warn("occurrences skipped: missed by more than catch_up", "flow", f.ID, "from", first, "until", from)
+			}
+			last = from
+		}
 		n := 0
 		for at := sched.Next(last, s.Location); !at.After(now) && n < maxOccurrencesPerLook; at = sched.Next(at, s.Location) {
 			n++
@@ -154,8 +164,10 @@ func (q QuietHours) In(t time.Time) bool {
 	if q.Location != nil {
 		t = t.In(q.Location)
 	}
-	y, m, d := t.Date()
-	since := t.Sub(time.Date(y, m, d, 0, 0, 0, 0, t.Location()))
+	// By the wall clock, not elapsed time: on a daylight-saving day the
+	// two differ by an hour.
+	h, m, sec := t.Clock()
+	since := time.Duration(h)*time.Hour + time.Duration(m)*time.Minute + time.Duration(sec)*time.Second
 	if q.Start < q.End {
 		return since >= q.Start && since < q.End
 	}

@@ -45,6 +45,8 @@ type harness struct {
 	logs  *syncWriter
 	clock tsunagu.Clock
 	extra [][2]string
+
+	cursor map[string]int // per user: messages already read by next
 }
 
 // harnessOption shares parts between harnesses (replicas) or changes them.
@@ -65,7 +67,7 @@ func withEnv(k, v string) harnessOption {
 
 func newHarness(t *testing.T, flowsDir string, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{t: t, logs: &syncWriter{w: &bytes.Buffer{}}, clock: tsunagu.SystemClock}
+	h := &harness{t: t, logs: &syncWriter{w: &bytes.Buffer{}}, clock: tsunagu.SystemClock, cursor: map[string]int{}}
 	for _, o := range opts {
 		o(h)
 	}
@@ -203,6 +205,26 @@ func (h *harness) waitText(user, want string) fakeline.Msg {
 		}
 		return false
 	}, "user to receive %q; got %v", want, texts(h.received(user)))
+	return got
+}
+
+// next waits for the next message to the user, after those next already
+// returned, that contains want, and returns it. It reads the conversation
+// in order, so an older message with the same words never answers for a
+// newer one.
+func (h *harness) next(user, want string) fakeline.Msg {
+	h.t.Helper()
+	var got fakeline.Msg
+	eventually(h.t, func() bool {
+		ms := h.received(user)
+		for i := h.cursor[user]; i < len(ms); i++ {
+			if strings.Contains(ms[i].Text, want) {
+				got, h.cursor[user] = ms[i], i+1
+				return true
+			}
+		}
+		return false
+	}, "user to receive %q after message %d; got %v", want, h.cursor[user], texts(h.received(user)))
 	return got
 }
 
