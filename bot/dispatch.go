@@ -70,22 +70,13 @@ func (b *Bot) Dispatch(ctx context.Context, d Dispatch) (*DispatchResult, error)
 		res.Members = append(res.Members, SendResult{MemberID: m.ID, Family: m.FamilyCode, Role: m.Role, Outcome: outcome})
 		res.Counts[outcome]++
 	}
-	needConsent := b.consentRequired()
 	var eligible []tsunagu.Member
 	for _, m := range members {
-		fam := fams[m.FamilyCode]
-		switch {
-		case !flow.ForAudience(m.Role, fam.Tags):
-			record(m, SentNotAudience)
-		case m.Blocked:
-			record(m, SentBlocked)
-		case fam.Paused:
-			record(m, SentPaused)
-		case !flow.OnEnrol && (m.Consent != "" || needConsent) && !Consented(m):
-			record(m, SentNoConsent)
-		default:
-			eligible = append(eligible, m)
+		if why := b.Exclusion(flow, m, fams[m.FamilyCode]); why != "" {
+			record(m, why)
+			continue
 		}
+		eligible = append(eligible, m)
 	}
 	if eligible, err = b.withinQuota(ctx, flow, eligible, record); err != nil {
 		return nil, err
@@ -125,6 +116,21 @@ func (b *Bot) Dispatch(ctx context.Context, d Dispatch) (*DispatchResult, error)
 	}
 	b.Log.Info("dispatch", "flow", flow.ID, "family", d.Family, "key", d.Key, "counts", res.Counts)
 	return res, nil
+}
+
+// Exclusion says why a member gets no dispatch of flow, or "" when they do.
+func (b *Bot) Exclusion(flow *flows.Flow, m tsunagu.Member, fam tsunagu.Family) string {
+	switch {
+	case !flow.ForAudience(m.Role, fam.Tags):
+		return SentNotAudience
+	case m.Blocked:
+		return SentBlocked
+	case fam.Paused:
+		return SentPaused
+	case !flow.OnEnrol && (m.Consent != "" || b.consentRequired()) && !Consented(m):
+		return SentNoConsent
+	}
+	return ""
 }
 
 // startBusy starts the flow for a member who has an open session: one of

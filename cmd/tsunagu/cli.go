@@ -38,6 +38,8 @@ Usage:
   tsunagu invite FAMILY --role child|guardian [--json]
                                               make a one-time enrolment code
   tsunagu send FLOW --family CODE [--json]    start a check-in now
+  tsunagu schedule [--dry-run FLOW] [--json]  next check-ins and who gets them
+  tsunagu schema                              JSON Schema of flow files, for editors
 
 Every command takes --config FILE (default tsunagu.yaml if present);
 TSUNAGU_* environment variables override the file. See README.md.
@@ -80,6 +82,8 @@ func (e *env) run(ctx context.Context, args []string) int {
 		return e.invite(ctx, rest)
 	case "send":
 		return e.send(ctx, rest)
+	case "schedule":
+		return e.schedule(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitOK

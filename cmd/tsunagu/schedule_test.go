@@ -217,3 +217,21 @@ func writeFlow(t *testing.T, dir, name, body string) {
 		t.Fatal(err)
 	}
 }
+
+func TestScheduleCommand(t *testing.T) {
+	clock := newTestClock(thursday)
+	h := newHarness(t, "testdata/scheduled", withClock(clock))
+	h.roster("F-0001,,", "F-0002,,")
+	h.enrol("F-0001", tsunagu.RoleChild)
+	h.enrol("F-0002", tsunagu.RoleGuardian)
+	out := h.mustCLI("schedule")
+	for _, want := range []string{"weekly", "2026-11-13(金) 17:00, 2026-11-20(金) 17:00", "  1  ", "not in audience 1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("schedule lacks %q:\n%s", want, out)
+		}
+	}
+	out = h.mustCLI("schedule", "--dry-run", "weekly")
+	if !strings.Contains(out, "F-0001  child") || !strings.Contains(out, "yes") || !strings.Contains(out, "F-0002  guardian") || !strings.Contains(out, "not in audience") {
+		t.Errorf("dry run:\n%s", out)
+	}
+}

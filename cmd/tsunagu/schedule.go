@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tsunagu/tsunagu/flows"
+)
+
+var weekdays = []string{"日", "月", "火", "水", "木", "金", "土"}
+
+type scheduleRow struct {
+	Flow     string         `json:"flow"`
+	Title    string         `json:"title"`
+	Cron     []string       `json:"cron"`
+	Next     []time.Time    `json:"next"`
+	Audience int            `json:"audience"` // members who would get it now
+	Excluded map[string]int `json:"excluded,omitempty"`
+}
+
+// schedule lists each flow's next occurrences and audience, or with
+// --dry-run FLOW who would get its next one.
+func (e *env) schedule(ctx context.Context, args []string) int {
+	fs, cfgPath := e.flags("schedule")
+	count := fs.Int("count", 3, "how many next occurrences to show")
+	dry := fs.String("dry-run", "", "show who would get the next occurrence of this `flow`")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if _, err := parse(fs, args); err != nil {
+		return exitUsage
+	}
+	c, ok := e.config(*cfgPath)
+	if !ok {
+		return exitUsage
+	}
+	loaded, diags := flows.LoadPaths(flows.Options{Lang: c.Lang}, c.FlowsDir)
+	if diags.HasErrors() {
+		fmt.Fprintf(e.stderr, "%s\ntsunagu: the flows in %s have errors\n", diags, c.FlowsDir)
+		return exitFail
+	}
+	s, ok := e.store(ctx, c)
+	if !ok {
+		return exitFail
+	}
+	defer s.Close()
+	b := newBot(&c, s, loaded, e.clock, discardLog())
+	members, fams, err := s.Audience(ctx, "")
+	if err != nil {
+		return e.fail(err)
+	}
+	loc, now := c.Location(), e.clock.Now()
+
+	if *dry != "" {
+		f := b.Flows.Get(*dry)
+		if f == nil {
+			fmt.Fprintf(e.stderr, "tsunagu: no flow with id %q in %s\n", *dry, c.FlowsDir)
+			return exitFail
+		}
+		if next := nextOccurrences(f, now, loc, 1); len(next) > 0 {
+			fmt.Fprintf(e.stdout, "%s (%s): next %s\n", f.ID, f.Title, formatWhen(next[0], loc))
+		} else {
+			fmt.Fprintf(e.stdout, "%s (%s): no schedule; runs on demand\n", f.ID, f.Title)
+		}
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "FAMILY\tROLE\tMEMBER\tGETS IT")
+		for _, m := range members {
+			why := b.Exclusion(f, m, fams[m.FamilyCode])
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.FamilyCode, m.Role, m.ID, orText(why, "yes"))
+		}
+		tw.Flush()
+		return exitOK
+	}
+
+	var rows []scheduleRow
+	for _, f := range loaded {
+		r := scheduleRow{Flow: f.ID, Title: f.Title, Next: nextOccurrences(f, now, loc, *count), Excluded: map[string]int{}}
+		for _, sc := range f.Schedules {
+			r.Cron = append(r.Cron, sc.Cron)
+		}
+		for _, m := range members {
+			if why := b.Exclusion(f, m, fams[m.FamilyCode]); why != "" {
+				r.Excluded[why]++
+			} else {
+				r.Audience++
+			}
+		}
+		rows = append(rows, r)
+	}
+	if *asJSON {
+		e.printJSON(rows)
+		return exitOK
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "FLOW\tNEXT (%s)\tAUDIENCE\tNOT SENT TO\n", loc)
+	for _, r := range rows {
+		next := "on demand"
+		if len(r.Next) > 0 {
+			var ws []string
+			for _, t := range r.Next {
+				ws = append(ws, formatWhen(t, loc))
+			}
+			next = strings.Join(ws, ", ")
+		}
+		var ex []string
+		for why, n := range r.Excluded {
+			ex = append(ex, fmt.Sprintf("%s %d", why, n))
+		}
+		slices.Sort(ex)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", r.Flow, next, r.Audience, orText(strings.Join(ex, ", "), "-"))
+	}
+	tw.Flush()
+	return exitOK
+}
+
+// nextOccurrences returns the flow's next n occurrences over all its
+// schedules, in order.
+func nextOccurrences(f *flows.Flow, now time.Time, loc *time.Location, n int) []time.Time {
+	var all []time.Time
+	for _, sc := range f.Schedules {
+		at := now
+		for range n {
+			at = sc.Next(at, loc)
+			if at.IsZero() {
+				break
+			}
+			all = append(all, at)
+		}
+	}
+	slices.SortFunc(all, func(a, b time.Time) int { return a.Compare(b) })
+	return all[:min(n, len(all))]
+}
+
+func formatWhen(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	return fmt.Sprintf("%s(%s) %s", t.Format("2006-01-02"), weekdays[t.Weekday()], t.Format("15:04"))
+}
+
+func orText(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
