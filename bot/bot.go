@@ -38,6 +38,8 @@ type Bot struct {
 	Quota func(ctx context.Context) (limit, used int64, err error)
 	// Quiet says whether pushes must wait now (quiet hours); nil never.
 	Quiet func(time.Time) bool
+	// Metrics counts what happens; nil counts nothing.
+	Metrics *Metrics
 }
 
 // NewID returns a random 128-bit id in hex.
@@ -68,13 +70,15 @@ func (b *Bot) HandleEvent(ctx context.Context, ev tsunagu.Inbound) error {
 		return err
 	}
 	log.Info("event handled", "outcome", outcome)
+	b.Metrics.event(string(ev.Kind), outcome)
 	return nil
 }
 
 // apply runs one turn for a member in a storage transaction.
 func (b *Bot) apply(ctx context.Context, eventID, memberID string, ev tsunagu.Inbound, decide func(*turn) error) error {
 	now := b.Clock.Now()
-	return b.Store.Apply(ctx, eventID, memberID, func(st *storage.State) (*storage.Change, error) {
+	var last *storage.Change // what was committed: decide may run more than once
+	err := b.Store.Apply(ctx, eventID, memberID, func(st *storage.State) (*storage.Change, error) {
 		t := &turn{ctx: ctx, bot: b, st: st, ev: ev, memberID: memberID, now: now, ch: &storage.Change{}}
 		if t.ev.UserID == "" && st.Member != nil {
 			t.ev.UserID = st.Member.LineUserID // timers and dispatches push
@@ -83,8 +87,18 @@ func (b *Bot) apply(ctx context.Context, eventID, memberID string, ev tsunagu.In
 			return nil, err
 		}
 		t.flush()
+		last = t.ch
 		return t.ch, nil
 	})
+	if err == nil && last != nil {
+		if last.Ended != nil {
+			b.Metrics.sessionEnded(string(last.Ended.Status))
+		}
+		for _, a := range last.Alerts {
+			b.Metrics.alert(string(a.Severity))
+		}
+	}
+	return err
 }
 
 // turn is the decision for one event, timer or start: it reads the

@@ -64,6 +64,7 @@ type LineSender struct {
 	// Limiter paces pushes below LINE's rate limit; nil for none. Replies
 	// are not paced: they answer someone who is waiting.
 	Limiter *rate.Limiter
+	Metrics *Metrics
 }
 
 // Run delivers until ctx ends. Several may run, in one process or many.
@@ -83,6 +84,7 @@ func (s *LineSender) deliver(ctx context.Context, j storage.Job) error {
 		err := s.Messenger.Reply(ctx, out.ReplyToken, out.Messages)
 		if err == nil {
 			log.Info("delivered", "by", "reply", "messages", len(out.Messages))
+			s.Metrics.delivery("reply", "ok")
 			return s.done(ctx, j)
 		}
 		log.Info("reply failed; pushing instead", "err", err)
@@ -97,6 +99,7 @@ func (s *LineSender) deliver(ctx context.Context, j storage.Job) error {
 		}
 		if err = s.Messenger.Push(ctx, out.To, key, out.Messages); err == nil {
 			log.Info("delivered", "by", "push", "messages", len(out.Messages), "tries", n+1)
+			s.Metrics.delivery("push", "ok")
 			return s.done(ctx, j)
 		}
 		retry, after := tsunagu.Retryable(err)
@@ -126,6 +129,7 @@ func (s *LineSender) done(ctx context.Context, j storage.Job) error {
 // nothing is dropped silently.
 func (s *LineSender) dead(ctx context.Context, j storage.Job, out *tsunagu.Outgoing, reason string) error {
 	s.Log.Error("delivery failed for good", "job", j.ID, "reason", reason)
+	s.Metrics.delivery("push", "failed")
 	if err := s.Outbox.Dead(ctx, j, reason); err != nil {
 		return err
 	}

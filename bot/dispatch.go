@@ -115,6 +115,7 @@ func (b *Bot) Dispatch(ctx context.Context, d Dispatch) (*DispatchResult, error)
 		}
 	}
 	b.Log.Info("dispatch", "flow", flow.ID, "family", d.Family, "key", d.Key, "counts", res.Counts)
+	b.Metrics.dispatch(res.Counts)
 	return res, nil
 }
 

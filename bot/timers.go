@@ -28,6 +28,7 @@ func (b *Bot) HandleTimer(ctx context.Context, tm storage.Timer) error {
 		}
 		if err == nil {
 			b.Log.Info("timer", "kind", tm.Kind, "user", tm.MemberID, "outcome", outcome)
+			b.Metrics.timer(tm.Kind, outcome)
 		}
 		return err
 	case storage.TimerDispatch:

@@ -127,6 +127,16 @@ func (s *Store) PendingTimers(ctx context.Context) (int64, error) {
 	return a + b, nil
 }
 
+// HeldTimers counts push timers that are due but not yet forwarded: held
+// back by quiet hours (or, for a moment, waiting for the next tick).
+func (s *Store) HeldTimers(ctx context.Context, now time.Time) (int64, error) {
+	n, err := s.rdb.ZCount(ctx, pushTimersKey(), "-inf", fmt.Sprint(now.UnixMilli())).Result()
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	return n, nil
+}
+
 // TimerOutbox is the stream of timers that came due.
 func (s *Store) TimerOutbox() *Outbox {
 	return &Outbox{rdb: s.rdb, stream: timerStreamKey(), minIdle: 30 * time.Second}

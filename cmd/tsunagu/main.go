@@ -13,6 +13,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/bot"
 	"github.com/tsunagu/tsunagu/bot/line"
@@ -97,6 +100,9 @@ func (m *Main) Run(ctx context.Context) error {
 
 	m.Bot = newBot(c, store, nil, m.Clock, m.Log)
 	m.Bot.Quota = messenger.Quota
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.Bot.Metrics = bot.NewMetrics(reg, store)
 	m.Bot.Flows.Source, m.Bot.Flows.Lang = store.FlowSource, c.Lang
 	m.reloader = &bot.Reloader{
 		Dir: c.FlowsDir, Lang: c.Lang, Flows: m.Bot.Flows, Store: store,
@@ -116,6 +122,7 @@ func (m *Main) Run(ctx context.Context) error {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", m.ready)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 
 	m.ln, err = net.Listen("tcp", c.Listen)
 	if err != nil {
@@ -134,6 +141,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Store: store, Outbox: store.LineOutbox().WithMinIdle(m.TakeOver), Messenger: messenger,
 		Clock: m.Clock, Backoff: m.Backoff, NewID: bot.NewID, Log: m.Log.With("comp", "sender"),
 		Limiter: rate.NewLimiter(rate.Limit(c.PushRate), max(1, int(c.PushRate/10))),
+		Metrics: m.Bot.Metrics,
 	}
 	m.Scheduler = newScheduler(c, store, m.Bot, m.Clock, m.Log)
 	if m.TickEvery == 0 {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -95,6 +96,25 @@ func TestCheckIn(t *testing.T) {
 
 	if logs := h.logs.String(); strings.Contains(logs, user) || strings.Contains(logs, "ともだちとけんかした") || strings.Contains(logs, lineToken) {
 		t.Errorf("logs contain a LINE user id, an answer or a token")
+	}
+
+	res, err = http.Get(h.url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{
+		`tsunagu_sessions_ended_total{status="completed"} 1`,
+		`tsunagu_alerts_total{severity="warning"} 1`,
+		`tsunagu_deliveries_total{by="push",result="ok"} 1`,
+		`tsunagu_dispatch_members_total{outcome="started"} 1`,
+		`tsunagu_events_total{kind="text",outcome="re-asked"} 1`,
+		`tsunagu_line_outbox_pending 0`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }
 

@@ -235,3 +235,28 @@ func TestScheduleCommand(t *testing.T) {
 		t.Errorf("dry run:\n%s", out)
 	}
 }
+
+// TestQuota: a dispatch that would exceed the month's quota serves members
+// in a stable order, records the rest as not sent, and warns supporters.
+func TestQuota(t *testing.T) {
+	h := newHarness(t, "")
+	h.roster("F-0001,,")
+	var users []string
+	for range 3 {
+		users = append(users, h.enrol("F-0001", tsunagu.RoleChild))
+	}
+	h.line.SetQuota(200)
+	h.line.SetUsage(199)
+	var res struct {
+		Counts map[string]int `json:"counts"`
+	}
+	mustJSON(t, h.mustCLI("send", "test-checkin", "--family", "F-0001", "--json"), &res)
+	if res.Counts["started"] != 1 || res.Counts["over quota"] != 2 {
+		t.Fatalf("counts = %v, want 1 started and 2 over quota", res.Counts)
+	}
+	text := fakeslack.BlocksText(h.slackMessages(1)[0].Blocks)
+	if !strings.Contains(text, "2人にチェックインを送れませんでした") || !strings.Contains(text, "200 / 199") {
+		t.Errorf("quota alert:\n%s", text)
+	}
+	eventually(t, func() bool { return len(h.line.Pushes()) == 1 }, "one push")
+}
