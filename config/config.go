@@ -188,6 +188,9 @@ func (c *Config) check() error {
 	if c.Workers < 1 {
 		return fmt.Errorf("workers: must be at least 1")
 	}
+	if time.Duration(c.CatchUp) < time.Minute {
+		return fmt.Errorf("TSUNAGU_CATCH_UP: must be at least 1m, or scheduled check-ins would be skipped as late")
+	}
 	if c.PushRate <= 0 {
 		return fmt.Errorf("push_rate: must be more than 0 (LINE allows 2,000 a second)")
 	}

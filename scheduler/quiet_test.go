@@ -61,11 +61,10 @@ func TestQuietHoursIn(t *testing.T) {
 	}
 }
 
-// BUG: QuietHours.In measures elapsed time since local midnight, not the
-// wall clock, so on a day when the zone changes to or from summer time the
-// window is off by the shift. TSUNAGU_TIMEZONE is configurable and the
-// flow validator suggests zones with summer time (America/Los_Angeles,
-// Europe/London). Japan has none, so the default set-up is not affected.
+// Quiet hours follow the wall clock, not the time elapsed since local
+// midnight: on a day the zone changes to or from summer time the two differ
+// by the shift. TSUNAGU_TIMEZONE is configurable and the validator suggests
+// zones with summer time (America/Los_Angeles, Europe/London); Japan has none.
 func TestQuietHoursInFollowsWallClockOnDSTDays(t *testing.T) {
 	la := mustLoad("America/Los_Angeles")
 	q := QuietHours{Start: 21 * time.Hour, End: 8 * time.Hour, Location: la}

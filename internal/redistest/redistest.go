@@ -6,6 +6,7 @@ package redistest
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -57,7 +58,8 @@ func (s *Server) URL() string {
 	if s.mini != nil {
 		return s.miniURL
 	}
-	return "unix://" + s.sock
+	// Escaped: test names put characters such as '#' in temp dir names.
+	return (&url.URL{Scheme: "unix", Path: s.sock}).String()
 }
 
 // Client returns a client for the server, closed when the test ends.
