@@ -11,6 +11,10 @@ import (
 	"github.com/tsunagu/tsunagu/storage"
 )
 
+// maxResultMembers bounds the per-member list kept for whoever asked for a
+// dispatch; a family has a handful, a whole roster is summed up in counts.
+const maxResultMembers = 1000
+
 // HandleTimer does what a timer that came due was set for, once: a
 // reminder or an expiry for a session that has since moved on does
 // nothing.
@@ -45,6 +49,9 @@ func (b *Bot) HandleTimer(ctx context.Context, tm storage.Timer) error {
 			return err
 		}
 		if tm.Key != "" {
+			if len(res.Members) > maxResultMembers {
+				res.Members = res.Members[:maxResultMembers] // the counts stay whole
+			}
 			out, _ := json.Marshal(res)
 			return b.Store.SaveDispatchResult(ctx, tm.Key, out)
 		}

@@ -75,7 +75,11 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Clock = tsunagu.SystemClock
 	}
 	if m.HTTPClient == nil {
-		m.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		// Keep a connection per worker alive: Go's default keeps two per
+		// host, and every new one to LINE is a TLS handshake.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 4 * c.Workers
+		m.HTTPClient = &http.Client{Timeout: 10 * time.Second, Transport: t}
 	}
 	if m.TakeOver == 0 {
 		m.TakeOver = time.Duration(c.TakeOver)
