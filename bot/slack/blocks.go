@@ -2,6 +2,7 @@ package slack
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -17,8 +18,12 @@ import (
 // Action ids of the alert buttons; the interactions handler dispatches on
 // them, so they are part of the messages already posted: never rename.
 const (
-	ActionClaim   = "claim"
-	ActionResolve = "resolve"
+	ActionClaim    = "claim"    // value: alert id
+	ActionResolve  = "resolve"  // value: alert id; opens the note modal
+	ActionUnclaim  = "unclaim"  // value: alert id
+	ActionReassign = "reassign" // value: alert id; opens the users modal
+	ActionReply    = "reply"    // value: alertRef; opens the reply modal
+	ActionDetail   = "detail"   // value: alertRef; answers with the family summary
 )
 
 // Block Kit limits (docs.slack.dev/reference/block-kit). Slack rejects a
@@ -35,6 +40,8 @@ const (
 	// and no supporter reads more than this in a channel anyway.
 	maxAnswerText = 12000
 	minAnswerRoom = 200 // below this, a cut-off answer says too little
+
+	maxHistory = 5 // events shown under an alert; the thread has the rest
 )
 
 const timeLayout = "2006-01-02 15:04"
@@ -59,6 +66,9 @@ func alertMessage(a *tsunagu.Alert, loc *time.Location) (blocks []slackapi.Block
 	severity := severityLabel(a.Severity)
 	header := slackapi.NewHeaderBlock(plain(truncate(severity+" | "+a.FamilyCode, maxHeaderText)))
 	blocks = append(blocks, header, mrkdwnSection("alert_state", stateLine(a, loc)))
+	if a.State == tsunagu.AlertResolved && strings.TrimSpace(a.Note) != "" {
+		blocks = append(blocks, mrkdwnSection("alert_note", truncate("*対応の内容*\n"+quote(escape(a.Note)), maxSectionText)))
+	}
 
 	fields := []*slackapi.TextBlockObject{mrkdwn(field("家族", a.FamilyCode))}
 	if role := roleLabel(a.Role); role != "" {
@@ -80,6 +90,9 @@ func alertMessage(a *tsunagu.Alert, loc *time.Location) (blocks []slackapi.Block
 	}
 
 	blocks = append(blocks, answerBlocks(a.Answers)...)
+	if h := historyLine(a.History, loc); h != "" {
+		blocks = append(blocks, slackapi.NewContextBlock("alert_history", mrkdwn(h)))
+	}
 	blocks = append(blocks, slackapi.NewContextBlock("alert_id", mrkdwn("アラート ID: "+escape(a.ID))))
 	if actions := actionsBlock(a); actions != nil {
 		blocks = append(blocks, actions)
@@ -106,8 +119,47 @@ func stateLine(a *tsunagu.Alert, loc *time.Location) string {
 	case tsunagu.AlertResolved:
 		return "*状態:* ✅ 対応済み: " + mention(a.ResolvedBy) + at(a.ResolvedAt, loc)
 	default:
-		return "*状態:* ⚪ 未対応"
+		line := "*状態:* ⚪ 未対応"
+		if a.Escalated > 0 {
+			line += fmt.Sprintf("（⏰ 呼び出し %d 回）", a.Escalated)
+		}
+		return line
 	}
+}
+
+// historyWords say what each AlertEvent.What was, in the history line.
+var historyWords = map[string]string{
+	"claimed":    "対応開始",
+	"unclaimed":  "対応をやめる",
+	"reassigned": "担当変更",
+	"resolved":   "対応済み",
+	"replied":    "LINEで返信",
+	"reopened":   "再開",
+}
+
+// historyLine is the short record under an alert — who claimed, handed
+// over, replied, and when — newest last, the latest maxHistory events.
+func historyLine(events []tsunagu.AlertEvent, loc *time.Location) string {
+	if len(events) == 0 {
+		return ""
+	}
+	var parts []string
+	if skipped := len(events) - maxHistory; skipped > 0 {
+		parts = append(parts, fmt.Sprintf("ほか %d 件", skipped))
+		events = events[skipped:]
+	}
+	for _, e := range events {
+		what := historyWords[e.What]
+		if what == "" {
+			what = escape(e.What)
+		}
+		p := e.At.In(loc).Format("01-02 15:04") + " " + mention(e.By)
+		if e.To != "" {
+			p += " → " + mention(e.To)
+		}
+		parts = append(parts, p+" "+what)
+	}
+	return truncate("🕘 "+strings.Join(parts, " · "), maxSectionText)
 }
 
 func statePrefix(s tsunagu.AlertState) string {
@@ -127,19 +179,59 @@ func at(t time.Time, loc *time.Location) string {
 	return "（" + t.In(loc).Format(timeLayout) + "）"
 }
 
-// actionsBlock offers what can be done next: claim or resolve while open,
-// resolve once claimed, nothing once resolved.
+// actionsBlock offers what can be done next. Open: claim, resolve,
+// reassign, reply, detail. Claimed: resolve, unclaim, reassign, reply,
+// detail. Resolved: detail only. Reply appears only when the alert is about
+// a member who can be written to; the member stays unnamed.
 func actionsBlock(a *tsunagu.Alert) *slackapi.ActionBlock {
-	resolve := slackapi.NewButtonBlockElement(ActionResolve, a.ID, plain("対応済み"))
+	button := func(id, value, label string) *slackapi.ButtonBlockElement {
+		return slackapi.NewButtonBlockElement(id, value, plain(label))
+	}
+	ref := alertRef{Alert: a.ID, Family: a.FamilyCode, Role: a.Role}.value()
+	detail := button(ActionDetail, ref, "詳細")
+	var elems []slackapi.BlockElement
 	switch a.State {
 	case tsunagu.AlertResolved:
-		return nil
+		return slackapi.NewActionBlock("alert_actions", detail)
 	case tsunagu.AlertClaimed:
-		return slackapi.NewActionBlock("alert_actions", resolve)
+		elems = append(elems,
+			button(ActionResolve, a.ID, "対応済み").WithStyle(slackapi.StylePrimary),
+			button(ActionUnclaim, a.ID, "対応をやめる"))
 	default:
-		claim := slackapi.NewButtonBlockElement(ActionClaim, a.ID, plain("対応します")).WithStyle(slackapi.StylePrimary)
-		return slackapi.NewActionBlock("alert_actions", claim, resolve)
+		elems = append(elems,
+			button(ActionClaim, a.ID, "対応します").WithStyle(slackapi.StylePrimary),
+			button(ActionResolve, a.ID, "対応済み"))
 	}
+	elems = append(elems, button(ActionReassign, a.ID, "担当変更"))
+	if a.MemberID != "" {
+		elems = append(elems, button(ActionReply, ref, "返信する"))
+	}
+	elems = append(elems, detail)
+	return slackapi.NewActionBlock("alert_actions", elems...)
+}
+
+// alertRef is what the reply and detail buttons carry: enough to open the
+// reply modal or find the family without a store lookup. Never the member:
+// the bot finds whom to write to from the alert id.
+type alertRef struct {
+	Alert  string       `json:"alert"`
+	Family string       `json:"family,omitempty"`
+	Role   tsunagu.Role `json:"role,omitempty"`
+}
+
+func (r alertRef) value() string {
+	b, _ := json.Marshal(r) // strings only: cannot fail
+	return string(b)
+}
+
+// parseRef reads a button value: an alertRef, or a bare alert id as the
+// claim and resolve buttons have always carried.
+func parseRef(v string) alertRef {
+	var r alertRef
+	if strings.HasPrefix(v, "{") && json.Unmarshal([]byte(v), &r) == nil {
+		return r
+	}
+	return alertRef{Alert: v}
 }
 
 // answerBlocks packs the questions and answers into as few sections as fit
@@ -183,8 +275,11 @@ func renderQA(qa tsunagu.QA) string {
 	if strings.TrimSpace(answer) == "" {
 		answer = "（回答なし）"
 	}
-	return "*" + escape(qa.Question) + "*\n> " + strings.ReplaceAll(answer, "\n", "\n> ")
+	return "*" + escape(qa.Question) + "*\n" + quote(answer)
 }
+
+// quote marks every line of s as a mrkdwn quote.
+func quote(s string) string { return "> " + strings.ReplaceAll(s, "\n", "\n> ") }
 
 func severityLabel(s tsunagu.Severity) string {
 	if l, ok := severityLabels[s]; ok {
@@ -228,6 +323,11 @@ func plain(s string) *slackapi.TextBlockObject {
 }
 
 func escape(s string) string { return slackutilsx.EscapeMessage(s) }
+
+// Escape makes text that people typed (a member's reply, a note) safe to
+// put into mrkdwn for PostInThread: "&", "<" and ">" are escaped, so it
+// cannot mention anyone, link anywhere or break the message.
+func Escape(s string) string { return escape(s) }
 
 // units counts UTF-16 code units, which is at least the number of
 // characters however Slack counts them, so staying under it is safe.

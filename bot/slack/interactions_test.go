@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,50 +26,6 @@ const (
 // slack.NewSecretsVerifier does.
 var clickTime = time.Date(2026, 3, 1, 1, 30, 0, 0, time.UTC)
 
-type call struct {
-	Op, AlertID, User string
-	At                time.Time
-}
-
-// fakeActions records calls and applies them to one stored alert.
-type fakeActions struct {
-	mu    sync.Mutex
-	alert *tsunagu.Alert
-	err   error // returned with the alert as it stands when set
-	calls []call
-}
-
-func (f *fakeActions) ClaimAlert(_ context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
-	return f.apply(call{"claim", id, user, at}, func(a *tsunagu.Alert) {
-		a.State, a.ClaimedBy, a.ClaimedAt = tsunagu.AlertClaimed, user, at
-	})
-}
-
-func (f *fakeActions) ResolveAlert(_ context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
-	return f.apply(call{"resolve", id, user, at}, func(a *tsunagu.Alert) {
-		a.State, a.ResolvedBy, a.ResolvedAt = tsunagu.AlertResolved, user, at
-	})
-}
-
-func (f *fakeActions) apply(c call, change func(*tsunagu.Alert)) (*tsunagu.Alert, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, c)
-	if c.AlertID != f.alert.ID {
-		return nil, tsunagu.Errorf(tsunagu.ENOTFOUND, "no alert %s", c.AlertID)
-	}
-	if tsunagu.ErrorCode(f.err) == tsunagu.ECONFLICT {
-		a := *f.alert
-		return &a, f.err
-	}
-	if f.err != nil {
-		return nil, f.err
-	}
-	change(f.alert)
-	a := *f.alert
-	return &a, nil
-}
-
 func click(actionID, value, ts string) url.Values {
 	return fakeslack.BlockActionForm(fakeslack.Click{
 		UserID: "U0CLAIM", MessageTS: ts, ActionID: actionID, BlockID: "alert_actions", Value: value,
@@ -81,6 +36,9 @@ func signed(form url.Values) *http.Request {
 	return fakeslack.SignedRequest(target, signingSecret, form, time.Now())
 }
 
+// TestInteractions covers the signature checks and the claim and resolve
+// buttons as the deprecated NewInteractions handles them (resolve without
+// a note), which cmd uses until it switches to NewSupporterInteractions.
 func TestInteractions(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -97,14 +55,14 @@ func TestInteractions(t *testing.T) {
 			name:       "claim",
 			req:        func(ts string) *http.Request { return signed(click("claim", "al-0001", ts)) },
 			wantStatus: 200,
-			wantCalls:  []call{{"claim", "al-0001", "U0CLAIM", clickTime}},
+			wantCalls:  []call{{"claim", "al-0001", "U0CLAIM", "", clickTime}},
 			wantText:   []string{"🙋 対応中: <@U0CLAIM>（2026-03-01 10:30）"},
 		},
 		{
 			name:       "resolve",
 			req:        func(ts string) *http.Request { return signed(click("resolve", "al-0001", ts)) },
 			wantStatus: 200,
-			wantCalls:  []call{{"resolve", "al-0001", "U0CLAIM", clickTime}},
+			wantCalls:  []call{{"resolve", "al-0001", "U0CLAIM", "", clickTime}},
 			wantText:   []string{"✅ 対応済み: <@U0CLAIM>（2026-03-01 10:30）"},
 		},
 		{
@@ -163,7 +121,7 @@ func TestInteractions(t *testing.T) {
 			name:       "unknown alert",
 			req:        func(ts string) *http.Request { return signed(click("claim", "al-9999", ts)) },
 			wantStatus: 200,
-			wantCalls:  []call{{"claim", "al-9999", "U0CLAIM", clickTime}},
+			wantCalls:  []call{{"claim", "al-9999", "U0CLAIM", "", clickTime}},
 			wantLog:    "not applied",
 		},
 		{
@@ -172,7 +130,7 @@ func TestInteractions(t *testing.T) {
 			setup:      func(f *fakeslack.Server) {},
 			actionsErr: tsunagu.Errorf(tsunagu.ECONFLICT, "already claimed"),
 			wantStatus: 200,
-			wantCalls:  []call{{"claim", "al-0001", "U0CLAIM", clickTime}},
+			wantCalls:  []call{{"claim", "al-0001", "U0CLAIM", "", clickTime}},
 			wantText:   []string{"⚪ 未対応"}, // redrawn from the stored alert
 			wantLog:    "not applied",
 		},
@@ -181,21 +139,21 @@ func TestInteractions(t *testing.T) {
 			req:        func(ts string) *http.Request { return signed(click("claim", "al-0001", ts)) },
 			actionsErr: tsunagu.Errorf(tsunagu.EUNAVAILABLE, "redis down"),
 			wantStatus: 503,
-			wantCalls:  []call{{"claim", "al-0001", "U0CLAIM", clickTime}},
+			wantCalls:  []call{{"claim", "al-0001", "U0CLAIM", "", clickTime}},
 		},
 		{
 			name:       "store fails",
 			req:        func(ts string) *http.Request { return signed(click("claim", "al-0001", ts)) },
 			actionsErr: context.DeadlineExceeded,
 			wantStatus: 500,
-			wantCalls:  []call{{"claim", "al-0001", "U0CLAIM", clickTime}},
+			wantCalls:  []call{{"claim", "al-0001", "U0CLAIM", "", clickTime}},
 		},
 		{
 			name:       "chat.update fails: the claim stands",
 			req:        func(ts string) *http.Request { return signed(click("claim", "al-0001", ts)) },
 			setup:      func(f *fakeslack.Server) { f.FailNext("chat.update", 1, 500, 0) },
 			wantStatus: 200,
-			wantCalls:  []call{{"claim", "al-0001", "U0CLAIM", clickTime}},
+			wantCalls:  []call{{"claim", "al-0001", "U0CLAIM", "", clickTime}},
 			wantLog:    "update failed",
 		},
 		{
@@ -238,7 +196,7 @@ func TestInteractions(t *testing.T) {
 			if tt.stored != nil {
 				tt.stored(a)
 			}
-			actions := &fakeActions{alert: a, err: tt.actionsErr}
+			actions := &fakeSupporters{alert: a, err: tt.actionsErr}
 			var logs bytes.Buffer
 			h := tslack.NewInteractions(signingSecret, actions, n,
 				slog.New(slog.NewTextHandler(&logs, nil)), tsunagu.ClockFunc(func() time.Time { return clickTime }))
@@ -249,8 +207,8 @@ func TestInteractions(t *testing.T) {
 			if w.Code != tt.wantStatus {
 				t.Errorf("status = %d, want %d (%s)", w.Code, tt.wantStatus, w.Body)
 			}
-			if !slices.Equal(actions.calls, tt.wantCalls) {
-				t.Errorf("calls = %+v, want %+v", actions.calls, tt.wantCalls)
+			if got := actions.recorded(); !slices.Equal(got, tt.wantCalls) {
+				t.Errorf("calls = %+v, want %+v", got, tt.wantCalls)
 			}
 			m := fake.Messages(fakeslack.Channel)[0]
 			if wantUpdates := min(len(tt.wantText), 1); m.Updates != wantUpdates {
@@ -281,7 +239,7 @@ func TestInteractionsUpdatesClickedMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := tslack.NewInteractions(signingSecret, &fakeActions{alert: a}, n, nil, nil)
+	h := tslack.NewSupporterInteractions(signingSecret, &fakeSupporters{alert: a}, n, nil, nil)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, signed(click("claim", a.ID, ts)))
 	if m := fake.Messages(fakeslack.Channel)[0]; w.Code != 200 || m.Updates != 1 {

@@ -1,6 +1,8 @@
-// Package slack is tsunagu's Slack edge: it posts alerts for supporters
-// with slack-go and handles their button clicks. It talks in domain terms
-// (tsunagu.Alert) and imports nothing else of ours.
+// Package slack is tsunagu's Slack edge: it posts alerts, family threads
+// and escalations for supporters with slack-go, and handles what they do
+// back — button clicks, the modals those open, the /tsunagu command —
+// through the Supporters interface. It talks in domain terms
+// (tsunagu.Alert, tsunagu.FamilySummary) and imports nothing else of ours.
 package slack
 
 import (
@@ -25,6 +27,9 @@ type Notifier struct {
 	// NewNotifier sets Asia/Tokyo. Set it before use to follow
 	// TSUNAGU_TIMEZONE.
 	Location *time.Location
+	// Clock says how long an escalated alert has waited; nil is the wall
+	// clock.
+	Clock tsunagu.Clock
 }
 
 var _ tsunagu.Notifier = (*Notifier)(nil)
@@ -49,15 +54,88 @@ func NewNotifier(token, channel, apiURL string, hc *http.Client) *Notifier {
 	return &Notifier{api: slackapi.New(token, opts...), channel: channel, Location: tokyo()}
 }
 
-// PostAlert posts a as a new message and returns where it went.
+// PostAlert posts a as a new message and returns where it went: in
+// a.Channel when set (routing), else the Notifier's channel; as a reply in
+// the family thread a.ThreadTS when set, which must be in that channel.
 func (n *Notifier) PostAlert(ctx context.Context, a *tsunagu.Alert) (channel, ts string, err error) {
-	blocks, fallback := alertMessage(a, cmp.Or(n.Location, time.UTC))
-	channel, ts, err = n.api.PostMessageContext(ctx, n.channel,
-		slackapi.MsgOptionBlocks(blocks...), slackapi.MsgOptionText(fallback, false))
+	blocks, fallback := alertMessage(a, n.loc())
+	opts := []slackapi.MsgOption{slackapi.MsgOptionBlocks(blocks...), slackapi.MsgOptionText(fallback, false)}
+	if a.ThreadTS != "" {
+		opts = append(opts, slackapi.MsgOptionTS(a.ThreadTS))
+	}
+	channel, ts, err = n.api.PostMessageContext(ctx, cmp.Or(a.Channel, n.channel), opts...)
 	if err != nil {
 		return "", "", sendError("chat.postMessage", err)
 	}
 	return channel, ts, nil
+}
+
+// maxPlainText bounds PostInThread's text: Slack's own limit for the text
+// of a message is 40,000 characters, but it advises 4,000 and shows a
+// longer one folded anyway.
+const maxPlainText = 4000
+
+// PostInThread posts text as mrkdwn in the thread threadTS of channel and
+// returns its ts. channel "" is the Notifier's channel; threadTS "" posts at
+// the top of the channel (the digest). The text is sent as composed, so
+// that mentions like <@U…> work: pass anything a person typed — a member's
+// reply — through Escape first. Link previews are off, so a URL in a
+// member's message is not fetched by Slack.
+func (n *Notifier) PostInThread(ctx context.Context, channel, threadTS, text string) (string, error) {
+	opts := []slackapi.MsgOption{
+		slackapi.MsgOptionText(truncate(text, maxPlainText), false),
+		slackapi.MsgOptionDisableLinkUnfurl(), slackapi.MsgOptionDisableMediaUnfurl(),
+	}
+	if threadTS != "" {
+		opts = append(opts, slackapi.MsgOptionTS(threadTS))
+	}
+	_, ts, err := n.api.PostMessageContext(ctx, cmp.Or(channel, n.channel), opts...)
+	if err != nil {
+		return "", sendError("chat.postMessage", err)
+	}
+	return ts, nil
+}
+
+// Escalate reminds whoever mention names (see Mentions) that a is still
+// unclaimed: a reply in the alert's thread — the family thread when it was
+// posted in one — also broadcast to the channel so that it is seen.
+// level is 1 for the first reminder, 2 for the next. Tokens of mention that
+// are not Slack ids are left out rather than stopping the escalation;
+// check the configuration with Mentions at start-up.
+func (n *Notifier) Escalate(ctx context.Context, a *tsunagu.Alert, level int, mention string) error {
+	root := cmp.Or(a.ThreadTS, a.TS)
+	if a.Channel == "" || root == "" {
+		return &tsunagu.SendError{Op: "chat.postMessage",
+			Err: tsunagu.Errorf(tsunagu.EINVALID, "alert %s has no Slack message to escalate in", a.ID)}
+	}
+	mentions, _ := Mentions(mention)
+	text := escalationText(a, level, mentions, n.now())
+	_, _, err := n.api.PostMessageContext(ctx, a.Channel,
+		slackapi.MsgOptionText(text, false), slackapi.MsgOptionTS(root), slackapi.MsgOptionBroadcast(),
+		slackapi.MsgOptionDisableLinkUnfurl())
+	return sendError("chat.postMessage", err)
+}
+
+func (n *Notifier) loc() *time.Location { return cmp.Or(n.Location, time.UTC) }
+
+func (n *Notifier) now() time.Time {
+	if n.Clock == nil {
+		return time.Now()
+	}
+	return n.Clock.Now()
+}
+
+// openView opens a modal for the supporter whose click gave triggerID.
+func (n *Notifier) openView(ctx context.Context, triggerID string, v slackapi.ModalViewRequest) error {
+	_, err := n.api.OpenViewContext(ctx, triggerID, v)
+	return sendError("views.open", err)
+}
+
+// postEphemeral shows blocks to user alone in channel.
+func (n *Notifier) postEphemeral(ctx context.Context, channel, user string, blocks []slackapi.Block, fallback string) error {
+	_, err := n.api.PostEphemeralContext(ctx, channel, user,
+		slackapi.MsgOptionBlocks(blocks...), slackapi.MsgOptionText(fallback, false))
+	return sendError("chat.postEphemeral", err)
 }
 
 // UpdateAlert rewrites the message a was posted as to show its state now.
@@ -66,7 +144,7 @@ func (n *Notifier) UpdateAlert(ctx context.Context, a *tsunagu.Alert) error {
 		return &tsunagu.SendError{Op: "chat.update",
 			Err: tsunagu.Errorf(tsunagu.EINVALID, "alert %s has no Slack message to update", a.ID)}
 	}
-	blocks, fallback := alertMessage(a, cmp.Or(n.Location, time.UTC))
+	blocks, fallback := alertMessage(a, n.loc())
 	_, _, _, err := n.api.UpdateMessageContext(ctx, a.Channel, a.TS,
 		slackapi.MsgOptionBlocks(blocks...), slackapi.MsgOptionText(fallback, false))
 	return sendError("chat.update", err)

@@ -135,7 +135,8 @@ func TestPostAlert(t *testing.T) {
 			if !strings.HasPrefix(msgs[0].Text, "🔴") && !strings.HasPrefix(msgs[0].Text, "🟠") && !strings.HasPrefix(msgs[0].Text, "🔵") {
 				t.Errorf("fallback text = %q", msgs[0].Text)
 			}
-			want := []button{{"claim", a.ID, "primary"}, {"resolve", a.ID, ""}}
+			want := []button{{"claim", a.ID, "primary"}, {"resolve", a.ID, ""}, {"reassign", a.ID, ""},
+				{"detail", `{"alert":"al-0001","family":"F-0123","role":"` + string(a.Role) + `"}`, ""}}
 			if got := buttons(t, msgs[0].Blocks); !slices.Equal(got, want) {
 				t.Errorf("buttons = %+v, want %+v", got, want)
 			}
@@ -213,7 +214,8 @@ func TestUpdateAlert(t *testing.T) {
 			},
 			want:    []string{"🙋 対応中: <@U0CLAIM>（2026-03-01 10:30）", "F-0123"},
 			notWant: []string{"未対応"},
-			buttons: []button{{"resolve", "al-0001", ""}},
+			buttons: []button{{"resolve", "al-0001", "primary"}, {"unclaim", "al-0001", ""}, {"reassign", "al-0001", ""},
+				{"detail", `{"alert":"al-0001","family":"F-0123","role":"child"}`, ""}},
 		},
 		{
 			name: "resolved",
@@ -223,6 +225,7 @@ func TestUpdateAlert(t *testing.T) {
 			},
 			want:    []string{"✅ 対応済み: <@U0RESOLVE>（2026-03-02 11:30）"},
 			notWant: []string{"対応中", "未対応", "対応します"},
+			buttons: []button{{"detail", `{"alert":"al-0001","family":"F-0123","role":"child"}`, ""}},
 		},
 	}
 	for _, tt := range tests {
@@ -307,6 +310,9 @@ func TestSendErrors(t *testing.T) {
 			}
 			switch tt.ts {
 			case "":
+				if tt.channel != "" { // post where the Notifier is configured to
+					a.Channel, a.TS = "", ""
+				}
 			case "-":
 				a.Channel, a.TS = "", ""
 			default:

@@ -164,3 +164,8 @@ func validateBlock(b block) error {
 	}
 	return nil
 }
+
+// ValidateBlocks returns why Slack would refuse blocks (a JSON array) with
+// invalid_blocks, or nil: for blocks that reach Slack without passing the
+// fake, such as a slash command's response.
+func ValidateBlocks(blocks json.RawMessage) error { return validateBlocks(blocks) }

@@ -39,6 +39,10 @@ func Sign(signingSecret, ts string, body []byte) string {
 	return "v0=" + hex.EncodeToString(mac.Sum(nil))
 }
 
+// ClickTriggerID is the trigger_id of every click BlockActionForm builds;
+// views.open must be called with it to open a modal.
+const ClickTriggerID = "1700000000.1.fake"
+
 // Click describes a button click in a channel message, the block_actions
 // interaction Slack sends when a supporter presses a button.
 type Click struct {
@@ -69,7 +73,7 @@ func BlockActionForm(c Click) url.Values {
 		"type":       c.Type,
 		"api_app_id": "A0TSUNAGU",
 		"token":      "verification-token-unused",
-		"trigger_id": "1700000000.1.fake",
+		"trigger_id": ClickTriggerID,
 		"team":       map[string]any{"id": TeamID, "domain": "tsunagu-test"},
 		"user":       map[string]any{"id": c.UserID, "username": c.UserName, "name": c.UserName, "team_id": TeamID},
 		"channel":    map[string]any{"id": c.ChannelID, "name": "tsunagu-alerts"},
@@ -95,4 +99,28 @@ func BlockActionForm(c Click) url.Values {
 		panic("fakeslack: " + err.Error()) // maps of strings always marshal
 	}
 	return url.Values{"payload": {string(b)}}
+}
+
+// CommandForm returns the form Slack posts for a slash command
+// (docs.slack.dev/interactivity/implementing-slash-commands): command is
+// like "/tsunagu", text what the user typed after it.
+func CommandForm(command, text, userID, channelID string) url.Values {
+	if channelID == "" {
+		channelID = Channel
+	}
+	return url.Values{
+		"token":                 {"verification-token-unused"},
+		"team_id":               {TeamID},
+		"team_domain":           {"tsunagu-test"},
+		"channel_id":            {channelID},
+		"channel_name":          {"tsunagu-alerts"},
+		"user_id":               {userID},
+		"user_name":             {"supporter"},
+		"command":               {command},
+		"text":                  {text},
+		"api_app_id":            {"A0TSUNAGU"},
+		"response_url":          {"https://hooks.slack.com/commands/" + TeamID + "/1/fake"},
+		"trigger_id":            {"1700000000.3.fake"},
+		"is_enterprise_install": {"false"},
+	}
 }

@@ -8,8 +8,10 @@
 package fakeslack
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -36,13 +38,22 @@ const (
 // Message is a message as the fake holds it now: chat.update replaces Text
 // and Blocks in place and counts the update.
 type Message struct {
-	Channel  string
-	TS       string
-	ThreadTS string
-	User     string // recipient of an ephemeral message; "" otherwise
-	Text     string
-	Blocks   json.RawMessage // the JSON array as sent, nil when none was
-	Updates  int
+	Channel        string
+	TS             string
+	ThreadTS       string // the thread's root when posted as a reply
+	ReplyBroadcast bool   // a reply also shown in the channel
+	User           string // recipient of an ephemeral message; "" otherwise
+	Text           string
+	Blocks         json.RawMessage // the JSON array as sent, nil when none was
+	Updates        int
+}
+
+// Request is one API request as it reached the fake: the method and the
+// raw body (form-encoded or JSON), for tests that scan everything sent to
+// Slack.
+type Request struct {
+	Method string
+	Body   string
 }
 
 // Server is a fake Slack Web API on a local httptest server.
@@ -53,6 +64,8 @@ type Server struct {
 	channels   map[string]bool
 	messages   map[string][]*Message // by channel, in posting order
 	ephemerals map[string][]*Message // by channel
+	views      []View
+	requests   []Request
 	calls      map[string]int
 	failures   map[string][]failure
 	seq        int64
@@ -125,6 +138,26 @@ func (s *Server) Ephemerals(channel string) []Message {
 	return copyMessages(s.ephemerals[channel])
 }
 
+// Views returns the modals opened with views.open, in order.
+func (s *Server) Views() []View {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]View, len(s.views))
+	for i, v := range s.views {
+		out[i] = v
+		out[i].JSON = append(json.RawMessage(nil), v.JSON...)
+	}
+	return out
+}
+
+// Requests returns every request that reached the fake, failed ones
+// included, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
 func copyMessages(ms []*Message) []Message {
 	out := make([]Message, len(ms))
 	for i, m := range ms {
@@ -140,6 +173,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	// Most methods take a form; views.* take JSON (slack-go's
+	// postJSONMethod), which ParseForm leaves unread.
+	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	if err != nil {
+		writeError(w, "invalid_form_data")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err := r.ParseForm(); err != nil {
 		writeError(w, "invalid_form_data")
 		return
@@ -147,6 +188,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.requests = append(s.requests, Request{Method: method, Body: string(body)})
 	s.calls[method]++
 	if q := s.failures[method]; len(q) > 0 {
 		s.failures[method] = q[1:]
@@ -170,6 +212,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.update(w, r)
 	case "chat.postEphemeral":
 		s.postEphemeral(w, r)
+	case "views.open":
+		s.openView(w, body)
 	default:
 		writeError(w, "unknown_method")
 	}
@@ -233,12 +277,13 @@ func (s *Server) newMessage(r *http.Request) (*Message, string) {
 	}
 	s.seq++
 	return &Message{
-		Channel:  channel,
-		TS:       fmt.Sprintf("%d.%06d", 1700000000+s.seq, s.seq),
-		ThreadTS: f.Get("thread_ts"),
-		User:     f.Get("user"),
-		Text:     f.Get("text"),
-		Blocks:   blocks,
+		Channel:        channel,
+		TS:             fmt.Sprintf("%d.%06d", 1700000000+s.seq, s.seq),
+		ThreadTS:       f.Get("thread_ts"),
+		ReplyBroadcast: f.Get("reply_broadcast") == "true",
+		User:           f.Get("user"),
+		Text:           f.Get("text"),
+		Blocks:         blocks,
 	}, ""
 }
 

@@ -1,8 +1,10 @@
 package fakeslack_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -219,4 +221,173 @@ func TestSignedBlockAction(t *testing.T) {
 func isSlackError(err error, code string) bool {
 	var se slack.SlackErrorResponse
 	return errors.As(err, &se) && se.Err == code
+}
+
+func TestThreadsAndRequests(t *testing.T) {
+	s := fakeslack.New(t)
+	c := client(s, fakeslack.Token)
+	ctx := context.Background()
+	_, root, err := c.PostMessageContext(ctx, fakeslack.Channel, slack.MsgOptionText("root", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.PostMessageContext(ctx, fakeslack.Channel, slack.MsgOptionText("reply", false),
+		slack.MsgOptionTS(root), slack.MsgOptionBroadcast()); err != nil {
+		t.Fatal(err)
+	}
+	msgs := s.Messages(fakeslack.Channel)
+	if len(msgs) != 2 || msgs[0].ThreadTS != "" || msgs[0].ReplyBroadcast || msgs[1].ThreadTS != root || !msgs[1].ReplyBroadcast {
+		t.Errorf("messages = %+v", msgs)
+	}
+	reqs := s.Requests()
+	if len(reqs) != 2 || reqs[1].Method != "chat.postMessage" || !strings.Contains(reqs[1].Body, "reply_broadcast=true") {
+		t.Errorf("requests = %+v", reqs)
+	}
+}
+
+func modalRequest(title string, blocks ...slack.Block) slack.ModalViewRequest {
+	return slack.ModalViewRequest{
+		Type: slack.VTModal, CallbackID: "reply", PrivateMetadata: `{"alert":"al-1"}`,
+		Title:  slack.NewTextBlockObject(slack.PlainTextType, title, false, false),
+		Submit: slack.NewTextBlockObject(slack.PlainTextType, "送信", false, false),
+		Blocks: slack.Blocks{BlockSet: blocks},
+	}
+}
+
+func TestViews(t *testing.T) {
+	pt := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
+	text := slack.NewInputBlock("reply_text", pt("返信の内容"), nil,
+		slack.NewPlainTextInputBlockElement(nil, "reply_text").WithMultiline(true).WithMaxLength(1000))
+	user := slack.NewInputBlock("assignee", pt("担当"), nil, slack.NewOptionsSelectBlockElement(slack.OptTypeUser, nil, "assignee"))
+	intro := slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*宛先:* F-1", false, false), nil, nil)
+
+	s := fakeslack.New(t)
+	c := client(s, fakeslack.Token)
+	ctx := context.Background()
+	if _, err := c.OpenViewContext(ctx, "trigger-1", modalRequest("LINEで返信", intro, text, user)); err != nil {
+		t.Fatal(err)
+	}
+	views := s.Views()
+	if len(views) != 1 || views[0].TriggerID != "trigger-1" || views[0].CallbackID != "reply" ||
+		views[0].PrivateMetadata != `{"alert":"al-1"}` || views[0].Title != "LINEで返信" || views[0].ID == "" {
+		t.Fatalf("views = %+v", views)
+	}
+	if got := views[0].Text(); got != "LINEで返信\n*宛先:* F-1\n返信の内容\n担当" {
+		t.Errorf("Text = %q", got)
+	}
+
+	// The submission reads back through slack-go as Slack's would.
+	form := fakeslack.ViewSubmissionForm("U0SUPPORT", views[0], map[string]string{"reply_text": "げんき？", "assignee": "U0OTHER"})
+	req := fakeslack.SignedRequest("http://example.test/slack/interactions", "secret", form, time.Now())
+	ic, err := slack.InteractionCallbackParse(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := ic.View
+	if ic.Type != slack.InteractionTypeViewSubmission || ic.User.ID != "U0SUPPORT" || v.CallbackID != "reply" ||
+		v.PrivateMetadata != `{"alert":"al-1"}` || v.State == nil ||
+		v.State.Values["reply_text"]["reply_text"].Value != "げんき？" ||
+		v.State.Values["assignee"]["assignee"].SelectedUser != "U0OTHER" {
+		t.Errorf("submission = %+v", ic)
+	}
+	empty := fakeslack.ViewSubmissionForm("U0SUPPORT", views[0], nil)
+	ic, err = slack.InteractionCallbackParse(fakeslack.SignedRequest("http://example.test/", "secret", empty, time.Now()))
+	if err != nil || ic.View.State.Values["reply_text"]["reply_text"].Value != "" {
+		t.Errorf("empty submission: %v %+v", err, ic.View.State)
+	}
+
+	tests := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"no trigger", func() error { // slack-go refuses it itself; a raw request reaches the fake
+			req, _ := http.NewRequest(http.MethodPost, s.APIURL()+"views.open",
+				strings.NewReader(`{"trigger_id":"","view":{"type":"modal","title":{"type":"plain_text","text":"t"},"blocks":[]}}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+fakeslack.Token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return errors.New(string(b))
+		}, `"error":"invalid_trigger_id"`},
+		{"title over 24", func() error {
+			_, err := c.OpenViewContext(ctx, "t", modalRequest(strings.Repeat("あ", 25), intro))
+			return err
+		}, "invalid_arguments"},
+		{"input without label", func() error {
+			_, err := c.OpenViewContext(ctx, "t", modalRequest("t", slack.NewInputBlock("x", nil, nil, slack.NewPlainTextInputBlockElement(nil, "x"))))
+			return err
+		}, "invalid_arguments"},
+		{"max_length over 3000", func() error {
+			_, err := c.OpenViewContext(ctx, "t", modalRequest("t", slack.NewInputBlock("x", pt("x"), nil,
+				slack.NewPlainTextInputBlockElement(nil, "x").WithMaxLength(3001))))
+			return err
+		}, "invalid_arguments"},
+		{"wrong token", func() error {
+			_, err := client(s, "xoxb-wrong").OpenViewContext(ctx, "t", modalRequest("t", intro))
+			return err
+		}, "invalid_auth"},
+		{"failure on demand", func() error {
+			s.FailNext("views.open", 1, 500, 0)
+			_, err := c.OpenViewContext(ctx, "t", modalRequest("t", intro))
+			return err
+		}, "500"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.call(); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want %s", err, tt.want)
+			}
+		})
+	}
+	if n := len(s.Views()); n != 1 {
+		t.Errorf("refused views recorded: %d", n)
+	}
+}
+
+func TestViewSubmissionFormUnknownInput(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("typing into a field the view lacks did not panic")
+		}
+	}()
+	fakeslack.ViewSubmissionForm("U0", fakeslack.View{JSON: []byte(`{"type":"modal","blocks":[]}`)}, map[string]string{"nope": "x"})
+}
+
+func TestCommandForm(t *testing.T) {
+	const secret = "signing-secret"
+	req := fakeslack.SignedRequest("http://example.test/slack/commands", secret,
+		fakeslack.CommandForm("/tsunagu", "pause F-0012", "U0SUPPORT", ""), time.Now())
+	sv, err := slack.NewSecretsVerifier(req.Header, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(req.Body)
+	sv.Write(body)
+	if err := sv.Ensure(); err != nil {
+		t.Fatalf("signature rejected: %v", err)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	sc, err := slack.SlashCommandParse(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Command != "/tsunagu" || sc.Text != "pause F-0012" || sc.UserID != "U0SUPPORT" || sc.ChannelID != fakeslack.Channel || sc.TeamID != fakeslack.TeamID {
+		t.Errorf("command = %+v", sc)
+	}
+}
+
+func TestValidateBlocks(t *testing.T) {
+	if err := fakeslack.ValidateBlocks([]byte(`[{"type":"section","text":{"type":"mrkdwn","text":"ok"}}]`)); err != nil {
+		t.Error(err)
+	}
+	if err := fakeslack.ValidateBlocks([]byte(`[{"type":"section","text":{"type":"mrkdwn","text":""}}]`)); err == nil {
+		t.Error("empty section accepted")
+	}
 }
