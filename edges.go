@@ -21,6 +21,12 @@ type Notifier interface {
 	PostAlert(ctx context.Context, a *Alert) (channel, ts string, err error)
 	// UpdateAlert rewrites the posted message to show a's current state.
 	UpdateAlert(ctx context.Context, a *Alert) error
+	// PostInThread posts text in a thread (threadTS "" posts at the top
+	// of the channel) and returns its ts.
+	PostInThread(ctx context.Context, channel, threadTS, text string) (ts string, err error)
+	// Escalate reminds the on-call supporters, in the alert's thread, that
+	// an urgent alert is still unclaimed.
+	Escalate(ctx context.Context, a *Alert, level int, mention string) error
 }
 
 // Clock tells the time; tests inject a fixed or movable one.

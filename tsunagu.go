@@ -145,23 +145,28 @@ const (
 // Alert tells supporters that an answer or a silence needs a human. It
 // carries a family code, never a name or a LINE id.
 type Alert struct {
-	ID         string     `json:"id"`
-	Severity   Severity   `json:"severity"`
-	FamilyCode string     `json:"family"`
-	Role       Role       `json:"role,omitempty"`
-	FlowID     string     `json:"flow,omitempty"`
-	FlowTitle  string     `json:"flow_title,omitempty"`
-	Reason     string     `json:"reason"`
-	Answers    []QA       `json:"answers,omitempty"`
-	Supporter  string     `json:"supporter,omitempty"` // Slack user id to mention
-	State      AlertState `json:"state"`
-	ClaimedBy  string     `json:"claimed_by,omitempty"`
-	ClaimedAt  time.Time  `json:"claimed_at,omitzero"`
-	ResolvedBy string     `json:"resolved_by,omitempty"`
-	ResolvedAt time.Time  `json:"resolved_at,omitzero"`
-	CreatedAt  time.Time  `json:"created_at"`
-	Channel    string     `json:"channel,omitempty"` // Slack channel of the posted message
-	TS         string     `json:"ts,omitempty"`      // Slack timestamp of the posted message
+	ID         string       `json:"id"`
+	Severity   Severity     `json:"severity"`
+	FamilyCode string       `json:"family"`
+	Role       Role         `json:"role,omitempty"`
+	FlowID     string       `json:"flow,omitempty"`
+	FlowTitle  string       `json:"flow_title,omitempty"`
+	Reason     string       `json:"reason"`
+	Answers    []QA         `json:"answers,omitempty"`
+	Supporter  string       `json:"supporter,omitempty"` // Slack user id to mention
+	State      AlertState   `json:"state"`
+	ClaimedBy  string       `json:"claimed_by,omitempty"`
+	ClaimedAt  time.Time    `json:"claimed_at,omitzero"`
+	ResolvedBy string       `json:"resolved_by,omitempty"`
+	ResolvedAt time.Time    `json:"resolved_at,omitzero"`
+	Note       string       `json:"note,omitempty"`      // what was done, written on resolving
+	MemberID   string       `json:"member,omitempty"`    // whom a reply goes to; never shown in Slack
+	ThreadTS   string       `json:"thread_ts,omitempty"` // the family thread this alert was posted in
+	Escalated  int          `json:"escalated,omitempty"` // escalation levels reached
+	History    []AlertEvent `json:"history,omitempty"`   // who did what, for the shared record
+	CreatedAt  time.Time    `json:"created_at"`
+	Channel    string       `json:"channel,omitempty"` // Slack channel of the posted message
+	TS         string       `json:"ts,omitempty"`      // Slack timestamp of the posted message
 }
 
 // Inbound is one event from a family member, as the LINE edge hands it on.
@@ -197,4 +202,39 @@ type Outgoing struct {
 	ReplyBy    time.Time `json:"reply_by,omitzero"` // the reply token is worth trying until then
 	Messages   []Message `json:"messages"`
 	CreatedAt  time.Time `json:"created_at"`
+}
+
+// AlertEvent is one step of supporters' work on an alert.
+type AlertEvent struct {
+	At   time.Time `json:"at"`
+	By   string    `json:"by"`   // Slack user id
+	What string    `json:"what"` // claimed, unclaimed, reassigned, resolved, replied
+	To   string    `json:"to,omitempty"`
+}
+
+// FamilySummary is what a supporter sees of a family at a glance: who is
+// linked, how their check-ins went, and what is open. No names.
+type FamilySummary struct {
+	Family     Family          `json:"family"`
+	Members    []MemberSummary `json:"members"`
+	OpenAlerts []Alert         `json:"open_alerts"`
+}
+
+// MemberSummary is one member of a FamilySummary.
+type MemberSummary struct {
+	Role     Role          `json:"role"`
+	LinkedAt time.Time     `json:"linked_at"`
+	Blocked  bool          `json:"blocked,omitempty"`
+	Consent  string        `json:"consent,omitempty"`
+	Flows    []FlowSummary `json:"flows"`
+}
+
+// FlowSummary is how one member's check-ins of one flow went.
+type FlowSummary struct {
+	FlowID        string    `json:"flow"`
+	Title         string    `json:"title"`
+	LastCompleted time.Time `json:"last_completed,omitzero"`
+	LastAnswers   []QA      `json:"last_answers,omitempty"`
+	StreakMissed  int       `json:"streak_missed"`
+	Open          bool      `json:"open"` // a session is waiting for an answer now
 }

@@ -40,6 +40,19 @@ type Bot struct {
 	Quiet func(time.Time) bool
 	// Metrics counts what happens; nil counts nothing.
 	Metrics *Metrics
+	// EscalateAfter is how long an urgent alert may stay unclaimed before
+	// on-call supporters are reminded (twice, at once and twice this); 0
+	// for never.
+	EscalateAfter time.Duration
+	// Location is the configured time zone, for dates people read.
+	Location *time.Location
+}
+
+func (b *Bot) location() *time.Location {
+	if b.Location == nil {
+		return time.UTC
+	}
+	return b.Location
 }
 
 // NewID returns a random 128-bit id in hex.
@@ -61,17 +74,45 @@ func (b *Bot) HandleEvent(ctx context.Context, ev tsunagu.Inbound) error {
 		return err
 	})
 	log := b.Log.With("event", ev.EventID, "kind", ev.Kind, "user", memberID)
-	switch {
+	switch code := tsunagu.ErrorCode(err); {
 	case errors.Is(err, storage.ErrDuplicate):
 		log.Info("duplicate event ignored")
 		return nil
-	case err != nil:
-		log.Error("event not recorded", "err", err)
+	case code == tsunagu.EUNAVAILABLE || code == tsunagu.ECONFLICT:
+		// Worth LINE's redelivery: Redis will be back, contention passes.
+		log.Error("event not recorded; asking for redelivery", "err", err)
 		return err
+	case err != nil:
+		// Redelivery would fail the same way and hold up the events behind
+		// it: record the event, say sorry, and let supporters know.
+		log.Error("event failed; recorded without effect", "err", err)
+		return b.apology(ctx, ev, memberID)
 	}
 	log.Info("event handled", "outcome", outcome)
 	b.Metrics.event(string(ev.Kind), outcome)
 	return nil
+}
+
+// apology records an event that could not be handled, with a kind word to
+// the member and an info alert so that a supporter looks.
+func (b *Bot) apology(ctx context.Context, ev tsunagu.Inbound, memberID string) error {
+	err := b.apply(ctx, ev.EventID, memberID, ev, func(t *turn) error {
+		t.outcome = "failed"
+		t.sayText(b.Texts.Sorry)
+		if t.st.Member == nil {
+			return nil
+		}
+		fam, err := t.family()
+		if err != nil {
+			return err
+		}
+		t.alert(&tsunagu.Alert{Severity: tsunagu.SeverityInfo, Reason: "メッセージをうまく処理できませんでした。LINEの画面で確認してください"}, fam)
+		return nil
+	})
+	if errors.Is(err, storage.ErrDuplicate) {
+		return nil
+	}
+	return err
 }
 
 // apply runs one turn for a member in a storage transaction.
@@ -306,6 +347,14 @@ func (t *turn) converse() error {
 		t.outcome = "stale answer"
 		t.prompt(flow, sess)
 		return nil
+	case errors.Is(err, flows.ErrStepGone), errors.Is(err, flows.ErrWrongFlow), errors.Is(err, flows.ErrNotWaiting):
+		// The session cannot go on (its version of the flow is gone): end
+		// it as missed rather than fail this event on every redelivery,
+		// and take the input as if no check-in were open.
+		ended := *sess
+		ended.Status, ended.UpdatedAt = tsunagu.SessionMissed, t.now
+		t.ch.Ended, t.ch.ClearSession = &ended, true
+		return t.outsideFlow(risky)
 	case err != nil:
 		return err
 	}
@@ -364,7 +413,27 @@ func (t *turn) ended(flow *flows.Flow, s *tsunagu.Session, env flows.Env) error 
 	if next == nil {
 		return nil // the flow was removed while it waited
 	}
-	return t.start(next)
+	if t.ev.ReplyToken == "" {
+		// Not an answer from the member (an expiry, perhaps at night): the
+		// waiting check-in starts as a push of its own, which quiet hours
+		// hold back and which checks again who may get it.
+		t.ch.Timers = append(t.ch.Timers, storage.Timer{Kind: storage.TimerStart, Due: t.now, MemberID: t.memberID, FlowID: next.ID, Key: pending[0].EventID})
+		return nil
+	}
+	return t.startIfAllowed(next)
+}
+
+// startIfAllowed starts flow unless the member may not get it now.
+func (t *turn) startIfAllowed(flow *flows.Flow) error {
+	fam, err := t.family()
+	if err != nil {
+		return err
+	}
+	if why := t.bot.Exclusion(flow, *t.member(), *fam); why != "" {
+		t.outcome += ", not started: " + why
+		return nil
+	}
+	return t.start(flow)
 }
 
 // streakAlert tells supporters a member has missed n check-ins in a row:
@@ -553,12 +622,20 @@ func (t *turn) alert(a *tsunagu.Alert, fam *tsunagu.Family) {
 	a.Supporter = fam.Supporter
 	a.State = tsunagu.AlertOpen
 	if m := t.member(); m != nil {
-		a.Role = m.Role
+		a.Role, a.MemberID = m.Role, m.ID
 	}
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = t.now
 	}
 	t.ch.Alerts = append(t.ch.Alerts, a)
+	if a.Severity == tsunagu.SeverityUrgent && t.bot.EscalateAfter > 0 {
+		for level := 1; level <= 2; level++ {
+			t.ch.Timers = append(t.ch.Timers, storage.Timer{
+				Kind: storage.TimerEscalate, Due: a.CreatedAt.Add(time.Duration(level) * t.bot.EscalateAfter),
+				AlertID: a.ID, Index: level,
+			})
+		}
+	}
 }
 
 // flush turns the collected messages into outbox entries: the first five by

@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -69,13 +71,15 @@ type LineSender struct {
 
 // Run delivers until ctx ends. Several may run, in one process or many.
 func (s *LineSender) Run(ctx context.Context, consumer string) {
-	s.Outbox.Work(ctx, consumer, s.Log, s.deliver)
+	// One at a time: a reply is only tried on a job's first hand-out, and a
+	// job read but waiting behind a slow one could be handed out again.
+	s.Outbox.Work(ctx, consumer, 1, s.Log, s.deliver)
 }
 
 func (s *LineSender) deliver(ctx context.Context, j storage.Job) error {
 	var out tsunagu.Outgoing
 	if err := j.Decode(&out); err != nil {
-		return s.dead(ctx, j, nil, "undecodable outbox entry")
+		return s.dead(ctx, j, nil, errors.New("undecodable outbox entry"))
 	}
 	log := s.Log.With("out", out.ID, "user", out.MemberID)
 	// Only the first hand-out tries the reply token: a later one cannot know
@@ -104,7 +108,7 @@ func (s *LineSender) deliver(ctx context.Context, j storage.Job) error {
 		}
 		retry, after := tsunagu.Retryable(err)
 		if !retry {
-			return s.dead(ctx, j, &out, err.Error())
+			return s.dead(ctx, j, &out, err)
 		}
 		sleep(ctx, s.Backoff.wait(n, after))
 		if ctx.Err() != nil {
@@ -112,7 +116,7 @@ func (s *LineSender) deliver(ctx context.Context, j storage.Job) error {
 		}
 	}
 	if j.Attempts >= s.Backoff.MaxJobs {
-		return s.dead(ctx, j, &out, err.Error())
+		return s.dead(ctx, j, &out, err)
 	}
 	return err // stays pending; taken over after the outbox's idle time
 }
@@ -127,10 +131,22 @@ func (s *LineSender) done(ctx context.Context, j storage.Job) error {
 
 // dead records a delivery that can never succeed and tells supporters, so
 // nothing is dropped silently.
-func (s *LineSender) dead(ctx context.Context, j storage.Job, out *tsunagu.Outgoing, reason string) error {
+func (s *LineSender) dead(ctx context.Context, j storage.Job, out *tsunagu.Outgoing, cause error) error {
+	reason := cause.Error()
 	s.Log.Error("delivery failed for good", "job", j.ID, "reason", reason)
 	s.Metrics.delivery("push", "failed")
 	if err := s.Outbox.Dead(ctx, j, reason); err != nil {
+		return err
+	}
+	// One alert an hour per kind of failure: a revoked token or a spent
+	// quota fails every queued push, and supporters need to hear it once,
+	// not ten thousand times. The metric and the dead stream count them all.
+	status := 0
+	if se := (*tsunagu.SendError)(nil); errors.As(cause, &se) {
+		status = se.Status
+	}
+	first, err := s.Store.First(ctx, fmt.Sprintf("dead:%d:%s", status, s.Clock.Now().UTC().Format("2006010215")), time.Hour)
+	if err != nil || !first {
 		return err
 	}
 	a := &tsunagu.Alert{
@@ -152,18 +168,22 @@ func (s *LineSender) dead(ctx context.Context, j storage.Job, out *tsunagu.Outgo
 	return s.Store.RaiseAlert(ctx, a)
 }
 
-// SlackPoster posts queued alerts to Slack and records where they went.
+// SlackPoster posts queued alerts to Slack and records where they went;
+// a family's alerts within the thread window go into one thread.
 type SlackPoster struct {
-	Store    *storage.Store
-	Outbox   *storage.Outbox
-	Notifier tsunagu.Notifier
-	Backoff  Backoff
-	Log      *slog.Logger
+	Store        *storage.Store
+	Outbox       *storage.Outbox
+	Notifier     tsunagu.Notifier
+	Backoff      Backoff
+	ThreadWindow time.Duration // 0: no family threads
+	OnCall       string        // who escalations mention: a user group S… or users U…
+	Channel      string        // where posts that belong to no alert go
+	Log          *slog.Logger
 }
 
 // Run posts until ctx ends.
 func (p *SlackPoster) Run(ctx context.Context, consumer string) {
-	p.Outbox.Work(ctx, consumer, p.Log, p.post)
+	p.Outbox.Work(ctx, consumer, 1, p.Log, p.post)
 }
 
 func (p *SlackPoster) post(ctx context.Context, j storage.Job) error {
@@ -172,36 +192,33 @@ func (p *SlackPoster) post(ctx context.Context, j storage.Job) error {
 		p.Log.Error("undecodable slack job", "job", j.ID)
 		return p.Outbox.Dead(ctx, j, "undecodable")
 	}
-	a, err := p.Store.Alert(ctx, job.AlertID)
-	if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
-		return p.Outbox.Dead(ctx, j, "alert not found")
+	var a *tsunagu.Alert
+	if job.AlertID != "" {
+		var err error
+		a, err = p.Store.Alert(ctx, job.AlertID)
+		if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
+			return p.Outbox.Dead(ctx, j, "alert not found")
+		}
+		if err != nil {
+			return err
+		}
 	}
-	if err != nil {
-		return err
-	}
-	log := p.Log.With("alert", a.ID, "severity", a.Severity)
+	log := p.Log.With("op", job.Op, "alert", job.AlertID)
+	var err error
 	for n := range p.Backoff.Tries {
-		switch {
-		case job.Op == storage.SlackPost && a.TS != "":
-			// Posted before a crash, not yet acknowledged: don't post twice.
+		var done bool
+		if done, err = p.do(ctx, job, a); err == nil {
+			if done {
+				log.Info("slack done")
+			}
 			return p.Outbox.Done(ctx, j.ID)
-		case job.Op == storage.SlackPost:
-			var ch, ts string
-			if ch, ts, err = p.Notifier.PostAlert(ctx, a); err == nil {
-				if _, err := p.Store.SetAlertPosted(ctx, a.ID, ch, ts); err != nil {
-					return err
-				}
-				log.Info("alert posted")
-				return p.Outbox.Done(ctx, j.ID)
-			}
-		default:
-			if err = p.Notifier.UpdateAlert(ctx, a); err == nil {
-				return p.Outbox.Done(ctx, j.ID)
-			}
+		}
+		if tsunagu.ErrorCode(err) == tsunagu.EUNAVAILABLE {
+			return err // Redis: stays pending, taken over later
 		}
 		retry, after := tsunagu.Retryable(err)
 		if !retry {
-			log.Error("slack refused the alert", "err", err)
+			log.Error("slack refused", "err", err)
 			return p.Outbox.Dead(ctx, j, err.Error())
 		}
 		sleep(ctx, p.Backoff.wait(n, after))
@@ -213,4 +230,66 @@ func (p *SlackPoster) post(ctx context.Context, j storage.Job) error {
 		return p.Outbox.Dead(ctx, j, errors.Join(errors.New("gave up"), err).Error())
 	}
 	return err
+}
+
+// do runs one Slack job; done is false when there was nothing to do.
+func (p *SlackPoster) do(ctx context.Context, job storage.SlackJob, a *tsunagu.Alert) (done bool, err error) {
+	switch job.Op {
+	case storage.SlackPost:
+		if a.TS != "" {
+			return false, nil // posted before a crash, not yet acknowledged: don't post twice
+		}
+		return true, p.postAlert(ctx, a)
+	case storage.SlackUpdate:
+		return true, p.Notifier.UpdateAlert(ctx, a)
+	case storage.SlackThread:
+		channel, thread := p.Channel, ""
+		if a != nil {
+			if a.TS == "" {
+				return false, fmt.Errorf("alert %s not posted yet", a.ID) // retried after its post
+			}
+			channel, thread = a.Channel, cmp.Or(a.ThreadTS, a.TS)
+		}
+		_, err := p.Notifier.PostInThread(ctx, channel, thread, job.Text)
+		return true, err
+	case storage.SlackEscalate:
+		if a.State != tsunagu.AlertOpen || a.TS == "" {
+			return false, nil
+		}
+		return true, p.Notifier.Escalate(ctx, a, job.Level, p.OnCall)
+	}
+	return false, fmt.Errorf("unknown slack job %q", job.Op)
+}
+
+// postAlert posts an alert, into its family's thread when one is open.
+func (p *SlackPoster) postAlert(ctx context.Context, a *tsunagu.Alert) error {
+	threaded := p.ThreadWindow > 0 && tsunagu.ValidFamilyCode(a.FamilyCode)
+	if threaded {
+		ch, ts, err := p.Store.FamilyThread(ctx, a.FamilyCode)
+		if err != nil {
+			return err
+		}
+		if ts != "" && ch != "" {
+			a.Channel, a.ThreadTS = ch, ts
+		}
+	}
+	ch, ts, err := p.Notifier.PostAlert(ctx, a)
+	if err != nil {
+		return err
+	}
+	if threaded && a.ThreadTS == "" {
+		if _, _, err := p.Store.StartFamilyThread(ctx, a.FamilyCode, ch, ts, p.ThreadWindow); err != nil {
+			return err
+		}
+	}
+	// The post is out: record it even through a Redis blip, or the job's
+	// retry would post the alert a second time.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	for n := 0; ; n++ {
+		if _, err = p.Store.SetAlertPosted(ctx, a.ID, ch, ts, a.ThreadTS); err == nil || ctx.Err() != nil {
+			return err
+		}
+		sleep(ctx, p.Backoff.wait(n, 0))
+	}
 }

@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
@@ -70,15 +72,33 @@ func (b *Bot) Dispatch(ctx context.Context, d Dispatch) (*DispatchResult, error)
 		res.Members = append(res.Members, SendResult{MemberID: m.ID, Family: m.FamilyCode, Role: m.Role, Outcome: outcome})
 		res.Counts[outcome]++
 	}
-	var eligible []tsunagu.Member
+	var candidates []tsunagu.Member
 	for _, m := range members {
 		if why := b.Exclusion(flow, m, fams[m.FamilyCode]); why != "" {
 			record(m, why)
 			continue
 		}
-		eligible = append(eligible, m)
+		candidates = append(candidates, m)
 	}
-	if eligible, err = b.withinQuota(ctx, flow, eligible, record); err != nil {
+	// Those this dispatch already reached (it is running again after a
+	// crash) count neither against the quota nor twice.
+	keys := make([]string, len(candidates))
+	for i, m := range candidates {
+		keys[i] = d.Key + ":" + m.ID
+	}
+	seen, err := b.Store.Seen(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	var eligible []tsunagu.Member
+	for i, m := range candidates {
+		if seen[i] {
+			record(m, SentDuplicate)
+		} else {
+			eligible = append(eligible, m)
+		}
+	}
+	if eligible, err = b.withinQuota(ctx, flow, d.Key, eligible, record); err != nil {
 		return nil, err
 	}
 
@@ -150,6 +170,13 @@ func (b *Bot) startBusy(ctx context.Context, flow *flows.Flow, d Dispatch, membe
 			return t.start(flow)
 		case cur.FlowID != flow.ID:
 			outcome = SentWaiting
+			pending, err := t.st.Pending()
+			if err != nil {
+				return err
+			}
+			if slices.ContainsFunc(pending, func(p storage.PendingStart) bool { return p.FlowID == flow.ID }) {
+				return nil // already waiting: once is enough
+			}
 			t.ch.AddPending = &storage.PendingStart{FlowID: flow.ID, EventID: d.Key, Since: t.now}
 			return nil
 		}
@@ -205,7 +232,7 @@ func (b *Bot) consentRequired() bool {
 
 // withinQuota cuts the members down to what this month's LINE quota still
 // covers, records the rest as not sent, and warns supporters.
-func (b *Bot) withinQuota(ctx context.Context, flow *flows.Flow, ms []tsunagu.Member, record func(tsunagu.Member, string)) ([]tsunagu.Member, error) {
+func (b *Bot) withinQuota(ctx context.Context, flow *flows.Flow, key string, ms []tsunagu.Member, record func(tsunagu.Member, string)) ([]tsunagu.Member, error) {
 	if b.Quota == nil || len(ms) == 0 {
 		return ms, nil
 	}
@@ -221,8 +248,9 @@ func (b *Bot) withinQuota(ctx context.Context, flow *flows.Flow, ms []tsunagu.Me
 	for _, m := range ms[left:] {
 		record(m, SentOverQuota)
 	}
+	sum := sha256.Sum256([]byte("quota:" + key))
 	a := &tsunagu.Alert{
-		ID:         b.NewID(),
+		ID:         hex.EncodeToString(sum[:16]), // once per dispatch, however often it runs
 		Severity:   tsunagu.SeverityWarning,
 		FamilyCode: "（システム）",
 		FlowID:     flow.ID,
@@ -235,7 +263,7 @@ func (b *Bot) withinQuota(ctx context.Context, flow *flows.Flow, ms []tsunagu.Me
 		State:     tsunagu.AlertOpen,
 		CreatedAt: b.Clock.Now(),
 	}
-	if err := b.Store.RaiseAlert(ctx, a); err != nil {
+	if err := b.Store.RaiseAlertOnce(ctx, a); err != nil {
 		return nil, err
 	}
 	return ms[:left], nil

@@ -13,6 +13,7 @@ type Texts struct {
 	NoQuestion  string // a button tapped after its check-in ended
 	MediaInFlow string // a sticker or image while a question waits
 	MediaAck    string // a sticker or image outside any check-in
+	Sorry       string // something went wrong on our side
 	Safety      string // after a risk word, to a child or someone not yet enrolled
 	SafetyAdult string // after a risk word, to a guardian
 }
@@ -35,4 +36,5 @@ var DefaultTexts = Texts{
 	NoQuestion:  "この質問はもう終わっています。答えてくれてありがとう！",
 	MediaInFlow: "ありがとう！この質問には、下のボタンか文字でこたえてね。",
 	MediaAck:    "ありがとう！サポーターさんにも届いたことを伝えました。",
+	Sorry:       "ごめんね、うまく受け取れませんでした。サポーターさんに知らせたので、少し待っていてね。",
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/storage"
@@ -35,6 +36,46 @@ func (b *Bot) HandleTimer(ctx context.Context, tm storage.Timer) error {
 			b.Metrics.timer(tm.Kind, outcome)
 		}
 		return err
+	case storage.TimerStart:
+		err := b.apply(ctx, "timer:"+tm.ID(), tm.MemberID, tsunagu.Inbound{}, func(t *turn) error {
+			flow := b.Flows.Get(tm.FlowID)
+			switch {
+			case t.st.Member == nil || flow == nil:
+				return nil
+			case t.st.Session.Open():
+				// Something else started meanwhile: wait for it again.
+				t.ch.AddPending = &storage.PendingStart{FlowID: flow.ID, EventID: tm.Key, Since: t.now}
+				return nil
+			}
+			return t.startIfAllowed(flow)
+		})
+		if errors.Is(err, storage.ErrDuplicate) {
+			return nil
+		}
+		return err
+	case storage.TimerEscalate:
+		a, err := b.Store.Alert(ctx, tm.AlertID)
+		if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
+			return nil
+		}
+		if err != nil || a.State != tsunagu.AlertOpen || a.Escalated >= tm.Index {
+			return err // claimed or resolved: escalation stops
+		}
+		// Queue first: after a crash between the two, the reminder goes out
+		// twice rather than never.
+		if err := b.Store.QueueSlack(ctx, storage.SlackJob{Op: storage.SlackEscalate, AlertID: a.ID, Level: tm.Index}); err != nil {
+			return err
+		}
+		b.Log.Info("alert escalated", "alert", a.ID, "level", tm.Index)
+		b.Metrics.timer(tm.Kind, "escalated")
+		_, err = b.Store.RecordAlertEvent(ctx, a.ID, tsunagu.AlertEvent{At: b.Clock.Now(), By: "tsunagu", What: "escalated"}, tm.Index)
+		return err
+	case storage.TimerDigest:
+		rep, err := b.Report(ctx, tm.Occurs.Add(-7*24*time.Hour), tm.Occurs)
+		if err != nil {
+			return err
+		}
+		return b.Store.QueueSlack(ctx, storage.SlackJob{Op: storage.SlackThread, Text: rep.Slack(b.location())})
 	case storage.TimerDispatch:
 		key := "occ:" + tm.FlowID + ":" + strconv.Itoa(tm.Schedule) + ":" + strconv.FormatInt(tm.Occurs.UnixMilli(), 10)
 		if tm.Key != "" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/robfig/cron/v3"
 )
 
 // Config is every setting tsunagu has.
@@ -35,6 +36,8 @@ type Config struct {
 	// TakeOver is how long work stays with a worker that stopped answering
 	// (a crashed replica) before another worker takes it over.
 	TakeOver Duration `yaml:"takeover"`
+	// Digest is when the weekly report goes to Slack (cron), "off" for never.
+	Digest string `yaml:"digest"`
 }
 
 // LINE is the Messaging API channel.
@@ -51,6 +54,11 @@ type Slack struct {
 	SigningSecret string `yaml:"signing_secret"`
 	Channel       string `yaml:"channel"`
 	APIURL        string `yaml:"api_url"`
+	// OnCall is who an unclaimed urgent alert's escalation mentions: a user
+	// group id (S…) or user ids (U…), separated by spaces.
+	OnCall        string   `yaml:"oncall"`
+	EscalateAfter Duration `yaml:"escalate_after"` // urgent alerts unclaimed this long are escalated; 0 never
+	ThreadWindow  Duration `yaml:"thread_window"`  // a family's alerts within this go into one thread
 }
 
 // Duration is a time.Duration written as "336h" or "14d".
@@ -66,6 +74,9 @@ func (d *Duration) UnmarshalText(b []byte) error {
 }
 
 func parseDuration(s string) (time.Duration, error) {
+	if s == "off" || s == "0" {
+		return 0, nil // for the settings where none makes sense; check() refuses it elsewhere
+	}
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		var n int
 		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != days {
@@ -94,6 +105,11 @@ func Defaults() Config {
 		CatchUp:    Duration(6 * time.Hour),
 		PushRate:   1000,
 		TakeOver:   Duration(30 * time.Second),
+		Digest:     "0 9 * * 1",
+		Slack: Slack{
+			EscalateAfter: Duration(15 * time.Minute),
+			ThreadWindow:  Duration(7 * 24 * time.Hour),
+		},
 	}
 }
 
@@ -120,6 +136,8 @@ func (c *Config) env() []struct {
 		{"TSUNAGU_SLACK_CHANNEL", &c.Slack.Channel},
 		{"TSUNAGU_SLACK_API_URL", &c.Slack.APIURL},
 		{"TSUNAGU_QUIET_HOURS", &c.QuietHours},
+		{"TSUNAGU_SLACK_ONCALL", &c.Slack.OnCall},
+		{"TSUNAGU_DIGEST", &c.Digest},
 	}
 }
 
@@ -140,7 +158,8 @@ func Load(path string, explicit bool, getenv func(string) string) (Config, error
 		}
 		dec := yaml.NewDecoder(bytes.NewReader(b), yaml.DisallowUnknownField())
 		if err := dec.Decode(&c); err != nil {
-			return c, fmt.Errorf("config %s: %s", path, oneLine(yaml.FormatError(err, false, true)))
+			// Without the source lines: they may hold a secret.
+			return c, fmt.Errorf("config %s: %s", path, oneLine(yaml.FormatError(err, false, false)))
 		}
 	case explicit || !errors.Is(err, os.ErrNotExist):
 		return c, fmt.Errorf("config: %w", err)
@@ -153,7 +172,8 @@ func Load(path string, explicit bool, getenv func(string) string) (Config, error
 	for _, d := range []struct {
 		name string
 		dst  *Duration
-	}{{"TSUNAGU_INVITE_TTL", &c.InviteTTL}, {"TSUNAGU_CATCH_UP", &c.CatchUp}, {"TSUNAGU_TAKEOVER", &c.TakeOver}} {
+	}{{"TSUNAGU_INVITE_TTL", &c.InviteTTL}, {"TSUNAGU_CATCH_UP", &c.CatchUp}, {"TSUNAGU_TAKEOVER", &c.TakeOver},
+		{"TSUNAGU_ESCALATE_AFTER", &c.Slack.EscalateAfter}, {"TSUNAGU_THREAD_WINDOW", &c.Slack.ThreadWindow}} {
 		if v := getenv(d.name); v != "" {
 			v, err := parseDuration(v)
 			if err != nil {
@@ -187,6 +207,17 @@ func (c *Config) check() error {
 	}
 	if c.Workers < 1 {
 		return fmt.Errorf("workers: must be at least 1")
+	}
+	if c.InviteTTL <= 0 {
+		return fmt.Errorf("TSUNAGU_INVITE_TTL: must be more than 0, such as 14d")
+	}
+	if c.TakeOver < Duration(time.Second) {
+		return fmt.Errorf("TSUNAGU_TAKEOVER: must be at least 1s")
+	}
+	if c.Digest != "off" && c.Digest != "" {
+		if _, err := cron.ParseStandard(c.Digest); err != nil {
+			return fmt.Errorf("TSUNAGU_DIGEST: %q is not a schedule such as \"0 9 * * 1\" (Mondays 09:00), or off", c.Digest)
+		}
 	}
 	if time.Duration(c.CatchUp) < time.Minute {
 		return fmt.Errorf("TSUNAGU_CATCH_UP: must be at least 1m, or scheduled check-ins would be skipped as late")

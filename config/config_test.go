@@ -59,6 +59,8 @@ func TestLoadErrors(t *testing.T) {
 		{"bad redis url", "", map[string]string{"TSUNAGU_REDIS_URL": "localhost:6379"}, "TSUNAGU_REDIS_URL"},
 		{"bad api url", "", map[string]string{"TSUNAGU_LINE_API_URL": "ftp://x"}, "TSUNAGU_LINE_API_URL"},
 		{"bad invite ttl", "", map[string]string{"TSUNAGU_INVITE_TTL": "soon"}, "TSUNAGU_INVITE_TTL"},
+		{"zero invite ttl", "", map[string]string{"TSUNAGU_INVITE_TTL": "0"}, "TSUNAGU_INVITE_TTL"},
+		{"zero catch up", "", map[string]string{"TSUNAGU_CATCH_UP": "off"}, "TSUNAGU_CATCH_UP"},
 		{"bad lang", "", map[string]string{"TSUNAGU_LANG": "fr"}, "TSUNAGU_LANG"},
 	}
 	for _, tt := range tests {

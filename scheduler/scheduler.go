@@ -37,7 +37,9 @@ type Scheduler struct {
 	Quiet    QuietHours
 	MaxTries int64         // hand-outs of a timer that keeps failing before it is dead
 	TakeOver time.Duration // how long a due timer stays with a silent worker; 0 for 30 s
-	Log      *slog.Logger
+	// Digest is when the weekly report goes to Slack; nil for never.
+	Digest *flows.Schedule
+	Log    *slog.Logger
 }
 
 func (s *Scheduler) outbox() *storage.Outbox {
@@ -59,9 +61,15 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 	var errs []error
 	for _, f := range s.Flows.All() {
 		for i, sched := range f.Schedules {
-			if err := s.look(ctx, f, i, sched, now); err != nil {
+			t := storage.Timer{Kind: storage.TimerDispatch, FlowID: f.ID, Schedule: i}
+			if err := s.look(ctx, t, sched, now); err != nil {
 				errs = append(errs, fmt.Errorf("flow %s schedule %d: %w", f.ID, i, err))
 			}
+		}
+	}
+	if s.Digest != nil {
+		if err := s.look(ctx, storage.Timer{Kind: storage.TimerDigest, FlowID: "(digest)"}, *s.Digest, now); err != nil {
+			errs = append(errs, fmt.Errorf("digest: %w", err))
 		}
 	}
 	if _, err := s.Store.ForwardTimers(ctx, now, s.Quiet.In(now)); err != nil {
@@ -71,9 +79,11 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 }
 
 // look claims the occurrences of one schedule between the last look and
-// now. A first look starts from now: a new flow does not replay its past.
-func (s *Scheduler) look(ctx context.Context, f *flows.Flow, i int, sched flows.Schedule, now time.Time) error {
-	last, err := s.Store.LastLook(ctx, f.ID, i)
+// now, each as a copy of timer due then. A first look starts from now: a
+// new flow does not replay its past.
+func (s *Scheduler) look(ctx context.Context, timer storage.Timer, sched flows.Schedule, now time.Time) error {
+	id, i := timer.FlowID, timer.Schedule
+	last, err := s.Store.LastLook(ctx, id, i)
 	if err != nil {
 		return err
 	}
@@ -84,7 +94,7 @@ func (s *Scheduler) look(ctx context.Context, f *flows.Flow, i int, sched flows.
 			// Down for longer than the catch-up window: what fell before it
 			// is skipped; say so once rather than once per occurrence.
 			if first := sched.Next(last, s.Location); first.Before(from) {
-				s.Log.Warn("occurrences skipped: missed by more than catch_up", "flow", f.ID, "from", first, "until", from)
+				s.Log.Warn("occurrences skipped: missed by more than catch_up", "flow", id, "from", first, "until", from)
 			}
 			last = from
 		}
@@ -92,21 +102,21 @@ func (s *Scheduler) look(ctx context.Context, f *flows.Flow, i int, sched flows.
 		for at := sched.Next(last, s.Location); !at.After(now) && n < maxOccurrencesPerLook; at = sched.Next(at, s.Location) {
 			n++
 			if late := now.Sub(at); late > s.CatchUp {
-				s.Log.Warn("occurrence skipped: missed by more than catch_up", "flow", f.ID, "at", at, "late", late.Round(time.Second))
+				s.Log.Warn("occurrence skipped: missed by more than catch_up", "flow", id, "at", at, "late", late.Round(time.Second))
 				continue
 			}
-			won, err := s.Store.ClaimOccurrence(ctx, storage.Timer{
-				Kind: storage.TimerDispatch, Due: at, FlowID: f.ID, Schedule: i, Occurs: at,
-			})
+			t := timer
+			t.Due, t.Occurs = at, at
+			won, err := s.Store.ClaimOccurrence(ctx, t)
 			if err != nil {
 				return err
 			}
 			if won {
-				s.Log.Info("occurrence claimed", "flow", f.ID, "at", at)
+				s.Log.Info("occurrence claimed", "flow", id, "at", at)
 			}
 		}
 	}
-	return s.Store.SetLastLook(ctx, f.ID, i, now)
+	return s.Store.SetLastLook(ctx, id, i, now)
 }
 
 // Run ticks every interval and works the due timers until ctx ends.
@@ -114,7 +124,7 @@ func (s *Scheduler) Run(ctx context.Context, consumer string, interval time.Dura
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.outbox().Work(ctx, consumer, s.Log, s.do)
+		s.outbox().Work(ctx, consumer, 1, s.Log, s.do)
 	}()
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -140,7 +150,16 @@ func (s *Scheduler) do(ctx context.Context, j storage.Job) error {
 	if err := s.Handler.HandleTimer(ctx, tm); err != nil {
 		if s.MaxTries > 0 && j.Attempts >= s.MaxTries {
 			s.Log.Error("timer failed for good", "kind", tm.Kind, "err", err)
-			return s.outbox().Dead(ctx, j, err.Error())
+			if err := s.outbox().Dead(ctx, j, err.Error()); err != nil {
+				return err
+			}
+			// Never dropped silently: supporters hear of it.
+			return s.Store.RaiseAlert(ctx, &tsunagu.Alert{
+				ID: "timer-" + tm.ID(), Severity: tsunagu.SeverityWarning, FamilyCode: "（システム）", FlowID: tm.FlowID,
+				Reason:    "予定していた処理（" + tm.Kind + "）が何度も失敗したため、止めました。運用担当に確認してください",
+				State:     tsunagu.AlertOpen,
+				CreatedAt: s.Clock.Now(),
+			})
 		}
 		return err
 	}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
@@ -12,21 +13,68 @@ import (
 
 // SlackJob is an entry of the Slack outbox.
 type SlackJob struct {
-	Op      string `json:"op"` // SlackPost or SlackUpdate
-	AlertID string `json:"alert"`
+	Op      string `json:"op"` // SlackPost, SlackUpdate, SlackThread or SlackEscalate
+	AlertID string `json:"alert,omitempty"`
+	Text    string `json:"text,omitempty"`    // SlackThread: what to post in the alert's thread
+	Level   int    `json:"level,omitempty"`   // SlackEscalate
+	Channel string `json:"channel,omitempty"` // SlackThread without an alert: post at the top here
 }
 
 const (
-	SlackPost   = "post"
-	SlackUpdate = "update"
+	SlackPost     = "post"
+	SlackUpdate   = "update"
+	SlackThread   = "thread"
+	SlackEscalate = "escalate"
 )
+
+// QueueSlack queues Slack work that no member change causes.
+func (s *Store) QueueSlack(ctx context.Context, jobs ...SlackJob) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, j := range jobs {
+			if err := addJob(ctx, p, slackOutboxKey(), j); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
 
 func (s *Store) addAlert(ctx context.Context, p redis.Pipeliner, a *tsunagu.Alert) error {
 	if err := setJSON(ctx, p, alertKey(a.ID), a); err != nil {
 		return err
 	}
 	p.ZAdd(ctx, alertsKey(), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
+	p.ZAdd(ctx, familyAlertsKey(a.FamilyCode), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
 	return addJob(ctx, p, slackOutboxKey(), SlackJob{Op: SlackPost, AlertID: a.ID})
+}
+
+// RaiseAlertOnce is RaiseAlert for an alert whose id names the cause (a
+// dispatch's quota warning): raising it again does nothing.
+func (s *Store) RaiseAlertOnce(ctx context.Context, a *tsunagu.Alert) error {
+	b, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	ok, err := s.rdb.SetNX(ctx, alertKey(a.ID), b, 0).Result()
+	if err != nil {
+		return unavailable(err)
+	}
+	if !ok {
+		return nil
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZAdd(ctx, alertsKey(), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
+		p.ZAdd(ctx, familyAlertsKey(a.FamilyCode), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
+		return addJob(ctx, p, slackOutboxKey(), SlackJob{Op: SlackPost, AlertID: a.ID})
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
 }
 
 // RaiseAlert records an alert that no member change caused (a failed
@@ -70,10 +118,11 @@ func (s *Store) Alerts(ctx context.Context, n int64) ([]tsunagu.Alert, error) {
 	return out, nil
 }
 
-// SetAlertPosted records where in Slack the alert was posted.
-func (s *Store) SetAlertPosted(ctx context.Context, id, channel, ts string) (*tsunagu.Alert, error) {
+// SetAlertPosted records where in Slack the alert was posted, and the
+// family thread it went into ("" for none).
+func (s *Store) SetAlertPosted(ctx context.Context, id, channel, ts, threadTS string) (*tsunagu.Alert, error) {
 	return s.updateAlert(ctx, id, func(a *tsunagu.Alert) bool {
-		a.Channel, a.TS = channel, ts
+		a.Channel, a.TS, a.ThreadTS = channel, ts, threadTS
 		return true
 	})
 }
@@ -87,19 +136,142 @@ func (s *Store) ClaimAlert(ctx context.Context, id, user string, at time.Time) (
 			return false
 		}
 		a.State, a.ClaimedBy, a.ClaimedAt = tsunagu.AlertClaimed, user, at
+		a.History = append(a.History, tsunagu.AlertEvent{At: at, By: user, What: "claimed"})
+		return true
+	})
+}
+
+// UnclaimAlert reopens a claimed alert.
+func (s *Store) UnclaimAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
+	return s.updateAlert(ctx, id, func(a *tsunagu.Alert) bool {
+		if a.State != tsunagu.AlertClaimed {
+			return false
+		}
+		a.State, a.ClaimedBy, a.ClaimedAt = tsunagu.AlertOpen, "", time.Time{}
+		a.History = append(a.History, tsunagu.AlertEvent{At: at, By: user, What: "unclaimed"})
+		return true
+	})
+}
+
+// ReassignAlert hands an alert that is not resolved to another supporter.
+func (s *Store) ReassignAlert(ctx context.Context, id, by, to string, at time.Time) (*tsunagu.Alert, error) {
+	return s.updateAlert(ctx, id, func(a *tsunagu.Alert) bool {
+		if a.State == tsunagu.AlertResolved || (a.State == tsunagu.AlertClaimed && a.ClaimedBy == to) {
+			return false
+		}
+		a.State, a.ClaimedBy, a.ClaimedAt = tsunagu.AlertClaimed, to, at
+		a.History = append(a.History, tsunagu.AlertEvent{At: at, By: by, What: "reassigned", To: to})
 		return true
 	})
 }
 
 // ResolveAlert records that a supporter finished with an alert.
 func (s *Store) ResolveAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
+	return s.ResolveAlertNote(ctx, id, user, "", at)
+}
+
+// ResolveAlertNote resolves an alert with a note of what was done.
+func (s *Store) ResolveAlertNote(ctx context.Context, id, user, note string, at time.Time) (*tsunagu.Alert, error) {
 	return s.updateAlert(ctx, id, func(a *tsunagu.Alert) bool {
 		if a.State == tsunagu.AlertResolved {
 			return false
 		}
-		a.State, a.ResolvedBy, a.ResolvedAt = tsunagu.AlertResolved, user, at
+		a.State, a.ResolvedBy, a.ResolvedAt, a.Note = tsunagu.AlertResolved, user, at, note
+		a.History = append(a.History, tsunagu.AlertEvent{At: at, By: user, What: "resolved"})
 		return true
 	})
+}
+
+// RecordAlertEvent adds a step of work (a reply sent, an escalation) to an
+// alert's history.
+func (s *Store) RecordAlertEvent(ctx context.Context, id string, ev tsunagu.AlertEvent, escalated int) (*tsunagu.Alert, error) {
+	return s.updateAlert(ctx, id, func(a *tsunagu.Alert) bool {
+		a.History = append(a.History, ev)
+		a.Escalated = max(a.Escalated, escalated)
+		return true
+	})
+}
+
+// FamilyAlerts returns a family's alerts that are not resolved, newest
+// first.
+func (s *Store) FamilyAlerts(ctx context.Context, code string) ([]tsunagu.Alert, error) {
+	ids, err := s.rdb.ZRevRange(ctx, familyAlertsKey(code), 0, 99).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	var out []tsunagu.Alert
+	for _, id := range ids {
+		a, err := s.Alert(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if a.State != tsunagu.AlertResolved {
+			out = append(out, *a)
+		}
+	}
+	return out, nil
+}
+
+// FamilyThread returns the Slack thread a family's alerts go into, if one
+// was started within the thread window.
+func (s *Store) FamilyThread(ctx context.Context, code string) (channel, ts string, err error) {
+	v, err := s.rdb.HMGet(ctx, familyThreadKey(code), "channel", "ts").Result()
+	if err != nil {
+		return "", "", unavailable(err)
+	}
+	channel, _ = v[0].(string)
+	ts, _ = v[1].(string)
+	return channel, ts, nil
+}
+
+// StartFamilyThread makes a posted message the family's thread for the
+// window, unless another was started first (replicas); it returns the
+// thread in force.
+func (s *Store) StartFamilyThread(ctx context.Context, code, channel, ts string, window time.Duration) (string, string, error) {
+	key := familyThreadKey(code)
+	ok, err := s.rdb.HSetNX(ctx, key, "ts", ts).Result()
+	if err != nil {
+		return "", "", unavailable(err)
+	}
+	if !ok {
+		return s.FamilyThread(ctx, code)
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, key, "channel", channel)
+		p.Expire(ctx, key, window)
+		return nil
+	})
+	if err != nil {
+		return "", "", unavailable(err)
+	}
+	return channel, ts, nil
+}
+
+// SetFamilyPaused pauses or resumes a family's scheduled check-ins.
+func (s *Store) SetFamilyPaused(ctx context.Context, code string, paused bool) error {
+	txf := func(tx *redis.Tx) error {
+		var f tsunagu.Family
+		if err := getJSON(ctx, tx, familyKey(code), &f); err != nil {
+			if errors.Is(err, redis.Nil) {
+				return tsunagu.Errorf(tsunagu.ENOTFOUND, "family %s is not on the roster", code)
+			}
+			return err
+		}
+		f.Paused = paused
+		_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error { return setJSON(ctx, p, familyKey(code), &f) })
+		return err
+	}
+	for range maxAttempts {
+		err := s.rdb.Watch(ctx, txf, familyKey(code))
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		if err != nil && tsunagu.ErrorCode(err) == tsunagu.EINTERNAL {
+			return unavailable(err)
+		}
+		return err
+	}
+	return tsunagu.Errorf(tsunagu.ECONFLICT, "too much contention on family %s", code)
 }
 
 // updateAlert changes an alert under WATCH, so two supporters clicking at

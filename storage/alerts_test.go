@@ -180,7 +180,7 @@ func TestAlertUnknown(t *testing.T) {
 	wantCode(t, "ClaimAlert(unknown)", err, tsunagu.ENOTFOUND)
 	_, err = e.store.ResolveAlert(ctx, "nope", "U1", t0)
 	wantCode(t, "ResolveAlert(unknown)", err, tsunagu.ENOTFOUND)
-	_, err = e.store.SetAlertPosted(ctx, "nope", "C1", "1.2")
+	_, err = e.store.SetAlertPosted(ctx, "nope", "C1", "1.2", "")
 	wantCode(t, "SetAlertPosted(unknown)", err, tsunagu.ENOTFOUND)
 	if n, _ := e.raw.Exists(ctx, alertKey("nope")).Result(); n != 0 {
 		t.Errorf("an update of an unknown alert created it")
@@ -196,7 +196,7 @@ func TestSetAlertPosted(t *testing.T) {
 	if _, err := e.store.ClaimAlert(ctx, "a1", "U1", t0); err != nil {
 		t.Fatal(err)
 	}
-	a, err := e.store.SetAlertPosted(ctx, "a1", "C0123", "1712345678.000100")
+	a, err := e.store.SetAlertPosted(ctx, "a1", "C0123", "1712345678.000100", "")
 	if err != nil {
 		t.Fatalf("SetAlertPosted: %v", err)
 	}

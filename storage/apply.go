@@ -117,6 +117,7 @@ type Change struct {
 	Out    []tsunagu.Outgoing // messages to deliver
 	Alerts []*tsunagu.Alert   // alerts to post
 	Timers []Timer            // reminders and expiry of the session started
+	Slack  []SlackJob         // Slack posts besides the alerts (a reply's record)
 
 	AddPending *PendingStart // a check-in to start when the current session ends
 	PopPending bool          // the oldest pending check-in was started
@@ -254,6 +255,11 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, eventID, memberID 
 	}
 	for _, a := range ch.Alerts {
 		if err := s.addAlert(ctx, p, a); err != nil {
+			return err
+		}
+	}
+	for _, j := range ch.Slack {
+		if err := addJob(ctx, p, slackOutboxKey(), j); err != nil {
 			return err
 		}
 	}

@@ -185,3 +185,22 @@ func (s *Store) StartSessions(ctx context.Context, starts []Start) ([]string, er
 	}
 	return out, nil
 }
+
+// Seen reports, for each event id, whether it was already processed.
+func (s *Store) Seen(ctx context.Context, eventIDs []string) ([]bool, error) {
+	cmds := make([]*redis.IntCmd, len(eventIDs))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range eventIDs {
+			cmds[i] = p.Exists(ctx, eventKey(id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	out := make([]bool, len(cmds))
+	for i, c := range cmds {
+		out[i] = c.Val() > 0
+	}
+	return out, nil
+}

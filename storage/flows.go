@@ -39,7 +39,14 @@ func (s *Store) FlowSource(ctx context.Context, hash string) ([]byte, error) {
 // FirstFlowErrorReport reports whether this is the first time (in a day)
 // that the set of flow errors with this hash is reported, across replicas.
 func (s *Store) FirstFlowErrorReport(ctx context.Context, hash string) (bool, error) {
-	ok, err := s.rdb.SetNX(ctx, flowErrorKey(hash), "1", flowErrorTTL).Result()
+	return s.First(ctx, flowErrorKey(hash), flowErrorTTL)
+}
+
+// First reports whether this is the first call with key within ttl, across
+// replicas: for telling supporters something once, not once per
+// occurrence.
+func (s *Store) First(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	ok, err := s.rdb.SetNX(ctx, onceKey(key), "1", ttl).Result()
 	if err != nil {
 		return false, unavailable(err)
 	}

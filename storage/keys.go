@@ -61,10 +61,13 @@ func deadKey() string { return prefix + "outbox:dead" }
 // after any session started on it has ended.
 func flowSourceKey(hash string) string { return prefix + "flowsrc:" + hash }
 
-// flowErrorKey: string marking a set of flow errors as already reported to
-// supporters, so that replicas and repeated reloads report it once; expires
-// after a day.
-func flowErrorKey(hash string) string { return prefix + "flowerr:" + hash }
+// flowErrorKey names a set of flow errors for Store.First, so that replicas
+// and repeated reloads report it once a day.
+func flowErrorKey(hash string) string { return "flowerr:" + hash }
+
+// onceKey: string marking something as done once (see Store.First);
+// expires with the window it was done for.
+func onceKey(name string) string { return prefix + "once:" + name }
 
 // pushTimersKey: sorted set of JSON Timer that send a push when they fire
 // (reminders, dispatches), scored by due time (unix ms). Held back during
@@ -99,3 +102,11 @@ func membersKey() string { return prefix + "members" }
 // dispatchResultKey: string, JSON result of a dispatch asked for by `send`;
 // expires after a day.
 func dispatchResultKey(key string) string { return prefix + "dispatch:" + key }
+
+// familyAlertsKey: sorted set of a family's alert ids by creation time
+// (unix ms); permanent.
+func familyAlertsKey(code string) string { return prefix + "family:" + code + ":alerts" }
+
+// familyThreadKey: hash {channel, ts} of the Slack thread a family's alerts
+// go into; expires thread_window after it was started.
+func familyThreadKey(code string) string { return prefix + "family:" + code + ":thread" }

@@ -195,14 +195,15 @@ func (o *Outbox) createGroup(ctx context.Context) error {
 	return nil
 }
 
-// Work reads jobs for the named consumer and hands each to do until ctx
-// ends. do marks a job Done (or Dead) itself; a job it returns an error
+// Work reads up to batch jobs at a time for the named consumer and hands
+// each to do until ctx ends. A batch of one suits slow jobs: jobs read but
+// not yet begun could be taken over by another worker meanwhile. do marks a job Done (or Dead) itself; a job it returns an error
 // for stays pending and is taken over after the outbox's idle time. Several
 // may run, in one process or many.
-func (o *Outbox) Work(ctx context.Context, consumer string, log *slog.Logger, do func(context.Context, Job) error) {
+func (o *Outbox) Work(ctx context.Context, consumer string, batch int, log *slog.Logger, do func(context.Context, Job) error) {
 	idle := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		jobs, err := o.Read(ctx, consumer, 16, 500*time.Millisecond)
+		jobs, err := o.Read(ctx, consumer, batch, 500*time.Millisecond)
 		if err != nil {
 			if ctx.Err() != nil {
 				return

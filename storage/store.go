@@ -32,7 +32,8 @@ type Store struct {
 func Open(url string) (*Store, error) {
 	opt, err := redis.ParseURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("parse redis url: %w", err)
+		// Not the parser's error: it quotes the URL, password and all.
+		return nil, errors.New("malformed URL: write redis://[user:password@]host:port/db or unix:///path/to/socket")
 	}
 	// Fail fast when Redis is down, so a webhook answers 503 well inside
 	// LINE's 2 s and LINE redelivers.

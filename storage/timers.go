@@ -16,6 +16,9 @@ const (
 	TimerReminder = "reminder" // push a reminder to a member whose session is still open
 	TimerExpire   = "expire"   // end a session that is still open as missed
 	TimerDispatch = "dispatch" // start a flow for its audience (a schedule's occurrence, or `send`)
+	TimerEscalate = "escalate" // remind on-call supporters of an urgent alert still unclaimed
+	TimerDigest   = "digest"   // post the weekly support-status report to Slack
+	TimerStart    = "start"    // start a check-in that waited for the member's previous one to end
 )
 
 // Timer is durable delayed work. It carries what it was set for (the
@@ -32,6 +35,7 @@ type Timer struct {
 	Schedule  int       `json:"schedule,omitempty"` // dispatch: the flow's schedule index
 	Occurs    time.Time `json:"occurs,omitzero"`    // dispatch: the occurrence it is for
 	Key       string    `json:"key,omitempty"`      // dispatch by `send`: names it, for its result
+	AlertID   string    `json:"alert,omitempty"`    // escalate: the alert, and Index the level
 }
 
 // ID names the timer by its content: the same timer set twice is one.
@@ -41,7 +45,11 @@ func (t Timer) ID() string {
 	return hex.EncodeToString(sum[:12])
 }
 
-func (t Timer) quiet() bool { return t.Kind == TimerExpire }
+// quiet reports whether the timer may fire in quiet hours: it sends no push
+// to a family (an expiry, or an escalation to supporters).
+func (t Timer) quiet() bool {
+	return t.Kind == TimerExpire || t.Kind == TimerEscalate || t.Kind == TimerDigest
+}
 
 func addTimer(ctx context.Context, p redis.Pipeliner, t Timer) error {
 	b, err := json.Marshal(t)

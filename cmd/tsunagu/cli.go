@@ -40,6 +40,8 @@ Usage:
   tsunagu send FLOW --family CODE [--json]    start a check-in now
   tsunagu schedule [--dry-run FLOW] [--json]  next check-ins and who gets them
   tsunagu schema                              JSON Schema of flow files, for editors
+  tsunagu report [--since DATE] [--format md|csv]
+                                              support-status report (支援状況レポート)
 
 Every command takes --config FILE (default tsunagu.yaml if present);
 TSUNAGU_* environment variables override the file. See README.md.
@@ -84,6 +86,8 @@ func (e *env) run(ctx context.Context, args []string) int {
 		return e.send(ctx, rest)
 	case "schedule":
 		return e.schedule(ctx, rest)
+	case "report":
+		return e.report(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitOK
@@ -163,7 +167,10 @@ func (e *env) serve(ctx context.Context, args []string) int {
 	if err := m.Run(ctx); err != nil {
 		fmt.Fprintf(e.stderr, "tsunagu: %v\n", err)
 		_ = m.Close()
-		return exitUsage
+		if ce := (*configError)(nil); errors.As(err, &ce) {
+			return exitUsage // a setting: fix the configuration
+		}
+		return exitFail // flows, Redis: fix those and start again
 	}
 	<-ctx.Done()
 	log.Info("shutting down")

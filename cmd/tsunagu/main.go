@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/robfig/cron/v3"
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/bot"
 	"github.com/tsunagu/tsunagu/bot/line"
@@ -66,7 +67,7 @@ type Main struct {
 func (m *Main) Run(ctx context.Context) error {
 	c := &m.Config
 	if err := c.CheckServe(); err != nil {
-		return err
+		return &configError{err}
 	}
 	if m.Log == nil {
 		m.Log = slog.Default()
@@ -91,19 +92,27 @@ func (m *Main) Run(ctx context.Context) error {
 	storage.SetLogger(m.Log.With("comp", "redis"))
 	store, err := storage.Open(c.RedisURL)
 	if err != nil {
-		return fmt.Errorf("TSUNAGU_REDIS_URL: %w", err)
+		return &configError{fmt.Errorf("TSUNAGU_REDIS_URL: %w", err)}
 	}
 	m.Store = store
+	if _, err := slack.Mentions(c.Slack.OnCall); c.Slack.OnCall != "" && err != nil {
+		return &configError{fmt.Errorf("TSUNAGU_SLACK_ONCALL: %w", err)}
+	}
+	if err := store.Ping(ctx); err != nil {
+		return fmt.Errorf("cannot reach Redis at TSUNAGU_REDIS_URL: %w", err)
+	}
 
 	messenger, err := line.NewClient(c.LINE.ChannelToken, c.LINE.APIURL, m.HTTPClient)
 	if err != nil {
 		return fmt.Errorf("LINE client: %w", err)
 	}
 	notifier := slack.NewNotifier(c.Slack.BotToken, c.Slack.Channel, c.Slack.APIURL, m.HTTPClient)
-	notifier.Location = c.Location()
+	notifier.Location, notifier.Clock = c.Location(), m.Clock
 
 	m.Bot = newBot(c, store, nil, m.Clock, m.Log)
 	m.Bot.Quota = messenger.Quota
+	m.Bot.EscalateAfter = time.Duration(c.Slack.EscalateAfter)
+	m.Bot.Location = c.Location()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.Bot.Metrics = bot.NewMetrics(reg, store)
@@ -121,7 +130,10 @@ func (m *Main) Run(ctx context.Context) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("POST /line/webhook", line.NewWebhook(c.LINE.ChannelSecret, m.Bot, m.Log))
-	mux.Handle("POST /slack/interactions", slack.NewInteractions(c.Slack.SigningSecret, store, notifier, m.Log, m.Clock))
+	mux.Handle("POST /slack/interactions", slack.NewSupporterInteractions(c.Slack.SigningSecret, m.Bot, notifier, m.Log, m.Clock))
+	commands := slack.NewCommands(c.Slack.SigningSecret, m.Bot, m.Log, m.Clock)
+	commands.Location = c.Location()
+	mux.Handle("POST /slack/commands", commands)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
@@ -130,7 +142,7 @@ func (m *Main) Run(ctx context.Context) error {
 
 	m.ln, err = net.Listen("tcp", c.Listen)
 	if err != nil {
-		return fmt.Errorf("TSUNAGU_LISTEN: %w", err)
+		return &configError{fmt.Errorf("TSUNAGU_LISTEN: %w", err)}
 	}
 	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
@@ -154,6 +166,7 @@ func (m *Main) Run(ctx context.Context) error {
 	poster := &bot.SlackPoster{
 		Store: store, Outbox: store.SlackOutbox().WithMinIdle(m.TakeOver), Notifier: notifier,
 		Backoff: m.Backoff, Log: m.Log.With("comp", "slack"),
+		ThreadWindow: time.Duration(c.Slack.ThreadWindow), OnCall: c.Slack.OnCall, Channel: c.Slack.Channel,
 	}
 	m.hup = make(chan os.Signal, 1)
 	signal.Notify(m.hup, syscall.SIGHUP)
@@ -244,6 +257,12 @@ func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsun
 	}
 }
 
+// configError is a start-up failure that a setting causes (exit code 2).
+type configError struct{ err error }
+
+func (e *configError) Error() string { return e.err.Error() }
+func (e *configError) Unwrap() error { return e.err }
+
 // consumerName names this process's outbox consumers, unique per process so
 // that a dead process's pending work is visibly its own.
 func consumerName() string {
@@ -255,8 +274,14 @@ func consumerName() string {
 // hours and catch-up window.
 func newScheduler(c *config.Config, store *storage.Store, b *bot.Bot, clock tsunagu.Clock, log *slog.Logger) *scheduler.Scheduler {
 	start, end, _ := config.ParseQuietHours(c.QuietHours) // checked when loaded
+	var digest *flows.Schedule
+	if c.Digest != "" && c.Digest != "off" {
+		spec, _ := cron.ParseStandard(c.Digest) // checked when loaded
+		digest = &flows.Schedule{Cron: c.Digest, Spec: spec}
+	}
 	return &scheduler.Scheduler{
-		Store: store, Flows: b.Flows, Handler: b, Clock: clock,
+		Digest: digest,
+		Store:  store, Flows: b.Flows, Handler: b, Clock: clock,
 		Location: c.Location(), CatchUp: time.Duration(c.CatchUp),
 		Quiet:    scheduler.QuietHours{Start: start, End: end, Location: c.Location()},
 		MaxTries: 20,

@@ -29,7 +29,8 @@ func (e *env) schedule(ctx context.Context, args []string) int {
 	count := fs.Int("count", 3, "how many next occurrences to show")
 	dry := fs.String("dry-run", "", "show who would get the next occurrence of this `flow`")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parse(fs, args); err != nil {
+	if pos, err := parse(fs, args); err != nil || len(pos) > 0 {
+		fmt.Fprintln(e.stderr, "usage: tsunagu schedule [--count N] [--json] | tsunagu schedule --dry-run FLOW")
 		return exitUsage
 	}
 	c, ok := e.config(*cfgPath)

@@ -1,0 +1,200 @@
+package bot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/storage"
+)
+
+// What supporters do from Slack (bot/slack.Supporters). Each records the
+// change in Redis first; the Slack edge then redraws the message.
+
+// ClaimAlert records that a supporter took an alert on; it stops its
+// escalation.
+func (b *Bot) ClaimAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
+	return b.Store.ClaimAlert(ctx, id, user, at)
+}
+
+// UnclaimAlert reopens a claimed alert.
+func (b *Bot) UnclaimAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
+	return b.Store.UnclaimAlert(ctx, id, user, at)
+}
+
+// ResolveAlert resolves an alert with no note.
+func (b *Bot) ResolveAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
+	return b.Store.ResolveAlertNote(ctx, id, user, "", at)
+}
+
+// ResolveAlertNote resolves an alert with a note of what was done.
+func (b *Bot) ResolveAlertNote(ctx context.Context, id, user, note string, at time.Time) (*tsunagu.Alert, error) {
+	return b.Store.ResolveAlertNote(ctx, id, user, strings.TrimSpace(note), at)
+}
+
+// ReassignAlert hands an alert to another supporter.
+func (b *Bot) ReassignAlert(ctx context.Context, id, by, to string, at time.Time) (*tsunagu.Alert, error) {
+	return b.Store.ReassignAlert(ctx, id, by, to, at)
+}
+
+// maxReply is LINE's limit for one text message.
+const maxReply = 5000
+
+// ReplyToFamily pushes a supporter's text to the member the alert is about,
+// with a retry key, and records it on the alert and in the family's
+// thread, all in one transaction. The member's answer comes back into the
+// same thread like any message of theirs.
+func (b *Bot) ReplyToFamily(ctx context.Context, id, user, text string, at time.Time) (*tsunagu.Alert, error) {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return nil, tsunagu.Errorf(tsunagu.EINVALID, "返信の文が空です (the reply is empty)")
+	case utf8.RuneCountInString(text) > maxReply:
+		return nil, tsunagu.Errorf(tsunagu.EINVALID, "返信は%d文字までです (at most %d characters)", maxReply, maxReply)
+	}
+	a, err := b.Store.Alert(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.MemberID == "" {
+		return nil, tsunagu.Errorf(tsunagu.EINVALID, "このアラートは一人のメンバーについてのものではないため、返信できません (this alert is about no one member)")
+	}
+	// The same text on the same alert is one reply: Slack may send a
+	// submission again when we answer slowly.
+	sum := sha256.Sum256([]byte(id + "\x00" + text))
+	event := "reply:" + hex.EncodeToString(sum[:12])
+	err = b.apply(ctx, event, a.MemberID, tsunagu.Inbound{}, func(t *turn) error {
+		m := t.st.Member
+		switch {
+		case m == nil:
+			return tsunagu.Errorf(tsunagu.EINVALID, "この家族のメンバーはもう登録されていません (the member is no longer linked)")
+		case m.Blocked:
+			return tsunagu.Errorf(tsunagu.EINVALID, "このメンバーはLINEでブロックしているため、届きません (the member has blocked the bot)")
+		}
+		t.sayText(text)
+		t.ch.Slack = append(t.ch.Slack, storage.SlackJob{
+			Op: storage.SlackThread, AlertID: id,
+			Text: fmt.Sprintf("↩️ <@%s> がLINEで返信しました（%s）:\n%s", user, roleLabel(m.Role), quote(text)),
+		})
+		return nil
+	})
+	if err != nil && err != storage.ErrDuplicate {
+		return nil, err
+	}
+	b.Log.Info("reply to family", "alert", id, "by", user)
+	return b.Store.RecordAlertEvent(ctx, id, tsunagu.AlertEvent{At: at, By: user, What: "replied"}, 0)
+}
+
+func roleLabel(r tsunagu.Role) string {
+	if r == tsunagu.RoleGuardian {
+		return "保護者"
+	}
+	return "子ども"
+}
+
+// quote renders text typed by a person as a Slack quote, escaped so that it
+// cannot ping a channel or forge a link.
+func quote(s string) string {
+	s = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	return "> " + strings.ReplaceAll(s, "\n", "\n> ")
+}
+
+// FamilySummary is a family at a glance: members, how each flow went, and
+// the alerts still open.
+func (b *Bot) FamilySummary(ctx context.Context, code string) (*tsunagu.FamilySummary, error) {
+	fam, err := b.Store.Family(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := b.Store.FamilyMembers(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	sum := &tsunagu.FamilySummary{Family: *fam}
+	for _, m := range ms {
+		hist, err := b.Store.History(ctx, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		open, err := b.Store.Session(ctx, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		ms := tsunagu.MemberSummary{Role: m.Role, LinkedAt: m.LinkedAt, Blocked: m.Blocked, Consent: m.Consent}
+		for _, f := range b.Flows.All() {
+			if !f.ForRole(m.Role) {
+				continue
+			}
+			fs := tsunagu.FlowSummary{FlowID: f.ID, Title: f.Title, Open: open.Open() && open.FlowID == f.ID}
+			counting := true
+			for _, h := range hist {
+				if h.FlowID != f.ID {
+					continue
+				}
+				if h.Status == tsunagu.SessionCompleted {
+					if fs.LastCompleted.IsZero() {
+						fs.LastCompleted, fs.LastAnswers = h.UpdatedAt, f.QA(&h)
+					}
+					counting = false
+				} else if counting {
+					fs.StreakMissed++
+				}
+			}
+			if fs.Open || !fs.LastCompleted.IsZero() || fs.StreakMissed > 0 {
+				ms.Flows = append(ms.Flows, fs)
+			}
+		}
+		sum.Members = append(sum.Members, ms)
+	}
+	if sum.OpenAlerts, err = b.Store.FamilyAlerts(ctx, code); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// PauseFamily pauses or resumes a family's scheduled check-ins.
+func (b *Bot) PauseFamily(ctx context.Context, code, user string, paused bool) error {
+	if err := b.Store.SetFamilyPaused(ctx, code, paused); err != nil {
+		return err
+	}
+	b.Log.Info("family paused", "family", code, "paused", paused, "by", user)
+	return nil
+}
+
+// SendFlow starts a flow now for a family, from Slack, and says what it did.
+func (b *Bot) SendFlow(ctx context.Context, flowID, code, user string) (string, error) {
+	if _, err := b.Store.Family(ctx, code); err != nil {
+		return "", err
+	}
+	res, err := b.Dispatch(ctx, Dispatch{FlowID: flowID, Family: code, Key: "slack-send:" + b.NewID(), At: b.Clock.Now()})
+	if err != nil {
+		return "", err
+	}
+	b.Log.Info("send from slack", "flow", flowID, "family", code, "by", user, "counts", res.Counts)
+	if len(res.Members) == 0 {
+		return fmt.Sprintf("%s にはまだLINEで登録した人がいません。招待コードを渡してください。", code), nil
+	}
+	var parts []string
+	for _, o := range []string{SentStarted, SentRestarted, SentWaiting, SentNotAudience, SentBlocked, SentPaused, SentNoConsent, SentOverQuota} {
+		if n := res.Counts[o]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", outcomeLabel[o], n))
+		}
+	}
+	return fmt.Sprintf("%s に「%s」: %s", code, b.Flows.Get(flowID).Title, strings.Join(parts, "、")), nil
+}
+
+var outcomeLabel = map[string]string{
+	SentStarted:     "送信",
+	SentRestarted:   "送信（前回分は未回答で終了）",
+	SentWaiting:     "ほかの質問の回答後に送信",
+	SentNotAudience: "対象外",
+	SentBlocked:     "ブロック中",
+	SentPaused:      "一時停止中",
+	SentNoConsent:   "同意なし",
+	SentOverQuota:   "送信数の上限で未送信",
+}
