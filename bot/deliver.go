@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -172,32 +174,86 @@ func (s *LineSender) dead(ctx context.Context, j storage.Job, out *tsunagu.Outgo
 // a family's alerts within the thread window go into one thread.
 type SlackPoster struct {
 	Store        *storage.Store
-	Outbox       *storage.Outbox
+	Outbox       *storage.Outbox // everything but urgent alerts
+	Urgent       *storage.Outbox // urgent alerts and their escalations
 	Notifier     tsunagu.Notifier
 	Backoff      Backoff
 	ThreadWindow time.Duration // 0: no family threads
 	OnCall       string        // who escalations mention: a user group S… or users U…
-	Channel      string        // where posts that belong to no alert go
-	Log          *slog.Logger
+	Channel      string        // the default channel, and where posts that belong to no alert go
+	Routes       []Route       // where alerts go by tag and severity; the first that matches wins
+	// PerSecond paces posts to each channel (Slack takes about one a
+	// second per channel, with short bursts); 0 for no pacing.
+	PerSecond float64
+	Log       *slog.Logger
+
+	limiters sync.Map // channel → *rate.Limiter
 }
 
-// Run posts until ctx ends.
+// Route sends some alerts to a channel of their own: those of families
+// with any of Tags (any family when empty) and of any of Severities (any
+// when empty).
+type Route struct {
+	Tags       []string
+	Severities []tsunagu.Severity
+	Channel    string
+}
+
+func (r Route) matches(a *tsunagu.Alert, tags []string) bool {
+	if len(r.Severities) > 0 && !slices.Contains(r.Severities, a.Severity) {
+		return false
+	}
+	return len(r.Tags) == 0 || slices.ContainsFunc(tags, func(t string) bool { return slices.Contains(r.Tags, t) })
+}
+
+// channelFor routes an alert.
+func (p *SlackPoster) channelFor(ctx context.Context, a *tsunagu.Alert) (string, error) {
+	if len(p.Routes) == 0 {
+		return p.Channel, nil
+	}
+	var tags []string
+	if tsunagu.ValidFamilyCode(a.FamilyCode) {
+		f, err := p.Store.Family(ctx, a.FamilyCode)
+		if err != nil && tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
+			return "", err
+		}
+		if f != nil {
+			tags = f.Tags
+		}
+	}
+	for _, r := range p.Routes {
+		if r.matches(a, tags) {
+			return r.Channel, nil
+		}
+	}
+	return p.Channel, nil
+}
+
+// Run posts until ctx ends: urgent alerts from their own queue, so that
+// they never wait behind a backlog of others.
 func (p *SlackPoster) Run(ctx context.Context, consumer string) {
-	p.Outbox.Work(ctx, consumer, 1, p.Log, p.post)
+	var wg sync.WaitGroup
+	wg.Go(func() { p.Urgent.Work(ctx, consumer+"-urgent", 1, p.Log, p.post(p.Urgent)) })
+	p.Outbox.Work(ctx, consumer, 1, p.Log, p.post(p.Outbox))
+	wg.Wait()
 }
 
-func (p *SlackPoster) post(ctx context.Context, j storage.Job) error {
+func (p *SlackPoster) post(outbox *storage.Outbox) func(context.Context, storage.Job) error {
+	return func(ctx context.Context, j storage.Job) error { return p.postFrom(ctx, outbox, j) }
+}
+
+func (p *SlackPoster) postFrom(ctx context.Context, outbox *storage.Outbox, j storage.Job) error {
 	var job storage.SlackJob
 	if err := j.Decode(&job); err != nil {
 		p.Log.Error("undecodable slack job", "job", j.ID)
-		return p.Outbox.Dead(ctx, j, "undecodable")
+		return outbox.Dead(ctx, j, "undecodable")
 	}
 	var a *tsunagu.Alert
 	if job.AlertID != "" {
 		var err error
 		a, err = p.Store.Alert(ctx, job.AlertID)
 		if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
-			return p.Outbox.Dead(ctx, j, "alert not found")
+			return outbox.Dead(ctx, j, "alert not found")
 		}
 		if err != nil {
 			return err
@@ -211,7 +267,7 @@ func (p *SlackPoster) post(ctx context.Context, j storage.Job) error {
 			if done {
 				log.Info("slack done")
 			}
-			return p.Outbox.Done(ctx, j.ID)
+			return outbox.Done(ctx, j.ID)
 		}
 		if tsunagu.ErrorCode(err) == tsunagu.EUNAVAILABLE {
 			return err // Redis: stays pending, taken over later
@@ -219,7 +275,7 @@ func (p *SlackPoster) post(ctx context.Context, j storage.Job) error {
 		retry, after := tsunagu.Retryable(err)
 		if !retry {
 			log.Error("slack refused", "err", err)
-			return p.Outbox.Dead(ctx, j, err.Error())
+			return outbox.Dead(ctx, j, err.Error())
 		}
 		sleep(ctx, p.Backoff.wait(n, after))
 		if ctx.Err() != nil {
@@ -227,7 +283,7 @@ func (p *SlackPoster) post(ctx context.Context, j storage.Job) error {
 		}
 	}
 	if j.Attempts >= p.Backoff.MaxJobs {
-		return p.Outbox.Dead(ctx, j, errors.Join(errors.New("gave up"), err).Error())
+		return outbox.Dead(ctx, j, errors.Join(errors.New("gave up"), err).Error())
 	}
 	return err
 }
@@ -250,35 +306,55 @@ func (p *SlackPoster) do(ctx context.Context, job storage.SlackJob, a *tsunagu.A
 			}
 			channel, thread = a.Channel, cmp.Or(a.ThreadTS, a.TS)
 		}
+		if err := p.wait(ctx, channel); err != nil {
+			return false, err
+		}
 		_, err := p.Notifier.PostInThread(ctx, channel, thread, job.Text)
 		return true, err
 	case storage.SlackEscalate:
 		if a.State != tsunagu.AlertOpen || a.TS == "" {
 			return false, nil
 		}
+		if err := p.wait(ctx, a.Channel); err != nil {
+			return false, err
+		}
 		return true, p.Notifier.Escalate(ctx, a, job.Level, p.OnCall)
 	}
 	return false, fmt.Errorf("unknown slack job %q", job.Op)
 }
 
-// postAlert posts an alert, into its family's thread when one is open.
+// wait paces posts to a channel.
+func (p *SlackPoster) wait(ctx context.Context, channel string) error {
+	if p.PerSecond <= 0 {
+		return nil
+	}
+	l, _ := p.limiters.LoadOrStore(channel, rate.NewLimiter(rate.Limit(p.PerSecond), 3))
+	return l.(*rate.Limiter).Wait(ctx)
+}
+
+// postAlert posts an alert to its channel, into its family's thread there
+// when one is open.
 func (p *SlackPoster) postAlert(ctx context.Context, a *tsunagu.Alert) error {
+	channel, err := p.channelFor(ctx, a)
+	if err != nil {
+		return err
+	}
+	a.Channel = channel
 	threaded := p.ThreadWindow > 0 && tsunagu.ValidFamilyCode(a.FamilyCode)
 	if threaded {
-		ch, ts, err := p.Store.FamilyThread(ctx, a.FamilyCode)
-		if err != nil {
+		if a.ThreadTS, err = p.Store.FamilyThread(ctx, a.FamilyCode, channel); err != nil {
 			return err
 		}
-		if ts != "" && ch != "" {
-			a.Channel, a.ThreadTS = ch, ts
-		}
+	}
+	if err := p.wait(ctx, channel); err != nil {
+		return err
 	}
 	ch, ts, err := p.Notifier.PostAlert(ctx, a)
 	if err != nil {
 		return err
 	}
 	if threaded && a.ThreadTS == "" {
-		if _, _, err := p.Store.StartFamilyThread(ctx, a.FamilyCode, ch, ts, p.ThreadWindow); err != nil {
+		if err := p.Store.StartFamilyThread(ctx, a.FamilyCode, ch, ts, p.ThreadWindow); err != nil {
 			return err
 		}
 	}

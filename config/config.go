@@ -59,6 +59,17 @@ type Slack struct {
 	OnCall        string   `yaml:"oncall"`
 	EscalateAfter Duration `yaml:"escalate_after"` // urgent alerts unclaimed this long are escalated; 0 never
 	ThreadWindow  Duration `yaml:"thread_window"`  // a family's alerts within this go into one thread
+	// Routes send some alerts to channels of their own; the first that
+	// matches wins, the rest go to Channel.
+	Routes []Route `yaml:"routes"`
+}
+
+// Route sends the alerts of families with any of Tags (any family when
+// empty) and of any of Severities (any when empty) to Channel.
+type Route struct {
+	Tags       []string `yaml:"tags"`
+	Severities []string `yaml:"severity"`
+	Channel    string   `yaml:"channel"`
 }
 
 // Duration is a time.Duration written as "336h" or "14d".
@@ -207,6 +218,16 @@ func (c *Config) check() error {
 	}
 	if c.Workers < 1 {
 		return fmt.Errorf("workers: must be at least 1")
+	}
+	for i, r := range c.Slack.Routes {
+		if r.Channel == "" {
+			return fmt.Errorf("slack.routes[%d]: channel is required", i)
+		}
+		for _, sev := range r.Severities {
+			if sev != "info" && sev != "warning" && sev != "urgent" {
+				return fmt.Errorf("slack.routes[%d]: severity %q: use info, warning or urgent", i, sev)
+			}
+		}
 	}
 	if c.InviteTTL <= 0 {
 		return fmt.Errorf("TSUNAGU_INVITE_TTL: must be more than 0, such as 14d")

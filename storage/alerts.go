@@ -27,11 +27,16 @@ const (
 	SlackEscalate = "escalate"
 )
 
-// QueueSlack queues Slack work that no member change causes.
+// QueueSlack queues Slack work that no member change causes; escalations
+// go with the urgent alerts.
 func (s *Store) QueueSlack(ctx context.Context, jobs ...SlackJob) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for _, j := range jobs {
-			if err := addJob(ctx, p, slackOutboxKey(), j); err != nil {
+			stream := slackOutboxKey()
+			if j.Op == SlackEscalate {
+				stream = slackUrgentKey()
+			}
+			if err := addJob(ctx, p, stream, j); err != nil {
 				return err
 			}
 		}
@@ -49,7 +54,21 @@ func (s *Store) addAlert(ctx context.Context, p redis.Pipeliner, a *tsunagu.Aler
 	}
 	p.ZAdd(ctx, alertsKey(), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
 	p.ZAdd(ctx, familyAlertsKey(a.FamilyCode), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
-	return addJob(ctx, p, slackOutboxKey(), SlackJob{Op: SlackPost, AlertID: a.ID})
+	return addJob(ctx, p, slackStream(a), SlackJob{Op: SlackPost, AlertID: a.ID})
+}
+
+// slackStream is the Slack outbox an alert's posts go through: urgent
+// alerts have their own, read first.
+func slackStream(a *tsunagu.Alert) string {
+	if a.Severity == tsunagu.SeverityUrgent {
+		return slackUrgentKey()
+	}
+	return slackOutboxKey()
+}
+
+// SlackUrgentOutbox is the queue of urgent alerts and their escalations.
+func (s *Store) SlackUrgentOutbox() *Outbox {
+	return &Outbox{rdb: s.rdb, stream: slackUrgentKey(), minIdle: 30 * time.Second}
 }
 
 // RaiseAlertOnce is RaiseAlert for an alert whose id names the cause (a
@@ -69,7 +88,7 @@ func (s *Store) RaiseAlertOnce(ctx context.Context, a *tsunagu.Alert) error {
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZAdd(ctx, alertsKey(), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
 		p.ZAdd(ctx, familyAlertsKey(a.FamilyCode), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
-		return addJob(ctx, p, slackOutboxKey(), SlackJob{Op: SlackPost, AlertID: a.ID})
+		return addJob(ctx, p, slackStream(a), SlackJob{Op: SlackPost, AlertID: a.ID})
 	})
 	if err != nil {
 		return unavailable(err)
@@ -212,39 +231,26 @@ func (s *Store) FamilyAlerts(ctx context.Context, code string) ([]tsunagu.Alert,
 	return out, nil
 }
 
-// FamilyThread returns the Slack thread a family's alerts go into, if one
-// was started within the thread window.
-func (s *Store) FamilyThread(ctx context.Context, code string) (channel, ts string, err error) {
-	v, err := s.rdb.HMGet(ctx, familyThreadKey(code), "channel", "ts").Result()
-	if err != nil {
-		return "", "", unavailable(err)
+// FamilyThread returns the ts of the thread a family's alerts go into in
+// a channel, if one was started there within the thread window.
+func (s *Store) FamilyThread(ctx context.Context, code, channel string) (ts string, err error) {
+	ts, err = s.rdb.Get(ctx, familyThreadKey(code, channel)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
 	}
-	channel, _ = v[0].(string)
-	ts, _ = v[1].(string)
-	return channel, ts, nil
+	if err != nil {
+		return "", unavailable(err)
+	}
+	return ts, nil
 }
 
-// StartFamilyThread makes a posted message the family's thread for the
-// window, unless another was started first (replicas); it returns the
-// thread in force.
-func (s *Store) StartFamilyThread(ctx context.Context, code, channel, ts string, window time.Duration) (string, string, error) {
-	key := familyThreadKey(code)
-	ok, err := s.rdb.HSetNX(ctx, key, "ts", ts).Result()
-	if err != nil {
-		return "", "", unavailable(err)
+// StartFamilyThread makes a posted message the family's thread in its
+// channel for the window, unless another was started first (replicas).
+func (s *Store) StartFamilyThread(ctx context.Context, code, channel, ts string, window time.Duration) error {
+	if err := s.rdb.SetNX(ctx, familyThreadKey(code, channel), ts, window).Err(); err != nil {
+		return unavailable(err)
 	}
-	if !ok {
-		return s.FamilyThread(ctx, code)
-	}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, key, "channel", channel)
-		p.Expire(ctx, key, window)
-		return nil
-	})
-	if err != nil {
-		return "", "", unavailable(err)
-	}
-	return channel, ts, nil
+	return nil
 }
 
 // SetFamilyPaused pauses or resumes a family's scheduled check-ins.

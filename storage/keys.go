@@ -52,6 +52,10 @@ func lineOutboxKey() string { return prefix + "outbox:line" }
 // by the "senders" group; entries are deleted once done.
 func slackOutboxKey() string { return prefix + "outbox:slack" }
 
+// slackUrgentKey: stream like slackOutboxKey for urgent alerts and their
+// escalations, which never wait behind the others.
+func slackUrgentKey() string { return prefix + "outbox:slack:urgent" }
+
 // deadKey: stream of deliveries that failed for good, kept for supporters
 // and operators (capped at deadLen).
 func deadKey() string { return prefix + "outbox:dead" }
@@ -107,6 +111,8 @@ func dispatchResultKey(key string) string { return prefix + "dispatch:" + key }
 // (unix ms); permanent.
 func familyAlertsKey(code string) string { return prefix + "family:" + code + ":alerts" }
 
-// familyThreadKey: hash {channel, ts} of the Slack thread a family's alerts
-// go into; expires thread_window after it was started.
-func familyThreadKey(code string) string { return prefix + "family:" + code + ":thread" }
+// familyThreadKey: string, the ts of the Slack thread a family's alerts go
+// into in a channel; expires thread_window after it was started.
+func familyThreadKey(code, channel string) string {
+	return prefix + "family:" + code + ":thread:" + channel
+}

@@ -47,6 +47,7 @@ type harness struct {
 	extra [][2]string
 
 	cursor map[string]int // per user: messages already read by next
+	yaml   string
 }
 
 // harnessOption shares parts between harnesses (replicas) or changes them.
@@ -59,6 +60,10 @@ func replicaOf(first *harness) harnessOption {
 
 // withClock runs the service on a clock the test moves.
 func withClock(c tsunagu.Clock) harnessOption { return func(h *harness) { h.clock = c } }
+
+// withYAML runs the service with this configuration file (under the
+// environment, which still wins).
+func withYAML(body string) harnessOption { return func(h *harness) { h.yaml = body } }
 
 // withEnv sets configuration.
 func withEnv(k, v string) harnessOption {
@@ -97,17 +102,25 @@ func newHarness(t *testing.T, flowsDir string, opts ...harnessOption) *harness {
 		h.env[kv[0]] = kv[1]
 	}
 	t.Chdir(".") // no tsunagu.yaml is read from the package directory
-	c, err := config.Load("", false, h.getenv)
+	cfgPath := ""
+	if h.yaml != "" {
+		cfgPath = filepath.Join(t.TempDir(), "tsunagu.yaml")
+		if err := os.WriteFile(cfgPath, []byte(h.yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := config.Load(cfgPath, cfgPath != "", h.getenv)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.main = &Main{
-		Config:    c,
-		Clock:     h.clock,
-		TickEvery: 10 * time.Millisecond,
-		Log:       slog.New(slog.NewJSONHandler(h.logs, nil)),
-		TakeOver:  500 * time.Millisecond,
-		Backoff:   bot.Backoff{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond, Tries: 3, MaxJobs: 10},
+		Config:         c,
+		Clock:          h.clock,
+		TickEvery:      10 * time.Millisecond,
+		SlackPerSecond: 50,
+		Log:            slog.New(slog.NewJSONHandler(h.logs, nil)),
+		TakeOver:       500 * time.Millisecond,
+		Backoff:        bot.Backoff{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond, Tries: 3, MaxJobs: 10},
 	}
 	if err := h.main.Run(context.Background()); err != nil {
 		t.Fatal(err)

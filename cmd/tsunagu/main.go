@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,6 +46,9 @@ type Main struct {
 
 	// TickEvery is how often the scheduler looks for due work.
 	TickEvery time.Duration
+	// SlackPerSecond paces posts to each Slack channel; 0 for Slack's
+	// guidance of one a second.
+	SlackPerSecond float64
 
 	Store     *storage.Store
 	Bot       *bot.Bot
@@ -167,6 +171,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Store: store, Outbox: store.SlackOutbox().WithMinIdle(m.TakeOver), Notifier: notifier,
 		Backoff: m.Backoff, Log: m.Log.With("comp", "slack"),
 		ThreadWindow: time.Duration(c.Slack.ThreadWindow), OnCall: c.Slack.OnCall, Channel: c.Slack.Channel,
+		Urgent: store.SlackUrgentOutbox().WithMinIdle(m.TakeOver), PerSecond: cmp.Or(m.SlackPerSecond, 1), Routes: routes(c.Slack.Routes),
 	}
 	m.hup = make(chan os.Signal, 1)
 	signal.Notify(m.hup, syscall.SIGHUP)
@@ -255,6 +260,18 @@ func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsun
 		NewID: bot.NewID,
 		Log:   log.With("comp", "bot"),
 	}
+}
+
+// routes turns configured routes into the poster's.
+func routes(rs []config.Route) []bot.Route {
+	out := make([]bot.Route, len(rs))
+	for i, r := range rs {
+		out[i] = bot.Route{Tags: r.Tags, Channel: r.Channel}
+		for _, s := range r.Severities {
+			out[i].Severities = append(out[i].Severities, tsunagu.Severity(s))
+		}
+	}
+	return out
 }
 
 // configError is a start-up failure that a setting causes (exit code 2).

@@ -160,3 +160,23 @@ func TestReport(t *testing.T) {
 		return false
 	}, "the weekly digest in Slack")
 }
+
+// TestRouting: alerts go to channels by severity and family tag.
+func TestRouting(t *testing.T) {
+	h := newHarness(t, "", withYAML("slack:\n  routes:\n    - severity: [urgent]\n      channel: C0URGENT\n    - tags: [uwajima]\n      channel: C0UWAJIMA\n"))
+	h.slack.AddChannel("C0URGENT")
+	h.slack.AddChannel("C0UWAJIMA")
+	h.roster("F-0001,uwajima,", "F-0002,,")
+	a := h.enrol("F-0001", tsunagu.RoleChild)
+	b := h.enrol("F-0002", tsunagu.RoleChild)
+	h.mustDeliver(h.line.Text(a, "きょうのこと"))
+	h.mustDeliver(h.line.Text(b, "あしたのこと"))
+	h.mustDeliver(h.line.Text(b, "しにたい"))
+	eventually(t, func() bool {
+		return len(h.slack.Messages("C0UWAJIMA")) == 1 && len(h.slack.Messages(fakeslack.Channel)) == 1 && len(h.slack.Messages("C0URGENT")) == 1
+	}, "one alert in each channel; got uwajima %d, default %d, urgent %d",
+		len(h.slack.Messages("C0UWAJIMA")), len(h.slack.Messages(fakeslack.Channel)), len(h.slack.Messages("C0URGENT")))
+	if text := fakeslack.BlocksText(h.slack.Messages("C0URGENT")[0].Blocks); !strings.Contains(text, "F-0002") {
+		t.Errorf("urgent channel:\n%s", text)
+	}
+}
