@@ -282,9 +282,8 @@ func (p *SlackPoster) postFrom(ctx context.Context, outbox *storage.Outbox, j st
 			return ctx.Err()
 		}
 	}
-	if j.Attempts >= p.Backoff.MaxJobs {
-		return outbox.Dead(ctx, j, errors.Join(errors.New("gave up"), err).Error())
-	}
+	// Slack is down or busy: keep the job, however long it takes. Unlike a
+	// LINE delivery, nobody would hear of a dead alert.
 	return err
 }
 

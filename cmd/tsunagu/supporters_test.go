@@ -180,3 +180,60 @@ func TestRouting(t *testing.T) {
 		t.Errorf("urgent channel:\n%s", text)
 	}
 }
+
+// TestSlackRetries: Slack answering 429 with Retry-After, then 500, still
+// gets the alert posted exactly once.
+func TestSlackRetries(t *testing.T) {
+	h := newHarness(t, "")
+	h.roster("F-0001,,")
+	user := h.enrol("F-0001", tsunagu.RoleChild)
+	h.slack.FailNext("chat.postMessage", 1, 429, time.Second)
+	h.slack.FailNext("chat.postMessage", 1, 500, 0)
+	h.mustDeliver(h.line.Text(user, "こんばんは"))
+	h.slackMessages(1)
+	time.Sleep(200 * time.Millisecond)
+	if n := len(h.slack.Messages(fakeslack.Channel)); n != 1 || h.slack.Calls("chat.postMessage") != 3 {
+		t.Fatalf("%d messages after %d calls, want 1 after 3", n, h.slack.Calls("chat.postMessage"))
+	}
+}
+
+// TestSlackRestart: alerts queued while Slack is down and the service
+// stops are posted by the next service, none lost and none doubled.
+func TestSlackRestart(t *testing.T) {
+	a := newHarness(t, "")
+	a.roster("F-0001,,", "F-0002,,", "F-0003,,")
+	var users []string
+	for _, code := range []string{"F-0001", "F-0002", "F-0003"} {
+		users = append(users, a.enrol(code, tsunagu.RoleChild))
+	}
+	a.slack.FailNext("chat.postMessage", 1000, 503, 0)
+	for _, u := range users {
+		a.mustDeliver(a.line.Text(u, "きいてほしいことがある"))
+	}
+	time.Sleep(300 * time.Millisecond) // the poster tries and fails
+	if err := a.main.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(a.slack.Messages(fakeslack.Channel)); n != 0 {
+		t.Fatalf("%d posted while Slack was down", n)
+	}
+	a.slack.ClearFailures()
+	b := newHarness(t, "", replicaOf(a), withEnv("TSUNAGU_TAKEOVER", "1s"))
+	msgs := b.slackMessages(3)
+	time.Sleep(1500 * time.Millisecond)
+	if got := len(b.slack.Messages(fakeslack.Channel)); got != 3 {
+		t.Fatalf("%d alerts posted, want 3", got)
+	}
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		text := fakeslack.BlocksText(m.Blocks)
+		for _, code := range []string{"F-0001", "F-0002", "F-0003"} {
+			if strings.Contains(text, code) {
+				seen[code] = true
+			}
+		}
+	}
+	if len(seen) != 3 {
+		t.Fatalf("alerts for %v, want all three families", seen)
+	}
+}

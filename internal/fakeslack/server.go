@@ -116,6 +116,13 @@ func (s *Server) FailNext(method string, n int, status int, retryAfter time.Dura
 	}
 }
 
+// ClearFailures drops the failures FailNext queued and not yet served.
+func (s *Server) ClearFailures() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.failures)
+}
+
 // Calls is how many requests reached method, failed ones included.
 func (s *Server) Calls(method string) int {
 	s.mu.Lock()
