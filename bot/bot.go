@@ -441,11 +441,8 @@ func (t *turn) startIfAllowed(flow *flows.Flow) error {
 func (t *turn) streakAlert(flow *flows.Flow, n int) *tsunagu.Alert {
 	last := "まだありません"
 	if hist, err := t.st.History(); err == nil {
-		for _, h := range hist {
-			if h.FlowID == flow.ID && h.Status == tsunagu.SessionCompleted {
-				last = h.UpdatedAt.Format("2006-01-02")
-				break
-			}
+		if _, s := missedRun(hist, flow.ID); s != nil {
+			last = s.UpdatedAt.In(t.bot.location()).Format("2006-01-02")
 		}
 	}
 	note := flow.Missed.Note
@@ -519,25 +516,28 @@ func (t *turn) env(flow *flows.Flow) (flows.Env, error) {
 	if err != nil {
 		return env, err
 	}
-	counting := true
-	for _, h := range hist {
-		if h.FlowID != flow.ID {
-			continue
-		}
-		if h.Status == tsunagu.SessionCompleted {
-			if env.Previous == nil {
-				env.Previous = h.Answers
-			}
-			counting = false
-		}
-		if counting && h.Status == tsunagu.SessionMissed {
-			env.StreakMissed++
-		}
-		if env.Previous != nil && !counting {
-			break
-		}
+	var last *tsunagu.Session
+	env.StreakMissed, last = missedRun(hist, flow.ID)
+	if last != nil {
+		env.Previous = last.Answers
 	}
 	return env, nil
+}
+
+// missedRun reads a member's history (newest first) for one flow: the
+// sessions missed since the last completed one, and that one (nil when
+// there is none).
+func missedRun(hist []tsunagu.Session, flowID string) (missed int, last *tsunagu.Session) {
+	for i := range hist {
+		switch h := &hist[i]; {
+		case h.FlowID != flowID:
+		case h.Status == tsunagu.SessionCompleted:
+			return missed, h
+		case h.Status == tsunagu.SessionMissed:
+			missed++
+		}
+	}
+	return missed, nil
 }
 
 // prompt asks the session's current question again.

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/flows"
 	"github.com/tsunagu/tsunagu/storage"
@@ -51,7 +53,10 @@ type SendResult struct {
 	Outcome  string       `json:"outcome"`
 }
 
-const startBatch = 500
+const (
+	startBatch       = 500
+	dispatchParallel = 2 // one chunk prepared (Go) while another commits (Redis)
+)
 
 // Dispatch starts the flow for every member of the audience once: the
 // first question goes out by push. Members are taken in a stable order, so
@@ -69,7 +74,9 @@ func (b *Bot) Dispatch(ctx context.Context, d Dispatch) (*DispatchResult, error)
 	}
 	res := &DispatchResult{Counts: map[string]int{}}
 	record := func(m tsunagu.Member, outcome string) {
-		res.Members = append(res.Members, SendResult{MemberID: m.ID, Family: m.FamilyCode, Role: m.Role, Outcome: outcome})
+		if len(res.Members) < maxResultMembers { // a family has a handful; a roster is summed up in counts
+			res.Members = append(res.Members, SendResult{MemberID: m.ID, Family: m.FamilyCode, Role: m.Role, Outcome: outcome})
+		}
 		res.Counts[outcome]++
 	}
 	var candidates []tsunagu.Member
@@ -102,23 +109,38 @@ func (b *Bot) Dispatch(ctx context.Context, d Dispatch) (*DispatchResult, error)
 		return nil, err
 	}
 
+	// Chunks go to Redis from a few goroutines at once, so that preparing
+	// one chunk (Go) overlaps committing another (Redis). Outcomes are
+	// recorded in member order afterwards.
 	now := b.Clock.Now()
-	for chunk := range slices.Chunk(eligible, startBatch) {
-		starts := make([]storage.Start, len(chunk))
-		for i, m := range chunk {
-			fam := fams[m.FamilyCode]
-			r := flow.Start(b.NewID(), m.ID, now, flows.Env{Role: m.Role, Tags: fam.Tags})
-			outs := batches(b.NewID, m.ID, m.LineUserID, r.Messages, now)
-			starts[i] = storage.Start{
-				EventID: d.Key + ":" + m.ID, MemberID: m.ID, Session: r.Session,
-				Out: outs[0], Timers: SessionTimers(flow, r.Session),
+	chunks := slices.Collect(slices.Chunk(eligible, startBatch))
+	outcomes := make([][]string, len(chunks))
+	var g errgroup.Group
+	g.SetLimit(dispatchParallel)
+	for ci, chunk := range chunks {
+		g.Go(func() error {
+			starts := make([]storage.Start, len(chunk))
+			for i, m := range chunk {
+				fam := fams[m.FamilyCode]
+				r := flow.Start(b.NewID(), m.ID, now, flows.Env{Role: m.Role, Tags: fam.Tags})
+				// The validator keeps a flow's first question within one
+				// batch of five messages.
+				outs := batches(b.NewID, m.ID, m.LineUserID, r.Messages, now)
+				starts[i] = storage.Start{
+					EventID: d.Key + ":" + m.ID, MemberID: m.ID, Session: r.Session,
+					Out: outs[0], Timers: SessionTimers(flow, r.Session),
+				}
 			}
-		}
-		outcomes, err := b.Store.StartSessions(ctx, starts)
-		if err != nil {
-			return res, err
-		}
-		for i, o := range outcomes {
+			var err error
+			outcomes[ci], err = b.Store.StartSessions(ctx, starts)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return res, err
+	}
+	for ci, chunk := range chunks {
+		for i, o := range outcomes[ci] {
 			m := chunk[i]
 			switch o {
 			case storage.StartStarted:

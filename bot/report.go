@@ -144,33 +144,19 @@ func responseRate(r *ReportRow) float64 {
 
 // streaks finds the flows a member has missed twice or more in a row.
 func streaks(m tsunagu.Member, hist []tsunagu.Session) []StreakRow {
-	type st struct {
-		n    int
-		done bool
-		last time.Time
-	}
-	byFlow := map[string]*st{}
-	var order []string
-	for _, h := range hist { // newest first
-		s := byFlow[h.FlowID]
-		if s == nil {
-			s = &st{}
-			byFlow[h.FlowID] = s
-			order = append(order, h.FlowID)
-		}
-		switch {
-		case h.Status == tsunagu.SessionCompleted:
-			if !s.done {
-				s.done, s.last = true, h.UpdatedAt
-			}
-		case !s.done:
-			s.n++
-		}
-	}
 	var out []StreakRow
-	for _, f := range order {
-		if s := byFlow[f]; s.n >= 2 {
-			out = append(out, StreakRow{Family: m.FamilyCode, Role: m.Role, Flow: f, Streak: s.n, LastCompleted: s.last})
+	seen := map[string]bool{}
+	for _, h := range hist {
+		if seen[h.FlowID] {
+			continue
+		}
+		seen[h.FlowID] = true
+		if n, last := missedRun(hist, h.FlowID); n >= 2 {
+			row := StreakRow{Family: m.FamilyCode, Role: m.Role, Flow: h.FlowID, Streak: n}
+			if last != nil {
+				row.LastCompleted = last.UpdatedAt
+			}
+			out = append(out, row)
 		}
 	}
 	return out

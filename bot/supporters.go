@@ -131,19 +131,9 @@ func (b *Bot) FamilySummary(ctx context.Context, code string) (*tsunagu.FamilySu
 				continue
 			}
 			fs := tsunagu.FlowSummary{FlowID: f.ID, Title: f.Title, Open: open.Open() && open.FlowID == f.ID}
-			counting := true
-			for _, h := range hist {
-				if h.FlowID != f.ID {
-					continue
-				}
-				if h.Status == tsunagu.SessionCompleted {
-					if fs.LastCompleted.IsZero() {
-						fs.LastCompleted, fs.LastAnswers = h.UpdatedAt, f.QA(&h)
-					}
-					counting = false
-				} else if counting {
-					fs.StreakMissed++
-				}
+			var last *tsunagu.Session
+			if fs.StreakMissed, last = missedRun(hist, f.ID); last != nil {
+				fs.LastCompleted, fs.LastAnswers = last.UpdatedAt, f.QA(last)
 			}
 			if fs.Open || !fs.LastCompleted.IsZero() || fs.StreakMissed > 0 {
 				ms.Flows = append(ms.Flows, fs)

@@ -90,9 +90,6 @@ func (b *Bot) HandleTimer(ctx context.Context, tm storage.Timer) error {
 			return err
 		}
 		if tm.Key != "" {
-			if len(res.Members) > maxResultMembers {
-				res.Members = res.Members[:maxResultMembers] // the counts stay whole
-			}
 			out, _ := json.Marshal(res)
 			return b.Store.SaveDispatchResult(ctx, tm.Key, out)
 		}

@@ -17,12 +17,12 @@ const (
 // column of the offending YAML node. Message says what is wrong; Hint says
 // how to fix it, in the coordinator's language.
 type Diagnostic struct {
-	File     string
-	Line     int
-	Col      int
-	Severity string // SevError or SevWarning
-	Message  string
-	Hint     string
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Col      int    `json:"col"`
+	Severity string `json:"severity"` // SevError or SevWarning
+	Message  string `json:"message"`
+	Hint     string `json:"hint,omitempty"`
 }
 
 // String formats d as "file:line:col: message", with a second, indented

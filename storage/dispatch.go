@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -27,57 +28,50 @@ func (s *Store) Audience(ctx context.Context, family string) ([]tsunagu.Member, 
 		return nil, nil, unavailable(err)
 	}
 	slices.Sort(ids)
-	members := make([]tsunagu.Member, 0, len(ids))
+	members, err := readAll[tsunagu.Member](ctx, s, ids, memberKey)
+	if err != nil {
+		return nil, nil, err
+	}
 	codes := map[string]bool{}
+	for _, m := range members {
+		codes[m.FamilyCode] = true
+	}
+	list, err := readAll[tsunagu.Family](ctx, s, slices.Collect(maps.Keys(codes)), familyKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	fams := make(map[string]tsunagu.Family, len(list))
+	for _, f := range list {
+		fams[f.Code] = f
+	}
+	return members, fams, nil
+}
+
+// readAll reads the JSON values of many keys in pipelined batches, in the
+// order of ids, skipping keys that do not exist.
+func readAll[T any](ctx context.Context, s *Store, ids []string, key func(string) string) ([]T, error) {
+	out := make([]T, 0, len(ids))
 	for chunk := range slices.Chunk(ids, readBatch) {
 		keys := make([]string, len(chunk))
 		for i, id := range chunk {
-			keys[i] = memberKey(id)
-		}
-		// Member keys live in different Cluster slots; a plain client
-		// reads them in one MGET.
-		vals, err := s.mget(ctx, keys)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, v := range vals {
-			if v == nil {
-				continue
-			}
-			var m tsunagu.Member
-			if err := json.Unmarshal(v, &m); err != nil {
-				return nil, nil, fmt.Errorf("decode member: %w", err)
-			}
-			members = append(members, m)
-			codes[m.FamilyCode] = true
-		}
-	}
-	fams := make(map[string]tsunagu.Family, len(codes))
-	all := make([]string, 0, len(codes))
-	for c := range codes {
-		all = append(all, c)
-	}
-	for chunk := range slices.Chunk(all, readBatch) {
-		keys := make([]string, len(chunk))
-		for i, c := range chunk {
-			keys[i] = familyKey(c)
+			keys[i] = key(id)
 		}
 		vals, err := s.mget(ctx, keys)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		for _, v := range vals {
+		for i, v := range vals {
 			if v == nil {
 				continue
 			}
-			var f tsunagu.Family
-			if err := json.Unmarshal(v, &f); err != nil {
-				return nil, nil, fmt.Errorf("decode family: %w", err)
+			var x T
+			if err := json.Unmarshal(v, &x); err != nil {
+				return nil, fmt.Errorf("decode %s: %w", keys[i], err)
 			}
-			fams[f.Code] = f
+			out = append(out, x)
 		}
 	}
-	return members, fams, nil
+	return out, nil
 }
 
 func (s *Store) mget(ctx context.Context, keys []string) ([][]byte, error) {

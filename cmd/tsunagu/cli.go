@@ -13,11 +13,15 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/config"
 )
+
+// defaultMemoryLimit is serve's soft memory limit unless GOMEMLIMIT says.
+const defaultMemoryLimit = 112 << 20
 
 // Exit codes.
 const (
@@ -163,6 +167,13 @@ func (e *env) serve(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+	if e.getenv("GOMEMLIMIT") == "" {
+		// A soft limit: the garbage collector works harder as the heap
+		// nears it instead of letting it double, which keeps a dispatch to
+		// 100,000 members well inside a small container. Go exceeds it
+		// rather than fail, and GOMEMLIMIT overrides it.
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	m := &Main{Config: c, Log: log, Clock: e.clock}
 	if err := m.Run(ctx); err != nil {
 		fmt.Fprintf(e.stderr, "tsunagu: %v\n", err)

@@ -37,7 +37,7 @@ func TestValidateCommand(t *testing.T) {
 	}{
 		{"examples are valid", []string{"validate", examples}, 0, []string{"flow(s) valid"}},
 		{"errors with position and hint", []string{"validate", bad}, 1, []string{bad + ":6:5:", "choices", "1 error(s)"}},
-		{"json for editors", []string{"validate", "--json", bad}, 1, []string{`"Line": 6`}},
+		{"json for editors", []string{"validate", "--json", bad}, 1, []string{`"line": 6`}},
 		{"missing path", []string{"validate", filepath.Join(t.TempDir(), "nope.yaml")}, 1, []string{"nope.yaml"}},
 	}
 	for _, tt := range tests {

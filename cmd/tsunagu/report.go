@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/tsunagu/tsunagu/flows"
 )
 
 // report prints the support-status report for staff meetings and the
@@ -45,17 +43,11 @@ func (e *env) report(ctx context.Context, args []string) int {
 		fmt.Fprintln(e.stderr, "usage: tsunagu report [--since DATE] [--until DATE] [--format md|csv] (since before until)")
 		return exitUsage
 	}
-	loaded, diags := flows.LoadPaths(flows.Options{Lang: c.Lang}, c.FlowsDir)
-	if diags.HasErrors() {
-		fmt.Fprintf(e.stderr, "%s\ntsunagu: the flows in %s have errors\n", diags, c.FlowsDir)
-		return exitFail
-	}
-	s, ok := e.store(ctx, c)
+	b, ok := e.openBot(ctx, &c)
 	if !ok {
 		return exitFail
 	}
-	defer s.Close()
-	b := newBot(&c, s, loaded, e.clock, discardLog())
+	defer b.Store.Close()
 	rep, err := b.Report(ctx, from, to)
 	if err != nil {
 		return e.fail(err)

@@ -231,20 +231,15 @@ func (e *env) send(ctx context.Context, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	loaded, diags := flows.LoadPaths(flows.Options{Lang: c.Lang}, c.FlowsDir)
-	if diags.HasErrors() {
-		fmt.Fprintf(e.stderr, "%s\ntsunagu: the flows in %s have errors; nothing was sent\n", diags, c.FlowsDir)
-		return exitFail
-	}
-	s, ok := e.store(ctx, c)
+	b, ok := e.openBot(ctx, &c)
 	if !ok {
 		return exitFail
 	}
-	defer s.Close()
-	if err := bot.KeepVersions(ctx, s, loaded); err != nil {
+	defer b.Store.Close()
+	s := b.Store
+	if err := bot.KeepVersions(ctx, s, b.Flows.All()); err != nil {
 		return e.fail(err)
 	}
-	b := newBot(&c, s, loaded, e.clock, discardLog())
 	if b.Flows.Get(pos[0]) == nil {
 		return e.fail(tsunagu.Errorf(tsunagu.ENOTFOUND, "no flow with id %q in %s", pos[0], c.FlowsDir))
 	}
@@ -314,4 +309,19 @@ func (e *env) waitDispatch(ctx context.Context, s *storage.Store, key string, d 
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// openBot loads the flows and opens Redis for a coordinator's command,
+// saying what is wrong when either fails. The caller closes b.Store.
+func (e *env) openBot(ctx context.Context, c *config.Config) (b *bot.Bot, ok bool) {
+	loaded, diags := flows.LoadPaths(flows.Options{Lang: c.Lang}, c.FlowsDir)
+	if diags.HasErrors() {
+		fmt.Fprintf(e.stderr, "%s\ntsunagu: the flows in %s have errors; fix them first (tsunagu validate)\n", diags, c.FlowsDir)
+		return nil, false
+	}
+	s, ok := e.store(ctx, *c)
+	if !ok {
+		return nil, false
+	}
+	return newBot(c, s, loaded, e.clock, discardLog()), true
 }

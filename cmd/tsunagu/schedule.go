@@ -37,18 +37,12 @@ func (e *env) schedule(ctx context.Context, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	loaded, diags := flows.LoadPaths(flows.Options{Lang: c.Lang}, c.FlowsDir)
-	if diags.HasErrors() {
-		fmt.Fprintf(e.stderr, "%s\ntsunagu: the flows in %s have errors\n", diags, c.FlowsDir)
-		return exitFail
-	}
-	s, ok := e.store(ctx, c)
+	b, ok := e.openBot(ctx, &c)
 	if !ok {
 		return exitFail
 	}
-	defer s.Close()
-	b := newBot(&c, s, loaded, e.clock, discardLog())
-	members, fams, err := s.Audience(ctx, "")
+	defer b.Store.Close()
+	members, fams, err := b.Store.Audience(ctx, "")
 	if err != nil {
 		return e.fail(err)
 	}
@@ -76,6 +70,8 @@ func (e *env) schedule(ctx context.Context, args []string) int {
 	}
 
 	var rows []scheduleRow
+	loaded := b.Flows.All()
+	slices.SortFunc(loaded, func(a, b *flows.Flow) int { return strings.Compare(a.ID, b.ID) })
 	for _, f := range loaded {
 		r := scheduleRow{Flow: f.ID, Title: f.Title, Next: nextOccurrences(f, now, loc, *count), Excluded: map[string]int{}}
 		for _, sc := range f.Schedules {
