@@ -164,9 +164,15 @@ type Alert struct {
 	ThreadTS   string       `json:"thread_ts,omitempty"` // the family thread this alert was posted in
 	Escalated  int          `json:"escalated,omitempty"` // escalation levels reached
 	History    []AlertEvent `json:"history,omitempty"`   // who did what, for the shared record
-	CreatedAt  time.Time    `json:"created_at"`
-	Channel    string       `json:"channel,omitempty"` // Slack channel of the posted message
-	TS         string       `json:"ts,omitempty"`      // Slack timestamp of the posted message
+	// Grouped are the family's alerts that came within a minute after
+	// this one: shown in this one's message, handled with it.
+	Grouped []GroupedAlert `json:"grouped,omitempty"`
+	GroupOf string         `json:"group_of,omitempty"` // the alert whose message shows this one
+	// Thread is, on the first alert of a family thread, what came since.
+	Thread    *ThreadInfo `json:"thread,omitempty"`
+	CreatedAt time.Time   `json:"created_at"`
+	Channel   string      `json:"channel,omitempty"` // Slack channel of the posted message
+	TS        string      `json:"ts,omitempty"`      // Slack timestamp of the posted message
 }
 
 // Inbound is one event from a family member, as the LINE edge hands it on.
@@ -202,6 +208,34 @@ type Outgoing struct {
 	ReplyBy    time.Time `json:"reply_by,omitzero"` // the reply token is worth trying until then
 	Messages   []Message `json:"messages"`
 	CreatedAt  time.Time `json:"created_at"`
+}
+
+// GroupedAlert is an alert shown in an earlier alert's message.
+type GroupedAlert struct {
+	ID        string    `json:"id"`
+	Severity  Severity  `json:"severity"`
+	Reason    string    `json:"reason"`
+	Answers   []QA      `json:"answers,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ThreadInfo sums up a family thread on its first message.
+type ThreadInfo struct {
+	Count    int       `json:"count"` // alerts in the thread after the first
+	Severity Severity  `json:"severity"`
+	Reason   string    `json:"reason"`
+	At       time.Time `json:"at"`
+}
+
+// SeverityRank orders severities: info < warning < urgent.
+func SeverityRank(s Severity) int {
+	switch s {
+	case SeverityUrgent:
+		return 2
+	case SeverityWarning:
+		return 1
+	}
+	return 0
 }
 
 // AlertEvent is one step of supporters' work on an alert.

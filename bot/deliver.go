@@ -179,6 +179,7 @@ type SlackPoster struct {
 	Notifier     tsunagu.Notifier
 	Backoff      Backoff
 	ThreadWindow time.Duration // 0: no family threads
+	Coalesce     time.Duration // a family's alerts within this join one message; 0: never
 	OnCall       string        // who escalations mention: a user group S… or users U…
 	Channel      string        // the default channel, and where posts that belong to no alert go
 	Routes       []Route       // where alerts go by tag and severity; the first that matches wins
@@ -331,17 +332,44 @@ func (p *SlackPoster) wait(ctx context.Context, channel string) error {
 	return l.(*rate.Limiter).Wait(ctx)
 }
 
-// postAlert posts an alert to its channel, into its family's thread there
-// when one is open.
+// postAlert posts an alert to its channel: into the message of an alert
+// for the family posted within the last minute (so that a burst reads as
+// one message), else into its family's thread there when one is open, else
+// as a message of its own.
 func (p *SlackPoster) postAlert(ctx context.Context, a *tsunagu.Alert) error {
 	channel, err := p.channelFor(ctx, a)
 	if err != nil {
 		return err
 	}
 	a.Channel = channel
-	threaded := p.ThreadWindow > 0 && tsunagu.ValidFamilyCode(a.FamilyCode)
+	family := tsunagu.ValidFamilyCode(a.FamilyCode)
+	if family && p.Coalesce > 0 {
+		// Taken before posting, so that of two alerts at once one leads
+		// and the other joins it, whichever poster is first.
+		lead, err := p.Store.Lead(ctx, a.FamilyCode, channel, a.ID, p.Coalesce)
+		if err != nil {
+			return err
+		}
+		if lead != a.ID {
+			l, err := p.Store.GroupAlert(ctx, lead, a)
+			if err != nil {
+				return err
+			}
+			if l != nil {
+				if l.TS == "" { // the lead is not posted yet: try again shortly
+					return &tsunagu.SendError{Op: "coalesce", Retry: true, Err: errors.New("lead alert not posted yet")}
+				}
+				if err := p.wait(ctx, channel); err != nil {
+					return err
+				}
+				return p.Notifier.UpdateAlert(ctx, l)
+			}
+		}
+	}
+	var root string
+	threaded := family && p.ThreadWindow > 0
 	if threaded {
-		if a.ThreadTS, err = p.Store.FamilyThread(ctx, a.FamilyCode, channel); err != nil {
+		if a.ThreadTS, root, err = p.Store.FamilyThread(ctx, a.FamilyCode, channel); err != nil {
 			return err
 		}
 	}
@@ -352,19 +380,33 @@ func (p *SlackPoster) postAlert(ctx context.Context, a *tsunagu.Alert) error {
 	if err != nil {
 		return err
 	}
-	if threaded && a.ThreadTS == "" {
-		if err := p.Store.StartFamilyThread(ctx, a.FamilyCode, ch, ts, p.ThreadWindow); err != nil {
-			return err
-		}
-	}
 	// The post is out: record it even through a Redis blip, or the job's
 	// retry would post the alert a second time.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	for n := 0; ; n++ {
-		if _, err = p.Store.SetAlertPosted(ctx, a.ID, ch, ts, a.ThreadTS); err == nil || ctx.Err() != nil {
+		if _, err = p.Store.SetAlertPosted(rctx, a.ID, ch, ts, a.ThreadTS); err == nil || rctx.Err() != nil {
+			break
+		}
+		sleep(rctx, p.Backoff.wait(n, 0))
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case threaded && a.ThreadTS == "":
+		return p.Store.StartFamilyThread(ctx, a.FamilyCode, ch, ts, a.ID, p.ThreadWindow)
+	case threaded && root != "":
+		// The thread's first message shows the newest state, so the
+		// channel reads without opening every thread.
+		r, err := p.Store.NoteInThread(ctx, root, a)
+		if err != nil {
 			return err
 		}
-		sleep(ctx, p.Backoff.wait(n, 0))
+		if err := p.wait(ctx, channel); err != nil {
+			return err
+		}
+		return p.Notifier.UpdateAlert(ctx, r)
 	}
+	return nil
 }

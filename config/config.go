@@ -59,6 +59,7 @@ type Slack struct {
 	OnCall        string   `yaml:"oncall"`
 	EscalateAfter Duration `yaml:"escalate_after"` // urgent alerts unclaimed this long are escalated; 0 never
 	ThreadWindow  Duration `yaml:"thread_window"`  // a family's alerts within this go into one thread
+	Coalesce      Duration `yaml:"coalesce"`       // a family's alerts within this join one message
 	// Routes send some alerts to channels of their own; the first that
 	// matches wins, the rest go to Channel.
 	Routes []Route `yaml:"routes"`
@@ -120,6 +121,7 @@ func Defaults() Config {
 		Slack: Slack{
 			EscalateAfter: Duration(15 * time.Minute),
 			ThreadWindow:  Duration(7 * 24 * time.Hour),
+			Coalesce:      Duration(time.Minute),
 		},
 	}
 }
@@ -184,7 +186,8 @@ func Load(path string, explicit bool, getenv func(string) string) (Config, error
 		name string
 		dst  *Duration
 	}{{"TSUNAGU_INVITE_TTL", &c.InviteTTL}, {"TSUNAGU_CATCH_UP", &c.CatchUp}, {"TSUNAGU_TAKEOVER", &c.TakeOver},
-		{"TSUNAGU_ESCALATE_AFTER", &c.Slack.EscalateAfter}, {"TSUNAGU_THREAD_WINDOW", &c.Slack.ThreadWindow}} {
+		{"TSUNAGU_ESCALATE_AFTER", &c.Slack.EscalateAfter}, {"TSUNAGU_THREAD_WINDOW", &c.Slack.ThreadWindow},
+		{"TSUNAGU_COALESCE", &c.Slack.Coalesce}} {
 		if v := getenv(d.name); v != "" {
 			v, err := parseDuration(v)
 			if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -150,6 +152,10 @@ func (s *Store) SetAlertPosted(ctx context.Context, id, channel, ts, threadTS st
 // alert someone else claimed moves it to the new supporter; a resolved alert
 // stays resolved.
 func (s *Store) ClaimAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
+	return s.withGroup(ctx, id, func(id string) (*tsunagu.Alert, error) { return s.claim(ctx, id, user, at) })
+}
+
+func (s *Store) claim(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
 	return s.updateAlert(ctx, id, func(a *tsunagu.Alert) bool {
 		if a.State == tsunagu.AlertResolved || (a.State == tsunagu.AlertClaimed && a.ClaimedBy == user) {
 			return false
@@ -162,6 +168,10 @@ func (s *Store) ClaimAlert(ctx context.Context, id, user string, at time.Time) (
 
 // UnclaimAlert reopens a claimed alert.
 func (s *Store) UnclaimAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
+	return s.withGroup(ctx, id, func(id string) (*tsunagu.Alert, error) { return s.unclaim(ctx, id, user, at) })
+}
+
+func (s *Store) unclaim(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
 	return s.updateAlert(ctx, id, func(a *tsunagu.Alert) bool {
 		if a.State != tsunagu.AlertClaimed {
 			return false
@@ -174,6 +184,10 @@ func (s *Store) UnclaimAlert(ctx context.Context, id, user string, at time.Time)
 
 // ReassignAlert hands an alert that is not resolved to another supporter.
 func (s *Store) ReassignAlert(ctx context.Context, id, by, to string, at time.Time) (*tsunagu.Alert, error) {
+	return s.withGroup(ctx, id, func(id string) (*tsunagu.Alert, error) { return s.reassign(ctx, id, by, to, at) })
+}
+
+func (s *Store) reassign(ctx context.Context, id, by, to string, at time.Time) (*tsunagu.Alert, error) {
 	return s.updateAlert(ctx, id, func(a *tsunagu.Alert) bool {
 		if a.State == tsunagu.AlertResolved || (a.State == tsunagu.AlertClaimed && a.ClaimedBy == to) {
 			return false
@@ -191,6 +205,10 @@ func (s *Store) ResolveAlert(ctx context.Context, id, user string, at time.Time)
 
 // ResolveAlertNote resolves an alert with a note of what was done.
 func (s *Store) ResolveAlertNote(ctx context.Context, id, user, note string, at time.Time) (*tsunagu.Alert, error) {
+	return s.withGroup(ctx, id, func(id string) (*tsunagu.Alert, error) { return s.resolve(ctx, id, user, note, at) })
+}
+
+func (s *Store) resolve(ctx context.Context, id, user, note string, at time.Time) (*tsunagu.Alert, error) {
 	return s.updateAlert(ctx, id, func(a *tsunagu.Alert) bool {
 		if a.State == tsunagu.AlertResolved {
 			return false
@@ -231,26 +249,78 @@ func (s *Store) FamilyAlerts(ctx context.Context, code string) ([]tsunagu.Alert,
 	return out, nil
 }
 
-// FamilyThread returns the ts of the thread a family's alerts go into in
-// a channel, if one was started there within the thread window.
-func (s *Store) FamilyThread(ctx context.Context, code, channel string) (ts string, err error) {
-	ts, err = s.rdb.Get(ctx, familyThreadKey(code, channel)).Result()
+// FamilyThread returns the thread a family's alerts go into in a channel,
+// if one was started there within the thread window: its ts and the alert
+// that started it.
+func (s *Store) FamilyThread(ctx context.Context, code, channel string) (ts, rootAlert string, err error) {
+	v, err := s.rdb.Get(ctx, familyThreadKey(code, channel)).Result()
 	if errors.Is(err, redis.Nil) {
-		return "", nil
+		return "", "", nil
+	}
+	if err != nil {
+		return "", "", unavailable(err)
+	}
+	ts, rootAlert, _ = strings.Cut(v, "|")
+	return ts, rootAlert, nil
+}
+
+// StartFamilyThread makes a posted alert's message the family's thread in
+// its channel for the window, unless another was started first (replicas).
+func (s *Store) StartFamilyThread(ctx context.Context, code, channel, ts, alertID string, window time.Duration) error {
+	if err := s.rdb.SetNX(ctx, familyThreadKey(code, channel), ts+"|"+alertID, window).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// NoteInThread records on a thread's first alert that another alert was
+// posted in its thread, and returns the first alert as it now stands.
+func (s *Store) NoteInThread(ctx context.Context, rootID string, a *tsunagu.Alert) (*tsunagu.Alert, error) {
+	return s.updateAlert(ctx, rootID, func(root *tsunagu.Alert) bool {
+		n := 1
+		if root.Thread != nil {
+			n = root.Thread.Count + 1
+		}
+		root.Thread = &tsunagu.ThreadInfo{Count: n, Severity: a.Severity, Reason: a.Reason, At: a.CreatedAt}
+		return true
+	})
+}
+
+// Lead makes alert the one whose message a family's next alerts in the
+// channel join for the window, unless another already is: it returns the
+// lead in force (alert itself when it won).
+func (s *Store) Lead(ctx context.Context, code, channel, alertID string, window time.Duration) (string, error) {
+	lead, err := s.rdb.SetArgs(ctx, coalesceKey(code, channel), alertID, redis.SetArgs{Mode: "NX", TTL: window, Get: true}).Result()
+	if errors.Is(err, redis.Nil) {
+		return alertID, nil // it was free: this alert leads
 	}
 	if err != nil {
 		return "", unavailable(err)
 	}
-	return ts, nil
+	return lead, nil
 }
 
-// StartFamilyThread makes a posted message the family's thread in its
-// channel for the window, unless another was started first (replicas).
-func (s *Store) StartFamilyThread(ctx context.Context, code, channel, ts string, window time.Duration) error {
-	if err := s.rdb.SetNX(ctx, familyThreadKey(code, channel), ts, window).Err(); err != nil {
-		return unavailable(err)
+// GroupAlert shows alert a in the message of lead: a joins lead's group
+// (and its state), and lead lists a. It returns the lead as it now stands,
+// or nil when the lead was resolved meanwhile (a then needs a message of
+// its own).
+func (s *Store) GroupAlert(ctx context.Context, leadID string, a *tsunagu.Alert) (*tsunagu.Alert, error) {
+	lead, err := s.updateAlert(ctx, leadID, func(l *tsunagu.Alert) bool {
+		if l.State == tsunagu.AlertResolved || slices.ContainsFunc(l.Grouped, func(g tsunagu.GroupedAlert) bool { return g.ID == a.ID }) {
+			return false
+		}
+		l.Grouped = append(l.Grouped, tsunagu.GroupedAlert{ID: a.ID, Severity: a.Severity, Reason: a.Reason, Answers: a.Answers, CreatedAt: a.CreatedAt})
+		return true
+	})
+	if err != nil || lead.State == tsunagu.AlertResolved {
+		return nil, err
 	}
-	return nil
+	_, err = s.updateAlert(ctx, a.ID, func(x *tsunagu.Alert) bool {
+		x.GroupOf, x.Channel, x.TS, x.ThreadTS = lead.ID, lead.Channel, lead.TS, lead.ThreadTS
+		x.State, x.ClaimedBy, x.ClaimedAt = lead.State, lead.ClaimedBy, lead.ClaimedAt
+		return true
+	})
+	return lead, err
 }
 
 // SetFamilyPaused pauses or resumes a family's scheduled check-ins.
@@ -278,6 +348,21 @@ func (s *Store) SetFamilyPaused(ctx context.Context, code string, paused bool) e
 		return err
 	}
 	return tsunagu.Errorf(tsunagu.ECONFLICT, "too much contention on family %s", code)
+}
+
+// withGroup applies op to an alert and then to the alerts grouped in its
+// message, which supporters handle together.
+func (s *Store) withGroup(ctx context.Context, id string, op func(string) (*tsunagu.Alert, error)) (*tsunagu.Alert, error) {
+	a, err := op(id)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range a.Grouped {
+		if _, err := op(g.ID); err != nil && tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // updateAlert changes an alert under WATCH, so two supporters clicking at

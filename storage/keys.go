@@ -111,8 +111,15 @@ func dispatchResultKey(key string) string { return prefix + "dispatch:" + key }
 // (unix ms); permanent.
 func familyAlertsKey(code string) string { return prefix + "family:" + code + ":alerts" }
 
-// familyThreadKey: string, the ts of the Slack thread a family's alerts go
-// into in a channel; expires thread_window after it was started.
+// familyThreadKey: string "ts|alert id" of the Slack thread a family's
+// alerts go into in a channel, and the alert that started it; expires
+// thread_window after it was started.
 func familyThreadKey(code, channel string) string {
 	return prefix + "family:" + code + ":thread:" + channel
+}
+
+// coalesceKey: string, the alert whose message a family's next alerts in a
+// channel join; expires a minute after that alert was posted.
+func coalesceKey(code, channel string) string {
+	return prefix + "family:" + code + ":coalesce:" + channel
 }

@@ -57,15 +57,36 @@ var roleLabels = map[tsunagu.Role]string{
 	tsunagu.RoleGuardian: "保護者",
 }
 
+// maxGrouped bounds the alerts shown in one message (Slack allows 50
+// blocks); a burst longer than this is counted, not shown.
+const maxGrouped = 5
+
+// topSeverity is the most severe of an alert and those grouped with it:
+// what the message's header says.
+func topSeverity(a *tsunagu.Alert) tsunagu.Severity {
+	top := a.Severity
+	for _, g := range a.Grouped {
+		if tsunagu.SeverityRank(g.Severity) > tsunagu.SeverityRank(top) {
+			top = g.Severity
+		}
+	}
+	return top
+}
+
 // alertMessage renders a as Block Kit plus the plain-text fallback Slack
 // shows in notifications. Everything comes from the alert alone, which by
 // design holds no name and no LINE id (guarantee 6). Text that people typed
 // or configured is escaped, so an answer like "<!channel>" cannot ping the
 // channel or forge a link.
 func alertMessage(a *tsunagu.Alert, loc *time.Location) (blocks []slackapi.Block, fallback string) {
-	severity := severityLabel(a.Severity)
+	severity := severityLabel(topSeverity(a))
 	header := slackapi.NewHeaderBlock(plain(truncate(severity+" | "+a.FamilyCode, maxHeaderText)))
 	blocks = append(blocks, header, mrkdwnSection("alert_state", stateLine(a, loc)))
+	if t := a.Thread; t != nil {
+		// The family thread's newest, on its first message.
+		line := fmt.Sprintf("🧵 スレッドに続きが %d件　最新 %s %s: %s", t.Count, t.At.In(loc).Format("01/02 15:04"), severityLabel(t.Severity), escape(t.Reason))
+		blocks = append(blocks, slackapi.NewContextBlock("alert_thread", mrkdwn(truncate(line, maxFieldText))))
+	}
 	if a.State == tsunagu.AlertResolved && strings.TrimSpace(a.Note) != "" {
 		blocks = append(blocks, mrkdwnSection("alert_note", truncate("*対応の内容*\n"+quote(escape(a.Note)), maxSectionText)))
 	}
@@ -90,6 +111,15 @@ func alertMessage(a *tsunagu.Alert, loc *time.Location) (blocks []slackapi.Block
 	}
 
 	blocks = append(blocks, answerBlocks(a.Answers)...)
+	for i, g := range a.Grouped {
+		if i == maxGrouped {
+			blocks = append(blocks, mrkdwnSection("alert_grouped_more", fmt.Sprintf("ほか %d件の続きのアラートは省略しました", len(a.Grouped)-i)))
+			break
+		}
+		text := fmt.Sprintf("*続けて届いたアラート* %s %s\n%s", g.CreatedAt.In(loc).Format("15:04"), severityLabel(g.Severity), escape(g.Reason))
+		blocks = append(blocks, slackapi.NewDividerBlock(), mrkdwnSection(fmt.Sprintf("alert_grouped_%d", i), truncate(text, maxSectionText)))
+		blocks = append(blocks, answerBlocksAs(fmt.Sprintf("grouped_%d_answers", i), g.Answers)...)
+	}
 	if h := historyLine(a.History, loc); h != "" {
 		blocks = append(blocks, slackapi.NewContextBlock("alert_history", mrkdwn(h)))
 	}
@@ -240,7 +270,11 @@ func parseRef(v string) alertRef {
 // packing makes any two neighbouring sections hold more than a section's
 // worth, so this is at most 2*maxAnswerText/maxSectionText+2 blocks, far
 // under Slack's 50 with the rest of the message.
-func answerBlocks(qas []tsunagu.QA) []slackapi.Block {
+func answerBlocks(qas []tsunagu.QA) []slackapi.Block { return answerBlocksAs("answers", qas) }
+
+// answerBlocksAs is answerBlocks with block ids under prefix, which must
+// be unique within a message (Slack refuses a repeated block id).
+func answerBlocksAs(prefix string, qas []tsunagu.QA) []slackapi.Block {
 	var texts []string // one per section
 	total, shown := 0, 0
 	for _, qa := range qas {
@@ -259,11 +293,11 @@ func answerBlocks(qas []tsunagu.QA) []slackapi.Block {
 	}
 	var blocks []slackapi.Block
 	for i, t := range texts {
-		blocks = append(blocks, mrkdwnSection(fmt.Sprintf("answers_%d", i), t))
+		blocks = append(blocks, mrkdwnSection(fmt.Sprintf("%s_%d", prefix, i), t))
 	}
 	if omitted := len(qas) - shown; omitted > 0 {
 		note := fmt.Sprintf("ほか %d 件の回答は長すぎるため省略しました。", omitted)
-		blocks = append(blocks, slackapi.NewContextBlock("answers_omitted", mrkdwn(note)))
+		blocks = append(blocks, slackapi.NewContextBlock(prefix+"_omitted", mrkdwn(note)))
 	}
 	return blocks
 }

@@ -3,6 +3,7 @@ package slack_test
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -354,5 +355,33 @@ func TestSendErrorNetwork(t *testing.T) {
 	_, _, err := n.PostAlert(context.Background(), newAlert())
 	if se, ok := errors.AsType[*tsunagu.SendError](err); !ok || !se.Retry || se.Status != 0 {
 		t.Errorf("err = %#v, want a retryable SendError without status", err)
+	}
+}
+
+// TestPostAlertGrouped: a burst grouped into one message stays within
+// Slack's limits however long, shows the most severe in its header and
+// counts what it leaves out.
+func TestPostAlertGrouped(t *testing.T) {
+	a := newAlert()
+	a.Severity = tsunagu.SeverityInfo
+	for i := range 8 {
+		g := tsunagu.GroupedAlert{ID: fmt.Sprintf("g%d", i), Severity: tsunagu.SeverityWarning, Reason: "続き", CreatedAt: time.Now()}
+		if i == 3 {
+			g.Severity = tsunagu.SeverityUrgent
+		}
+		for range 40 {
+			g.Answers = append(g.Answers, tsunagu.QA{Question: "質問", Answer: strings.Repeat("答え", 400)})
+		}
+		a.Grouped = append(a.Grouped, g)
+	}
+	n, fake := newNotifier(t)
+	if _, _, err := n.PostAlert(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	text := fakeslack.BlocksText(fake.Messages(fakeslack.Channel)[0].Blocks)
+	for _, want := range []string{"緊急", "続けて届いたアラート", "ほか 3件"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("grouped message lacks %q", want)
+		}
 	}
 }

@@ -97,6 +97,9 @@ func newHarness(t *testing.T, flowsDir string, opts ...harnessOption) *harness {
 		"TSUNAGU_SLACK_CHANNEL":        fakeslack.Channel,
 		"TSUNAGU_SLACK_API_URL":        h.slack.APIURL(),
 		"TSUNAGU_QUIET_HOURS":          "off",
+		// Most tests count Slack messages one per alert; TestCoalescing
+		// turns this on.
+		"TSUNAGU_COALESCE": "off",
 	}
 	for _, kv := range h.extra {
 		h.env[kv[0]] = kv[1]

@@ -171,7 +171,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Store: store, Outbox: store.SlackOutbox().WithMinIdle(m.TakeOver), Notifier: notifier,
 		Backoff: m.Backoff, Log: m.Log.With("comp", "slack"),
 		ThreadWindow: time.Duration(c.Slack.ThreadWindow), OnCall: c.Slack.OnCall, Channel: c.Slack.Channel,
-		Urgent: store.SlackUrgentOutbox().WithMinIdle(m.TakeOver), PerSecond: cmp.Or(m.SlackPerSecond, 1), Routes: routes(c.Slack.Routes),
+		Coalesce: time.Duration(c.Slack.Coalesce),
+		Urgent:   store.SlackUrgentOutbox().WithMinIdle(m.TakeOver), PerSecond: cmp.Or(m.SlackPerSecond, 1), Routes: routes(c.Slack.Routes),
 	}
 	m.hup = make(chan os.Signal, 1)
 	signal.Notify(m.hup, syscall.SIGHUP)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,9 @@ func TestFamilyThreadAndReply(t *testing.T) {
 	if msgs[1].ThreadTS != root.TS {
 		t.Fatalf("second alert thread_ts = %q, want the family thread %q", msgs[1].ThreadTS, root.TS)
 	}
+	eventually(t, func() bool {
+		return strings.Contains(fakeslack.BlocksText(h.slack.Messages(fakeslack.Channel)[0].Blocks), "スレッドに続きが 1件")
+	}, "the thread's first message to show the newest")
 
 	alerts, _ := h.main.Store.Alerts(context.Background(), 10)
 	a := alerts[len(alerts)-1] // the first, the thread's root
@@ -235,5 +239,44 @@ func TestSlackRestart(t *testing.T) {
 	}
 	if len(seen) != 3 {
 		t.Fatalf("alerts for %v, want all three families", seen)
+	}
+}
+
+// TestCoalescing: alerts for one family within a minute join one message
+// (and are handled together); a later one goes into the family's thread,
+// and the thread's first message shows the newest.
+func TestCoalescing(t *testing.T) {
+	h := newHarness(t, "", withEnv("TSUNAGU_COALESCE", "1m"))
+	h.roster("F-0001,,")
+	user := h.enrol("F-0001", tsunagu.RoleChild)
+	h.mustDeliver(h.line.Text(user, "ねえ"))
+	lead := h.slackMessages(1)[0]
+	h.mustDeliver(h.line.Text(user, "しにたい"))
+	eventually(t, func() bool {
+		m := h.slack.Messages(fakeslack.Channel)[0]
+		return m.Updates >= 1 && strings.Contains(fakeslack.BlocksText(m.Blocks), "続けて届いたアラート")
+	}, "the second alert to join the first message")
+	if n := len(h.slack.Messages(fakeslack.Channel)); n != 1 {
+		t.Fatalf("%d messages, want the burst in one", n)
+	}
+	if text := fakeslack.BlocksText(h.slack.Messages(fakeslack.Channel)[0].Blocks); !strings.Contains(text, "緊急") {
+		t.Errorf("the header should show the most severe of the group:\n%s", text)
+	}
+
+	alerts, _ := h.main.Store.Alerts(context.Background(), 10)
+	var leadID string
+	for _, a := range alerts {
+		if a.GroupOf == "" {
+			leadID = a.ID
+		}
+	}
+	if res := h.click(fakeslack.Click{UserID: "U0CLAIM", MessageTS: lead.TS, ActionID: "claim", Value: leadID}, time.Now()); res.StatusCode != http.StatusOK {
+		t.Fatalf("claim: %d", res.StatusCode)
+	}
+	alerts, _ = h.main.Store.Alerts(context.Background(), 10)
+	for _, a := range alerts {
+		if a.State != tsunagu.AlertClaimed {
+			t.Fatalf("alert %s (%s) is %s: a claim on the message claims the group", a.ID, a.Reason, a.State)
+		}
 	}
 }
