@@ -3,9 +3,9 @@ package slack_test
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
