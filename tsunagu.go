@@ -103,7 +103,8 @@ type Session struct {
 	MemberID  string            `json:"member"`
 	FlowID    string            `json:"flow"`
 	FlowHash  string            `json:"flow_hash,omitempty"`
-	Step      string            `json:"step,omitempty"` // the step waited on
+	Dispatch  string            `json:"dispatch,omitempty"` // the dispatch that started it, when one did
+	Step      string            `json:"step,omitempty"`     // the step waited on
 	Answers   map[string]Answer `json:"answers,omitempty"`
 	Order     []string          `json:"order,omitempty"` // step ids in the order answered
 	Status    SessionStatus     `json:"status"`

@@ -89,11 +89,11 @@ func (b *Bot) Dispatch(ctx context.Context, d Dispatch) (*DispatchResult, error)
 	}
 	// Those this dispatch already reached (it is running again after a
 	// crash) count neither against the quota nor twice.
-	keys := make([]string, len(candidates))
+	ids := make([]string, len(candidates))
 	for i, m := range candidates {
-		keys[i] = d.Key + ":" + m.ID
+		ids[i] = m.ID
 	}
-	seen, err := b.Store.Seen(ctx, keys)
+	seen, err := b.Store.Dispatched(ctx, d.Key, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +113,14 @@ func (b *Bot) Dispatch(ctx context.Context, d Dispatch) (*DispatchResult, error)
 	// one chunk (Go) overlaps committing another (Redis). Outcomes are
 	// recorded in member order afterwards.
 	now := b.Clock.Now()
+	if len(eligible) > 0 {
+		// The dispatch's reminders and expiry, before any session they are
+		// for: after a crash in between, they find sessions or nobody.
+		if err := b.Store.AddTimers(ctx, dispatchTimers(flow, d.Key, now)...); err != nil {
+			return nil, err
+		}
+	}
+	keep := flow.ExpiresAfter + 7*24*time.Hour
 	chunks := slices.Collect(slices.Chunk(eligible, startBatch))
 	outcomes := make([][]string, len(chunks))
 	var g errgroup.Group
@@ -123,16 +131,14 @@ func (b *Bot) Dispatch(ctx context.Context, d Dispatch) (*DispatchResult, error)
 			for i, m := range chunk {
 				fam := fams[m.FamilyCode]
 				r := flow.Start(b.NewID(), m.ID, now, flows.Env{Role: m.Role, Tags: fam.Tags})
+				r.Session.Dispatch = d.Key
 				// The validator keeps a flow's first question within one
 				// batch of five messages.
 				outs := batches(b.NewID, m.ID, m.LineUserID, r.Messages, now)
-				starts[i] = storage.Start{
-					EventID: d.Key + ":" + m.ID, MemberID: m.ID, Session: r.Session,
-					Out: outs[0], Timers: SessionTimers(flow, r.Session),
-				}
+				starts[i] = storage.Start{MemberID: m.ID, Session: r.Session, Out: outs[0]}
 			}
 			var err error
-			outcomes[ci], err = b.Store.StartSessions(ctx, starts)
+			outcomes[ci], err = b.Store.StartSessions(ctx, d.Key, keep, starts)
 			return err
 		})
 	}
@@ -182,6 +188,7 @@ func (b *Bot) Exclusion(flow *flows.Flow, m tsunagu.Member, fam tsunagu.Family) 
 func (b *Bot) startBusy(ctx context.Context, flow *flows.Flow, d Dispatch, memberID string) (string, error) {
 	var outcome string
 	err := b.apply(ctx, d.Key+":"+memberID, memberID, tsunagu.Inbound{}, func(t *turn) error {
+		t.ch.Dispatched = d.Key
 		cur := t.st.Session
 		switch {
 		case t.st.Member == nil:
@@ -240,6 +247,16 @@ func (b *Bot) startBusy(ctx context.Context, flow *flows.Flow, d Dispatch, membe
 // Consented reports whether the member agreed in the sign-up flow: its
 // `consent` step answered "yes" or "agree". Any other answer declines.
 func Consented(m tsunagu.Member) bool { return m.Consent == "yes" || m.Consent == "agree" }
+
+// dispatchTimers are the reminders and the expiry of all the sessions a
+// dispatch starts.
+func dispatchTimers(flow *flows.Flow, key string, start time.Time) []storage.Timer {
+	ts := make([]storage.Timer, 0, len(flow.Reminders)+1)
+	for i, r := range flow.Reminders {
+		ts = append(ts, storage.Timer{Kind: storage.TimerRemindAll, Due: start.Add(r.After), FlowID: flow.ID, Key: key, Index: i})
+	}
+	return append(ts, storage.Timer{Kind: storage.TimerExpireAll, Due: start.Add(flow.ExpiresAfter), FlowID: flow.ID, Key: key})
+}
 
 // consentRequired reports whether a sign-up flow asks for consent, in
 // which case only members who gave it get scheduled check-ins.

@@ -23,7 +23,10 @@ func (b *Bot) HandleTimer(ctx context.Context, tm storage.Timer) error {
 	switch tm.Kind {
 	case storage.TimerReminder, storage.TimerExpire:
 		var outcome string
-		err := b.apply(ctx, "timer:"+tm.ID(), tm.MemberID, tsunagu.Inbound{}, func(t *turn) error {
+		// No event id: the session itself says whether this was done (a
+		// reminder counts in Reminded, an expiry ends it), and 100,000
+		// event keys a week would outweigh the sessions.
+		err := b.apply(ctx, "", tm.MemberID, tsunagu.Inbound{}, func(t *turn) error {
 			var err error
 			outcome, err = t.timer(tm)
 			return err
@@ -34,6 +37,27 @@ func (b *Bot) HandleTimer(ctx context.Context, tm storage.Timer) error {
 		if err == nil {
 			b.Log.Info("timer", "kind", tm.Kind, "user", tm.MemberID, "outcome", outcome)
 			b.Metrics.timer(tm.Kind, outcome)
+		}
+		return err
+	case storage.TimerRemindAll, storage.TimerExpireAll:
+		// Fan out into a timer per member, each of which checks that the
+		// member is still in this dispatch's session.
+		kind := storage.TimerReminder
+		if tm.Kind == storage.TimerExpireAll {
+			kind = storage.TimerExpire
+		}
+		now := b.Clock.Now()
+		n := 0
+		err := b.Store.DispatchMembers(ctx, tm.Key, func(ids []string) error {
+			ts := make([]storage.Timer, len(ids))
+			for i, id := range ids {
+				ts[i] = storage.Timer{Kind: kind, Due: now, MemberID: id, Key: tm.Key, Index: tm.Index}
+			}
+			n += len(ids)
+			return b.Store.AddTimers(ctx, ts...)
+		})
+		if err == nil {
+			b.Log.Info("timer fanned out", "kind", tm.Kind, "flow", tm.FlowID, "members", n)
 		}
 		return err
 	case storage.TimerStart:
@@ -101,7 +125,8 @@ func (b *Bot) HandleTimer(ctx context.Context, tm storage.Timer) error {
 // timer handles a reminder or an expiry within a member's turn.
 func (t *turn) timer(tm storage.Timer) (string, error) {
 	sess := t.st.Session
-	if !sess.Open() || sess.ID != tm.SessionID || t.st.Member == nil {
+	ours := sess.Open() && ((tm.SessionID != "" && sess.ID == tm.SessionID) || (tm.Key != "" && sess.Dispatch == tm.Key))
+	if !ours || t.st.Member == nil {
 		return "session moved on", nil
 	}
 	flow, err := t.bot.Flows.Version(t.ctx, sess.FlowID, sess.FlowHash)

@@ -119,6 +119,7 @@ type Change struct {
 	Timers []Timer            // reminders and expiry of the session started
 	Slack  []SlackJob         // Slack posts besides the alerts (a reply's record)
 
+	Dispatched string        // the dispatch (key) this change decided for the member
 	AddPending *PendingStart // a check-in to start when the current session ends
 	PopPending bool          // the oldest pending check-in was started
 }
@@ -267,6 +268,9 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, eventID, memberID 
 		if err := addTimer(ctx, p, t); err != nil {
 			return err
 		}
+	}
+	if ch.Dispatched != "" {
+		p.SAdd(ctx, dispatchMembersKey(ch.Dispatched), memberID)
 	}
 	if ch.PopPending {
 		p.LPop(ctx, pendingKey(memberID))

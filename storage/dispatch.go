@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -96,47 +96,41 @@ func (s *Store) mget(ctx context.Context, keys []string) ([][]byte, error) {
 
 // Start is a session prepared for one member of a dispatch.
 type Start struct {
-	EventID  string // once per member and occurrence
 	MemberID string
 	Session  *tsunagu.Session
 	Out      tsunagu.Outgoing
-	Timers   []Timer
 }
 
 // Outcomes of StartSessions.
 const (
 	StartStarted   = "started"
-	StartDuplicate = "duplicate" // this member already got this occurrence
+	StartDuplicate = "duplicate" // this member already got this dispatch
 	StartBusy      = "busy"      // the member has an open session: decide with Apply
 )
 
 // startSession is the fast path of a dispatch: it starts a prepared
-// session for a member with no open session, with its first message and
-// its timers, unless the event was already processed.
+// session for a member with no open session, with its first message,
+// unless the dispatch already reached the member. The dispatch's reminders
+// and expiry are timers of the dispatch, not of each member.
 //
-// KEYS[1] event, KEYS[2] session, KEYS[3] LINE outbox, KEYS[4] push timers,
-// KEYS[5] quiet timers.
-// ARGV[1] session JSON, ARGV[2] outgoing JSON, ARGV[3] event TTL (s), then
-// per timer: "p" or "q" (which set), the due time (unix ms), the JSON.
+// KEYS[1] the dispatch's member set, KEYS[2] the member's session,
+// KEYS[3] the LINE outbox.
+// ARGV[1] member id, ARGV[2] session JSON, ARGV[3] outgoing JSON.
 // Returns "started", "duplicate" or "busy".
 var startSession = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'duplicate' end
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'duplicate' end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'busy' end
-redis.call('SET', KEYS[2], ARGV[1])
-redis.call('XADD', KEYS[3], '*', 'd', ARGV[2])
-redis.call('SET', KEYS[1], '1', 'EX', tonumber(ARGV[3]))
-for i = 4, #ARGV, 3 do
-	local key = KEYS[4]
-	if ARGV[i] == 'q' then key = KEYS[5] end
-	redis.call('ZADD', key, ARGV[i+1], ARGV[i+2])
-end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('XADD', KEYS[3], '*', 'd', ARGV[3])
 return 'started'
 `)
 
-// StartSessions runs the fast path for many members in one round trip and
-// returns each outcome, in order. The open-session key of a member is the
-// one Apply watches, so a concurrent Apply for the member sees the change.
-func (s *Store) StartSessions(ctx context.Context, starts []Start) ([]string, error) {
+// StartSessions runs the fast path of dispatch key for many members in one
+// round trip and returns each outcome, in order. The open-session key of a
+// member is the one Apply watches, so a concurrent Apply for the member
+// sees the change. The dispatch's member set lives for keep.
+func (s *Store) StartSessions(ctx context.Context, key string, keep time.Duration, starts []Start) ([]string, error) {
 	if err := startSession.Load(ctx, s.rdb).Err(); err != nil {
 		return nil, unavailable(err)
 	}
@@ -153,21 +147,10 @@ func (s *Store) StartSessions(ctx context.Context, starts []Start) ([]string, er
 			if err != nil {
 				return err
 			}
-			args := []any{sb, ob, strconv.Itoa(int(eventTTL.Seconds()))}
-			for _, t := range st.Timers {
-				tb, err := json.Marshal(t)
-				if err != nil {
-					return err
-				}
-				set := "p"
-				if t.quiet() {
-					set = "q"
-				}
-				args = append(args, set, t.Due.UnixMilli(), tb)
-			}
-			keys := []string{eventKey(st.EventID), sessionKey(st.MemberID), lineOutboxKey(), pushTimersKey(), quietTimersKey()}
-			cmds[i] = startSession.EvalSha(ctx, p, keys, args...)
+			keys := []string{dispatchMembersKey(key), sessionKey(st.MemberID), lineOutboxKey()}
+			cmds[i] = startSession.EvalSha(ctx, p, keys, st.MemberID, sb, ob)
 		}
+		p.Expire(ctx, dispatchMembersKey(key), keep)
 		return nil
 	})
 	if err != nil {
@@ -180,21 +163,18 @@ func (s *Store) StartSessions(ctx context.Context, starts []Start) ([]string, er
 	return out, nil
 }
 
-// Seen reports, for each event id, whether it was already processed.
-func (s *Store) Seen(ctx context.Context, eventIDs []string) ([]bool, error) {
-	cmds := make([]*redis.IntCmd, len(eventIDs))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range eventIDs {
-			cmds[i] = p.Exists(ctx, eventKey(id))
-		}
-		return nil
-	})
+// Dispatched reports, for each member, whether dispatch key reached them.
+func (s *Store) Dispatched(ctx context.Context, key string, memberIDs []string) ([]bool, error) {
+	if len(memberIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(memberIDs))
+	for i, id := range memberIDs {
+		args[i] = id
+	}
+	out, err := s.rdb.SMIsMember(ctx, dispatchMembersKey(key), args...).Result()
 	if err != nil {
 		return nil, unavailable(err)
-	}
-	out := make([]bool, len(cmds))
-	for i, c := range cmds {
-		out[i] = c.Val() > 0
 	}
 	return out, nil
 }

@@ -123,3 +123,9 @@ func familyThreadKey(code, channel string) string {
 func coalesceKey(code, channel string) string {
 	return prefix + "family:" + code + ":coalesce:" + channel
 }
+
+// dispatchMembersKey: set of the member ids a dispatch has started (or
+// found busy and decided for), so that running it again starts nobody
+// twice and its reminders and expiry find its sessions; expires a week
+// after the sessions would.
+func dispatchMembersKey(key string) string { return prefix + "dispatch:" + key + ":members" }

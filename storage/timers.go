@@ -19,6 +19,11 @@ const (
 	TimerEscalate = "escalate" // remind on-call supporters of an urgent alert still unclaimed
 	TimerDigest   = "digest"   // post the weekly support-status report to Slack
 	TimerStart    = "start"    // start a check-in that waited for the member's previous one to end
+	// A dispatch's reminders and expiry are one timer each for all the
+	// members it started, not one per member; when due they fan out into
+	// per-member timers.
+	TimerRemindAll = "remind-all"
+	TimerExpireAll = "expire-all"
 )
 
 // Timer is durable delayed work. It carries what it was set for (the
@@ -48,7 +53,7 @@ func (t Timer) ID() string {
 // quiet reports whether the timer may fire in quiet hours: it sends no push
 // to a family (an expiry, or an escalation to supporters).
 func (t Timer) quiet() bool {
-	return t.Kind == TimerExpire || t.Kind == TimerEscalate || t.Kind == TimerDigest
+	return t.Kind == TimerExpire || t.Kind == TimerExpireAll || t.Kind == TimerEscalate || t.Kind == TimerDigest
 }
 
 func addTimer(ctx context.Context, p redis.Pipeliner, t Timer) error {
@@ -230,4 +235,25 @@ func (s *Store) DispatchResult(ctx context.Context, key string) ([]byte, error) 
 		return nil, unavailable(err)
 	}
 	return b, nil
+}
+
+// DispatchMembers calls fn with the members a dispatch started, in
+// batches, until it returns an error.
+func (s *Store) DispatchMembers(ctx context.Context, key string, fn func([]string) error) error {
+	var cursor uint64
+	for {
+		ids, next, err := s.rdb.SScan(ctx, dispatchMembersKey(key), cursor, "", 1000).Result()
+		if err != nil {
+			return unavailable(err)
+		}
+		if len(ids) > 0 {
+			if err := fn(ids); err != nil {
+				return err
+			}
+		}
+		if next == 0 {
+			return nil
+		}
+		cursor = next
+	}
 }

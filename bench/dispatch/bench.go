@@ -339,7 +339,7 @@ func measureKeys(ctx context.Context, rs *redisServer, res *Result, key, memberI
 	for name, k := range map[string]string{
 		"member":         p + "member:{" + memberID + "}",
 		"session":        p + "session:{" + memberID + "}",
-		"event":          p + "event:send:" + key + ":" + memberID,
+		"dispatch set":   p + "dispatch:send:" + key + ":members",
 		"family":         p + "family:" + familyCode(0),
 		"family members": p + "family:" + familyCode(0) + ":members",
 		"members set":    p + "members",

@@ -128,7 +128,7 @@ func report(w io.Writer, r *Result) {
 		row("  of which the saved `send` result", perMember(float64(r.ResultKeyBytes)/n), "-", nil)
 		row("Redis per member when enqueued", fmt.Sprintf("%s (%d still in outbox)", perMember(r.PeakBytesPerMember()), r.OutboxAtEnqueue), "-", nil)
 		row("Redis used_memory before / after", fmt.Sprintf("%s / %s (peak %s)", mib(r.Mem0), mib(r.Mem3), mib(r.RedisPeak)), "-", nil)
-		row("outbox / timers left", fmt.Sprintf("%d / %d", r.OutboxAtEnd, r.TimersAtEnd), fmt.Sprintf("0 / %d", 2*cfg.Members), b(r.OutboxAtEnd == 0))
+		row("outbox / timers left", fmt.Sprintf("%d / %d", r.OutboxAtEnd, r.TimersAtEnd), "0 / 2", b(r.OutboxAtEnd == 0 && r.TimersAtEnd == 2))
 	}
 	row("serve log WARN / ERROR lines", fmt.Sprintf("%d / %d", r.ServeWarns, r.ServeErrors), "-", nil)
 	tw.Flush()
