@@ -297,7 +297,13 @@ func (p *SlackPoster) do(ctx context.Context, job storage.SlackJob, a *tsunagu.A
 		}
 		return true, p.postAlert(ctx, a)
 	case storage.SlackUpdate:
-		return true, p.Notifier.UpdateAlert(ctx, a)
+		if a.TS == "" {
+			return false, nil // never posted: its post draws it whole
+		}
+		if err := p.wait(ctx, a.Channel); err != nil {
+			return false, err
+		}
+		return true, p.Notifier.UpdateAlert(ctx, a) // a was read when the job began: fresh
 	case storage.SlackThread:
 		channel, thread := p.Channel, ""
 		if a != nil {
@@ -312,8 +318,11 @@ func (p *SlackPoster) do(ctx context.Context, job storage.SlackJob, a *tsunagu.A
 		_, err := p.Notifier.PostInThread(ctx, channel, thread, job.Text)
 		return true, err
 	case storage.SlackEscalate:
-		if a.State != tsunagu.AlertOpen || a.TS == "" {
-			return false, nil
+		if a.State != tsunagu.AlertOpen {
+			return false, nil // claimed or resolved meanwhile
+		}
+		if a.TS == "" { // not posted yet (Slack down): escalate once it is
+			return false, &tsunagu.SendError{Op: "escalate", Retry: true, Err: fmt.Errorf("alert %s not posted yet", a.ID)}
 		}
 		if err := p.wait(ctx, a.Channel); err != nil {
 			return false, err
@@ -351,18 +360,9 @@ func (p *SlackPoster) postAlert(ctx context.Context, a *tsunagu.Alert) error {
 			return err
 		}
 		if lead != a.ID {
-			l, err := p.Store.GroupAlert(ctx, lead, a)
-			if err != nil {
-				return err
-			}
-			if l != nil {
-				if l.TS == "" { // the lead is not posted yet: try again shortly
-					return &tsunagu.SendError{Op: "coalesce", Retry: true, Err: errors.New("lead alert not posted yet")}
-				}
-				if err := p.wait(ctx, channel); err != nil {
-					return err
-				}
-				return p.Notifier.UpdateAlert(ctx, l)
+			grouped, err := p.Store.GroupAlert(ctx, lead, a)
+			if err != nil || grouped {
+				return err // grouped: the lead's redraw is queued with it
 			}
 		}
 	}
@@ -377,9 +377,17 @@ func (p *SlackPoster) postAlert(ctx context.Context, a *tsunagu.Alert) error {
 		return err
 	}
 	ch, ts, err := p.Notifier.PostAlert(ctx, a)
+	if retry, _ := tsunagu.Retryable(err); err != nil && !retry && channel != p.Channel {
+		// A route to a channel the bot cannot post in must not lose the
+		// alert: it goes to the default channel, and the log says why.
+		p.Log.Error("routed channel refused the alert; posting to the default channel", "channel", channel, "err", err)
+		a.Channel, a.ThreadTS, channel = p.Channel, "", p.Channel
+		ch, ts, err = p.Notifier.PostAlert(ctx, a)
+	}
 	if err != nil {
 		return err
 	}
+	a.Channel, a.TS = ch, ts // a retry of this job must not post again
 	// The post is out: record it even through a Redis blip, or the job's
 	// retry would post the alert a second time.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -398,15 +406,13 @@ func (p *SlackPoster) postAlert(ctx context.Context, a *tsunagu.Alert) error {
 		return p.Store.StartFamilyThread(ctx, a.FamilyCode, ch, ts, a.ID, p.ThreadWindow)
 	case threaded && root != "":
 		// The thread's first message shows the newest state, so the
-		// channel reads without opening every thread.
+		// channel reads without opening every thread. Redrawn by a job of
+		// its own: its failure must not make this post be retried.
 		r, err := p.Store.NoteInThread(ctx, root, a)
 		if err != nil {
 			return err
 		}
-		if err := p.wait(ctx, channel); err != nil {
-			return err
-		}
-		return p.Notifier.UpdateAlert(ctx, r)
+		return p.Store.QueueRedraw(ctx, r)
 	}
 	return nil
 }

@@ -280,6 +280,13 @@ func (b *Bot) withinQuota(ctx context.Context, flow *flows.Flow, key string, ms 
 		b.Log.Warn("quota unknown; dispatching anyway", "err", err)
 		return ms, nil
 	}
+	// LINE counts what it has sent; what waits in the outbox will count
+	// too. (Replies there are free, so this errs on the safe side.)
+	pending, err := b.Store.LineOutbox().Len(ctx)
+	if err != nil {
+		return nil, err
+	}
+	used += pending
 	if limit < 0 || used+int64(len(ms)) <= limit {
 		return ms, nil
 	}

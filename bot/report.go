@@ -114,14 +114,11 @@ func (b *Bot) Report(ctx context.Context, since, until time.Time) (*Report, erro
 	})
 	slices.SortFunc(rep.Streaks, func(a, b StreakRow) int { return b.Streak - a.Streak })
 
-	alerts, err := b.Store.Alerts(ctx, 1000)
+	open, err := b.Store.OpenAlerts(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for _, a := range slices.Backward(alerts) {
-		if a.State == tsunagu.AlertResolved {
-			continue
-		}
+	for _, a := range open {
 		rep.Open = append(rep.Open, a)
 		if a.State == tsunagu.AlertOpen && a.Severity != tsunagu.SeverityInfo && until.Sub(a.CreatedAt) > 24*time.Hour {
 			rep.Unclaimed = append(rep.Unclaimed, a)

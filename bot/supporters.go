@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -20,6 +21,11 @@ import (
 // escalation.
 func (b *Bot) ClaimAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
 	return b.Store.ClaimAlert(ctx, id, user, at)
+}
+
+// QueueRedraw queues a redraw of an alert's message (one that failed).
+func (b *Bot) QueueRedraw(ctx context.Context, a *tsunagu.Alert) error {
+	return b.Store.QueueRedraw(ctx, a)
 }
 
 // UnclaimAlert reopens a claimed alert.
@@ -64,9 +70,10 @@ func (b *Bot) ReplyToFamily(ctx context.Context, id, user, text string, at time.
 	if a.MemberID == "" {
 		return nil, tsunagu.Errorf(tsunagu.EINVALID, "このアラートは一人のメンバーについてのものではないため、返信できません (this alert is about no one member)")
 	}
-	// The same text on the same alert is one reply: Slack may send a
-	// submission again when we answer slowly.
-	sum := sha256.Sum256([]byte(id + "\x00" + text))
+	// The same text on the same alert within a minute is one reply: Slack
+	// may send a submission again when we answer slowly. A minute later it
+	// is meant (a second "ありがとう").
+	sum := sha256.Sum256([]byte(id + "\x00" + text + "\x00" + at.UTC().Truncate(time.Minute).String()))
 	event := "reply:" + hex.EncodeToString(sum[:12])
 	err = b.apply(ctx, event, a.MemberID, tsunagu.Inbound{}, func(t *turn) error {
 		m := t.st.Member
@@ -83,7 +90,10 @@ func (b *Bot) ReplyToFamily(ctx context.Context, id, user, text string, at time.
 		})
 		return nil
 	})
-	if err != nil && err != storage.ErrDuplicate {
+	if errors.Is(err, storage.ErrDuplicate) {
+		return b.Store.Alert(ctx, id) // already sent and recorded
+	}
+	if err != nil {
 		return nil, err
 	}
 	b.Log.Info("reply to family", "alert", id, "by", user)
@@ -161,7 +171,11 @@ func (b *Bot) SendFlow(ctx context.Context, flowID, code, user string) (string, 
 	if _, err := b.Store.Family(ctx, code); err != nil {
 		return "", err
 	}
-	res, err := b.Dispatch(ctx, Dispatch{FlowID: flowID, Family: code, Key: "slack-send:" + b.NewID(), At: b.Clock.Now()})
+	// Keyed by who, what and the minute: Slack retries a slow command, and
+	// the family must not get it twice.
+	now := b.Clock.Now()
+	sum := sha256.Sum256([]byte(user + "\x00" + flowID + "\x00" + code + "\x00" + now.UTC().Truncate(time.Minute).String()))
+	res, err := b.Dispatch(ctx, Dispatch{FlowID: flowID, Family: code, Key: "slack-send:" + hex.EncodeToString(sum[:12]), At: now})
 	if err != nil {
 		return "", err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
@@ -55,6 +54,7 @@ func (s *Store) addAlert(ctx context.Context, p redis.Pipeliner, a *tsunagu.Aler
 		return err
 	}
 	p.ZAdd(ctx, alertsKey(), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
+	p.ZAdd(ctx, openAlertsKey(), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
 	p.ZAdd(ctx, familyAlertsKey(a.FamilyCode), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
 	return addJob(ctx, p, slackStream(a), SlackJob{Op: SlackPost, AlertID: a.ID})
 }
@@ -89,6 +89,8 @@ func (s *Store) RaiseAlertOnce(ctx context.Context, a *tsunagu.Alert) error {
 	}
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZAdd(ctx, alertsKey(), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
+		p.ZAdd(ctx, openAlertsKey(), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
+		p.ZAdd(ctx, openAlertsKey(), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
 		p.ZAdd(ctx, familyAlertsKey(a.FamilyCode), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
 		return addJob(ctx, p, slackStream(a), SlackJob{Op: SlackPost, AlertID: a.ID})
 	})
@@ -205,7 +207,37 @@ func (s *Store) ResolveAlert(ctx context.Context, id, user string, at time.Time)
 
 // ResolveAlertNote resolves an alert with a note of what was done.
 func (s *Store) ResolveAlertNote(ctx context.Context, id, user, note string, at time.Time) (*tsunagu.Alert, error) {
-	return s.withGroup(ctx, id, func(id string) (*tsunagu.Alert, error) { return s.resolve(ctx, id, user, note, at) })
+	return s.withGroup(ctx, id, func(id string) (*tsunagu.Alert, error) {
+		a, err := s.resolve(ctx, id, user, note, at)
+		if err == nil {
+			// Out of the open set; should this fail, the set still says
+			// what each alert's own state corrects.
+			_ = s.rdb.ZRem(ctx, openAlertsKey(), id).Err()
+		}
+		return a, err
+	})
+}
+
+// OpenAlerts returns the alerts not resolved, oldest first.
+func (s *Store) OpenAlerts(ctx context.Context) ([]tsunagu.Alert, error) {
+	ids, err := s.rdb.ZRange(ctx, openAlertsKey(), 0, -1).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	out := make([]tsunagu.Alert, 0, len(ids))
+	for _, id := range ids {
+		a, err := s.Alert(ctx, id)
+		if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if a.State != tsunagu.AlertResolved {
+			out = append(out, *a)
+		}
+	}
+	return out, nil
 }
 
 func (s *Store) resolve(ctx context.Context, id, user, note string, at time.Time) (*tsunagu.Alert, error) {
@@ -300,27 +332,72 @@ func (s *Store) Lead(ctx context.Context, code, channel, alertID string, window 
 	return lead, nil
 }
 
-// GroupAlert shows alert a in the message of lead: a joins lead's group
-// (and its state), and lead lists a. It returns the lead as it now stands,
-// or nil when the lead was resolved meanwhile (a then needs a message of
-// its own).
-func (s *Store) GroupAlert(ctx context.Context, leadID string, a *tsunagu.Alert) (*tsunagu.Alert, error) {
-	lead, err := s.updateAlert(ctx, leadID, func(l *tsunagu.Alert) bool {
-		if l.State == tsunagu.AlertResolved || slices.ContainsFunc(l.Grouped, func(g tsunagu.GroupedAlert) bool { return g.ID == a.ID }) {
-			return false
+// GroupAlert shows alert a in the message of lead, in one transaction: a
+// joins lead's group and lead lists a, and a redraw of lead's message is
+// queued, so that a is never recorded as shown without being shown. It
+// reports false, changing nothing, when lead is no longer open or not yet
+// posted: a then gets a message of its own (an urgent alert must not
+// silently join someone's claim) or waits.
+func (s *Store) GroupAlert(ctx context.Context, leadID string, a *tsunagu.Alert) (grouped bool, err error) {
+	txf := func(tx *redis.Tx) error {
+		grouped = false
+		var lead, cur tsunagu.Alert
+		if err := getJSON(ctx, tx, alertKey(leadID), &lead); err != nil {
+			return err
 		}
-		l.Grouped = append(l.Grouped, tsunagu.GroupedAlert{ID: a.ID, Severity: a.Severity, Reason: a.Reason, Answers: a.Answers, CreatedAt: a.CreatedAt})
-		return true
-	})
-	if err != nil || lead.State == tsunagu.AlertResolved {
-		return nil, err
+		if err := getJSON(ctx, tx, alertKey(a.ID), &cur); err != nil {
+			return err
+		}
+		if cur.GroupOf == leadID {
+			grouped = true // done before a crash: the redraw was queued with it
+			return nil
+		}
+		if lead.State != tsunagu.AlertOpen || lead.TS == "" {
+			return nil
+		}
+		lead.Grouped = append(lead.Grouped, tsunagu.GroupedAlert{ID: a.ID, Severity: a.Severity, Reason: a.Reason, Answers: a.Answers, CreatedAt: a.CreatedAt})
+		cur.GroupOf, cur.Channel, cur.TS, cur.ThreadTS = lead.ID, lead.Channel, lead.TS, lead.ThreadTS
+		_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			if err := setJSON(ctx, p, alertKey(leadID), &lead); err != nil {
+				return err
+			}
+			if err := setJSON(ctx, p, alertKey(a.ID), &cur); err != nil {
+				return err
+			}
+			return addJob(ctx, p, slackStream(&lead), SlackJob{Op: SlackUpdate, AlertID: leadID})
+		})
+		grouped = err == nil
+		return err
 	}
-	_, err = s.updateAlert(ctx, a.ID, func(x *tsunagu.Alert) bool {
-		x.GroupOf, x.Channel, x.TS, x.ThreadTS = lead.ID, lead.Channel, lead.TS, lead.ThreadTS
-		x.State, x.ClaimedBy, x.ClaimedAt = lead.State, lead.ClaimedBy, lead.ClaimedAt
-		return true
+	for range maxAttempts {
+		err := s.rdb.Watch(ctx, txf, alertKey(leadID), alertKey(a.ID))
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		if err != nil {
+			if errors.Is(err, redis.Nil) {
+				return false, nil // the lead is gone: post on its own
+			}
+			if tsunagu.ErrorCode(err) == tsunagu.EINTERNAL && isNetErr(err) {
+				return false, unavailable(err)
+			}
+			return false, err
+		}
+		return grouped, nil
+	}
+	return false, tsunagu.Errorf(tsunagu.ECONFLICT, "too much contention on alert %s", leadID)
+}
+
+// QueueRedraw queues a redraw of an alert's message from its state at the
+// time of drawing: for a redraw that failed, or that must not be lost.
+func (s *Store) QueueRedraw(ctx context.Context, a *tsunagu.Alert) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		return addJob(ctx, p, slackStream(a), SlackJob{Op: SlackUpdate, AlertID: a.ID})
 	})
-	return lead, err
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
 }
 
 // SetFamilyPaused pauses or resumes a family's scheduled check-ins.

@@ -129,3 +129,7 @@ func coalesceKey(code, channel string) string {
 // twice and its reminders and expiry find its sessions; expires a week
 // after the sessions would.
 func dispatchMembersKey(key string) string { return prefix + "dispatch:" + key + ":members" }
+
+// openAlertsKey: sorted set of the ids of alerts not resolved, by creation
+// time (unix ms), so that old unclaimed ones are never out of sight.
+func openAlertsKey() string { return prefix + "alerts:open" }

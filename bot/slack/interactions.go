@@ -239,8 +239,19 @@ func (h *Interactions) redraw(ctx context.Context, log *slog.Logger, a *tsunagu.
 	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), slackTimeout)
 	defer cancel()
 	if err := h.updater.UpdateAlert(uctx, a); err != nil {
-		log.Error("slack alert update failed", "err", err)
+		log.Error("slack alert update failed; queued to redraw", "err", err)
+		if r, ok := h.sup.(Redrawer); ok {
+			if err := r.QueueRedraw(uctx, a); err != nil {
+				log.Error("could not queue the redraw", "err", err)
+			}
+		}
 	}
+}
+
+// Redrawer queues a redraw of an alert's message that failed, so that the
+// message does not keep showing an old state.
+type Redrawer interface {
+	QueueRedraw(ctx context.Context, a *tsunagu.Alert) error
 }
 
 // openModal opens v for the clicking supporter. The trigger id is good for
