@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"github.com/tsunagu/tsunagu/internal/clocktest"
 	"log/slog"
 	"sync"
 	"testing"
@@ -30,25 +31,7 @@ func jst(y int, m time.Month, d, hh, mm int) time.Time {
 	return time.Date(y, m, d, hh, mm, 0, 0, tokyo)
 }
 
-// testClock is a movable tsunagu.Clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock(t time.Time) *testClock { return &testClock{t: t} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
+func newClock(t time.Time) *clocktest.Clock { return clocktest.New(t) }
 
 // flowSet is a fixed Flows.
 type flowSet []*flows.Flow
@@ -123,7 +106,7 @@ func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // newScheduler is a scheduler in Tokyo with a 6h catch-up, no quiet hours,
 // 3 tries and a short take-over, as a test wants it.
-func newScheduler(store *storage.Store, clock *testClock, fl flowSet, h Handler) *Scheduler {
+func newScheduler(store *storage.Store, clock *clocktest.Clock, fl flowSet, h Handler) *Scheduler {
 	return &Scheduler{
 		Store: store, Flows: fl, Handler: h, Clock: clock,
 		Location: tokyo, CatchUp: 6 * time.Hour,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tsunagu/tsunagu/internal/clocktest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -329,22 +330,4 @@ func (s *syncWriter) String() string {
 	return fmt.Sprint(s.w)
 }
 
-// testClock is a clock the test moves.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock(t time.Time) *testClock { return &testClock{now: t} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
+func newTestClock(t time.Time) *clocktest.Clock { return clocktest.New(t) }
