@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -55,7 +56,7 @@ type SendResult struct {
 
 const (
 	startBatch       = 500
-	dispatchParallel = 2 // one chunk prepared (Go) while another commits (Redis)
+	dispatchParallel = 4 // chunks read, prepared and committed at once: Go and Redis overlap
 )
 
 // Dispatch starts the flow for every member of the audience once: the
@@ -63,108 +64,136 @@ const (
 // that when the month's quota cannot cover them all, the same members are
 // served and the rest recorded as not sent. Running the same dispatch again
 // (after a crash, or on another replica) starts nobody twice.
+//
+// The audience is read and started in chunks, several at once, so that
+// reading one chunk, preparing another and committing a third overlap; only
+// when the quota may run out are chunks taken one by one, in order.
 func (b *Bot) Dispatch(ctx context.Context, d Dispatch) (*DispatchResult, error) {
 	flow := b.Flows.Get(d.FlowID)
 	if flow == nil {
 		return nil, tsunagu.Errorf(tsunagu.ENOTFOUND, "no flow with id %q", d.FlowID)
 	}
-	members, fams, err := b.Store.Audience(ctx, d.Family)
+	ids, err := b.Store.AudienceIDs(ctx, d.Family)
 	if err != nil {
 		return nil, err
 	}
 	res := &DispatchResult{Counts: map[string]int{}}
-	record := func(m tsunagu.Member, outcome string) {
-		if len(res.Members) < maxResultMembers { // a family has a handful; a roster is summed up in counts
-			res.Members = append(res.Members, SendResult{MemberID: m.ID, Family: m.FamilyCode, Role: m.Role, Outcome: outcome})
-		}
-		res.Counts[outcome]++
+	if len(ids) == 0 {
+		return res, nil
 	}
-	var candidates []tsunagu.Member
-	for _, m := range members {
-		if why := b.Exclusion(flow, m, fams[m.FamilyCode]); why != "" {
-			record(m, why)
-			continue
-		}
-		candidates = append(candidates, m)
-	}
-	// Those this dispatch already reached (it is running again after a
-	// crash) count neither against the quota nor twice.
-	ids := make([]string, len(candidates))
-	for i, m := range candidates {
-		ids[i] = m.ID
-	}
-	seen, err := b.Store.Dispatched(ctx, d.Key, ids)
+	q, err := b.quota(ctx, len(ids))
 	if err != nil {
 		return nil, err
 	}
-	var eligible []tsunagu.Member
-	for i, m := range candidates {
-		if seen[i] {
-			record(m, SentDuplicate)
-		} else {
-			eligible = append(eligible, m)
-		}
-	}
-	if eligible, err = b.withinQuota(ctx, flow, d.Key, eligible, record); err != nil {
+	now := b.Clock.Now()
+	// The dispatch's reminders and expiry, before any session they are
+	// for: after a crash in between, they find sessions or nobody.
+	if err := b.Store.AddTimers(ctx, dispatchTimers(flow, d.Key, now)...); err != nil {
 		return nil, err
 	}
 
-	// Chunks go to Redis from a few goroutines at once, so that preparing
-	// one chunk (Go) overlaps committing another (Redis). Outcomes are
-	// recorded in member order afterwards.
-	now := b.Clock.Now()
-	if len(eligible) > 0 {
-		// The dispatch's reminders and expiry, before any session they are
-		// for: after a crash in between, they find sessions or nobody.
-		if err := b.Store.AddTimers(ctx, dispatchTimers(flow, d.Key, now)...); err != nil {
-			return nil, err
-		}
-	}
-	keep := flow.ExpiresAfter + 7*24*time.Hour
-	chunks := slices.Collect(slices.Chunk(eligible, startBatch))
-	outcomes := make([][]string, len(chunks))
+	chunks := slices.Collect(slices.Chunk(ids, startBatch))
+	results := make([][]SendResult, len(chunks))
 	var g errgroup.Group
 	g.SetLimit(dispatchParallel)
+	if q.limited() {
+		g.SetLimit(1) // in order, so that the quota serves the same members every time
+	}
 	for ci, chunk := range chunks {
-		g.Go(func() error {
-			starts := make([]storage.Start, len(chunk))
-			for i, m := range chunk {
-				fam := fams[m.FamilyCode]
-				r := flow.Start(b.NewID(), m.ID, now, flows.Env{Role: m.Role, Tags: fam.Tags})
-				r.Session.Dispatch = d.Key
-				// The validator keeps a flow's first question within one
-				// batch of five messages.
-				outs := batches(b.NewID, m.ID, m.LineUserID, r.Messages, now)
-				starts[i] = storage.Start{MemberID: m.ID, Session: r.Session, Out: outs[0]}
-			}
-			var err error
-			outcomes[ci], err = b.Store.StartSessions(ctx, d.Key, keep, starts)
+		g.Go(func() (err error) {
+			results[ci], err = b.dispatchChunk(ctx, flow, d, chunk, now, q)
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return res, err
+		return nil, err
 	}
-	for ci, chunk := range chunks {
-		for i, o := range outcomes[ci] {
-			m := chunk[i]
-			switch o {
-			case storage.StartStarted:
-				record(m, SentStarted)
-			case storage.StartDuplicate:
-				record(m, SentDuplicate)
-			default: // busy: an open session decides, carefully
-				outcome, err := b.startBusy(ctx, flow, d, m.ID)
-				if err != nil {
-					return res, fmt.Errorf("start %s for member %s: %w", flow.ID, m.ID, err)
+	for _, rs := range results {
+		for _, r := range rs {
+			if r.Outcome == storage.StartBusy { // an open session decides, carefully
+				if r.Outcome, err = b.startBusy(ctx, flow, d, r.MemberID); err != nil {
+					return res, fmt.Errorf("start %s for member %s: %w", flow.ID, r.MemberID, err)
 				}
-				record(m, outcome)
 			}
+			if len(res.Members) < maxResultMembers { // a family has a handful; a roster is summed up in counts
+				res.Members = append(res.Members, r)
+			}
+			res.Counts[r.Outcome]++
+		}
+	}
+	if n := res.Counts[SentOverQuota]; n > 0 {
+		if err := b.quotaAlert(ctx, flow, d.Key, q, n); err != nil {
+			return res, err
 		}
 	}
 	b.Log.Info("dispatch", "flow", flow.ID, "family", d.Family, "key", d.Key, "counts", res.Counts)
 	b.Metrics.dispatch(res.Counts)
 	return res, nil
+}
+
+// dispatchChunk reads one chunk of the audience, decides for each member,
+// and starts those it can through the fast path. Members with an open
+// session come back as storage.StartBusy for the careful path.
+func (b *Bot) dispatchChunk(ctx context.Context, flow *flows.Flow, d Dispatch, ids []string, now time.Time, q *quota) ([]SendResult, error) {
+	members, fams, err := b.Store.MembersWithFamilies(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SendResult, len(members))
+	var candidates []int
+	for i, m := range members {
+		out[i] = SendResult{MemberID: m.ID, Family: m.FamilyCode, Role: m.Role}
+		if out[i].Outcome = b.Exclusion(flow, m, fams[m.FamilyCode]); out[i].Outcome == "" {
+			candidates = append(candidates, i)
+		}
+	}
+	// Those this dispatch already reached (it is running again after a
+	// crash) count neither against the quota nor twice.
+	cids := make([]string, len(candidates))
+	for j, i := range candidates {
+		cids[j] = members[i].ID
+	}
+	seen, err := b.Store.Dispatched(ctx, d.Key, cids)
+	if err != nil {
+		return nil, err
+	}
+	var starts []storage.Start
+	var started []int
+	for j, i := range candidates {
+		m := members[i]
+		switch {
+		case seen[j]:
+			out[i].Outcome = SentDuplicate
+		case !q.take():
+			out[i].Outcome = SentOverQuota
+		default:
+			r := flow.Start(b.NewID(), m.ID, now, flows.Env{Role: m.Role, Tags: fams[m.FamilyCode].Tags})
+			r.Session.Dispatch = d.Key
+			// The validator keeps a flow's first question within one
+			// batch of five messages.
+			outs := batches(b.NewID, m.ID, m.LineUserID, r.Messages, now)
+			starts = append(starts, storage.Start{MemberID: m.ID, Session: r.Session, Out: outs[0]})
+			started = append(started, i)
+		}
+	}
+	if len(starts) == 0 {
+		return out, nil
+	}
+	outcomes, err := b.Store.StartSessions(ctx, d.Key, flow.ExpiresAfter+7*24*time.Hour, starts)
+	if err != nil {
+		return nil, err
+	}
+	for j, o := range outcomes {
+		switch o {
+		case storage.StartStarted:
+			out[started[j]].Outcome = SentStarted
+		case storage.StartDuplicate:
+			out[started[j]].Outcome = SentDuplicate
+		default:
+			out[started[j]].Outcome = storage.StartBusy
+		}
+	}
+	return out, nil
 }
 
 // Exclusion says why a member gets no dispatch of flow, or "" when they do.
@@ -269,16 +298,39 @@ func (b *Bot) consentRequired() bool {
 	return false
 }
 
-// withinQuota cuts the members down to what this month's LINE quota still
-// covers, records the rest as not sent, and warns supporters.
-func (b *Bot) withinQuota(ctx context.Context, flow *flows.Flow, key string, ms []tsunagu.Member, record func(tsunagu.Member, string)) ([]tsunagu.Member, error) {
-	if b.Quota == nil || len(ms) == 0 {
-		return ms, nil
+// quota is what this month's LINE quota leaves for a dispatch.
+type quota struct {
+	limit, used int64
+	left        int64 // -1: enough for everyone
+	mu          sync.Mutex
+}
+
+func (q *quota) limited() bool { return q.left >= 0 }
+
+// take uses one message of the quota, or reports that none is left.
+func (q *quota) take() bool {
+	if !q.limited() {
+		return true
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.left == 0 {
+		return false
+	}
+	q.left--
+	return true
+}
+
+// quota reads this month's quota for a dispatch to at most n members.
+func (b *Bot) quota(ctx context.Context, n int) (*quota, error) {
+	q := &quota{left: -1}
+	if b.Quota == nil {
+		return q, nil
 	}
 	limit, used, err := b.Quota(ctx)
 	if err != nil {
 		b.Log.Warn("quota unknown; dispatching anyway", "err", err)
-		return ms, nil
+		return q, nil
 	}
 	// LINE counts what it has sent; what waits in the outbox will count
 	// too. (Replies there are free, so this errs on the safe side.)
@@ -286,31 +338,30 @@ func (b *Bot) withinQuota(ctx context.Context, flow *flows.Flow, key string, ms 
 	if err != nil {
 		return nil, err
 	}
-	used += pending
-	if limit < 0 || used+int64(len(ms)) <= limit {
-		return ms, nil
+	q.limit, q.used = limit, used+pending
+	if limit >= 0 && q.used+int64(n) > limit {
+		q.left = max(limit-q.used, 0)
 	}
-	left := max(limit-used, 0)
-	for _, m := range ms[left:] {
-		record(m, SentOverQuota)
-	}
+	return q, nil
+}
+
+// quotaAlert warns supporters, once per dispatch however often it runs,
+// that the quota left notSent members without their check-in.
+func (b *Bot) quotaAlert(ctx context.Context, flow *flows.Flow, key string, q *quota, notSent int) error {
 	sum := sha256.Sum256([]byte("quota:" + key))
 	a := &tsunagu.Alert{
-		ID:         hex.EncodeToString(sum[:16]), // once per dispatch, however often it runs
+		ID:         hex.EncodeToString(sum[:16]),
 		Severity:   tsunagu.SeverityWarning,
 		FamilyCode: "（システム）",
 		FlowID:     flow.ID,
 		FlowTitle:  flow.Title,
-		Reason:     "今月のLINE送信数の上限に近いため、" + strconv.Itoa(len(ms)-int(left)) + "人にチェックインを送れませんでした",
+		Reason:     "今月のLINE送信数の上限に近いため、" + strconv.Itoa(notSent) + "人にチェックインを送れませんでした",
 		Answers: []tsunagu.QA{
-			{Question: "今月の上限 / 使用済み", Answer: strconv.FormatInt(limit, 10) + " / " + strconv.FormatInt(used, 10)},
-			{Question: "送った人数 / 送れなかった人数", Answer: strconv.FormatInt(left, 10) + " / " + strconv.Itoa(len(ms)-int(left))},
+			{Question: "今月の上限 / 使用済み", Answer: strconv.FormatInt(q.limit, 10) + " / " + strconv.FormatInt(q.used, 10)},
+			{Question: "送れなかった人数", Answer: strconv.Itoa(notSent)},
 		},
 		State:     tsunagu.AlertOpen,
 		CreatedAt: b.Clock.Now(),
 	}
-	if err := b.Store.RaiseAlertOnce(ctx, a); err != nil {
-		return nil, err
-	}
-	return ms[:left], nil
+	return b.Store.RaiseAlertOnce(ctx, a)
 }

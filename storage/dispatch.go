@@ -15,19 +15,25 @@ import (
 
 const readBatch = 1000
 
-// Audience returns every linked member, sorted by id (a stable order for a
-// dispatch that the quota cuts short), with the families they belong to.
-// With family set, only that family's members.
-func (s *Store) Audience(ctx context.Context, family string) ([]tsunagu.Member, map[string]tsunagu.Family, error) {
+// AudienceIDs returns the ids of every linked member, sorted (a stable
+// order for a dispatch that the quota cuts short); with family set, only
+// that family's.
+func (s *Store) AudienceIDs(ctx context.Context, family string) ([]string, error) {
 	key := membersKey()
 	if family != "" {
 		key = familyMembersKey(family)
 	}
 	ids, err := s.rdb.SMembers(ctx, key).Result()
 	if err != nil {
-		return nil, nil, unavailable(err)
+		return nil, unavailable(err)
 	}
 	slices.Sort(ids)
+	return ids, nil
+}
+
+// MembersWithFamilies reads members, in the order of ids (skipping any no
+// longer there), and the families they belong to.
+func (s *Store) MembersWithFamilies(ctx context.Context, ids []string) ([]tsunagu.Member, map[string]tsunagu.Family, error) {
 	members, err := readAll[tsunagu.Member](ctx, s, ids, memberKey)
 	if err != nil {
 		return nil, nil, err
@@ -36,7 +42,7 @@ func (s *Store) Audience(ctx context.Context, family string) ([]tsunagu.Member, 
 	for _, m := range members {
 		codes[m.FamilyCode] = true
 	}
-	list, err := readAll[tsunagu.Family](ctx, s, slices.Collect(maps.Keys(codes)), familyKey)
+	list, err := readAll[tsunagu.Family](ctx, s, slices.Sorted(maps.Keys(codes)), familyKey)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -45,6 +51,17 @@ func (s *Store) Audience(ctx context.Context, family string) ([]tsunagu.Member, 
 		fams[f.Code] = f
 	}
 	return members, fams, nil
+}
+
+// Audience returns every linked member, sorted by id (a stable order for a
+// dispatch that the quota cuts short), with the families they belong to.
+// With family set, only that family's members.
+func (s *Store) Audience(ctx context.Context, family string) ([]tsunagu.Member, map[string]tsunagu.Family, error) {
+	ids, err := s.AudienceIDs(ctx, family)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.MembersWithFamilies(ctx, ids)
 }
 
 // readAll reads the JSON values of many keys in pipelined batches, in the

@@ -67,18 +67,25 @@ func addJob(ctx context.Context, p redis.Pipeliner, stream string, v any) error 
 // another consumer left pending for longer than the outbox's idle limit,
 // then new ones, waiting up to block for them.
 func (o *Outbox) Read(ctx context.Context, consumer string, count int, block time.Duration) ([]Job, error) {
-	jobs, err := o.read(ctx, consumer, count, block)
+	return o.readMaybeClaim(ctx, consumer, count, block, true)
+}
+
+func (o *Outbox) readMaybeClaim(ctx context.Context, consumer string, count int, block time.Duration, claim bool) ([]Job, error) {
+	jobs, err := o.read(ctx, consumer, count, block, claim)
 	if isNoGroup(err) {
 		// First use, or Redis lost the group (it restarted empty).
 		if err := o.createGroup(ctx); err != nil {
 			return nil, err
 		}
-		jobs, err = o.read(ctx, consumer, count, block)
+		jobs, err = o.read(ctx, consumer, count, block, claim)
 	}
 	return jobs, err
 }
 
-func (o *Outbox) read(ctx context.Context, consumer string, count int, block time.Duration) ([]Job, error) {
+func (o *Outbox) read(ctx context.Context, consumer string, count int, block time.Duration, claim bool) ([]Job, error) {
+	if !claim {
+		return o.readNew(ctx, consumer, count, block)
+	}
 	claimed, _, err := o.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
 		Stream: o.stream, Group: outboxGroup, Consumer: consumer,
 		MinIdle: o.minIdle, Start: "0-0", Count: int64(count),
@@ -92,6 +99,10 @@ func (o *Outbox) read(ctx context.Context, consumer string, count int, block tim
 	if len(claimed) > 0 {
 		return o.jobs(ctx, claimed, true)
 	}
+	return o.readNew(ctx, consumer, count, block)
+}
+
+func (o *Outbox) readNew(ctx context.Context, consumer string, count int, block time.Duration) ([]Job, error) {
 	streams, err := o.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
 		Group: outboxGroup, Consumer: consumer,
 		Streams: []string{o.stream, ">"}, Count: int64(count), Block: block,
@@ -202,8 +213,15 @@ func (o *Outbox) createGroup(ctx context.Context) error {
 // may run, in one process or many.
 func (o *Outbox) Work(ctx context.Context, consumer string, batch int, log *slog.Logger, do func(context.Context, Job) error) {
 	idle := 100 * time.Millisecond
+	var lastClaim time.Time
 	for ctx.Err() == nil {
-		jobs, err := o.Read(ctx, consumer, batch, 500*time.Millisecond)
+		// Looking for work abandoned by a dead worker costs Redis a scan;
+		// a few times per idle limit is enough, not once per job.
+		claim := time.Since(lastClaim) >= min(time.Second, o.minIdle/4)
+		if claim {
+			lastClaim = time.Now()
+		}
+		jobs, err := o.readMaybeClaim(ctx, consumer, batch, 500*time.Millisecond, claim)
 		if err != nil {
 			if ctx.Err() != nil {
 				return

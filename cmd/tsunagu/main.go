@@ -165,7 +165,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	m.Scheduler = newScheduler(c, store, m.Bot, m.Clock, m.Log)
 	if m.TickEvery == 0 {
-		m.TickEvery = time.Second
+		m.TickEvery = 250 * time.Millisecond // a due timer waits at most this; a tick is a few cheap Redis calls
 	}
 	poster := &bot.SlackPoster{
 		Store: store, Outbox: store.SlackOutbox().WithMinIdle(m.TakeOver), Notifier: notifier,
