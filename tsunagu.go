@@ -273,3 +273,14 @@ type FlowSummary struct {
 	StreakMissed  int       `json:"streak_missed"`
 	Open          bool      `json:"open"` // a session is waiting for an answer now
 }
+
+// AuditEntry is one recorded action on a family's data: who did what, and
+// when. Reads count as much as changes: a programme must be able to answer
+// "who has seen this child's data". It never holds a message text.
+type AuditEntry struct {
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`               // Slack user id, "cli:NAME" for a coordinator's command, or "tsunagu"
+	Action string    `json:"action"`           // e.g. claimed, resolved, replied, paused, read-summary, exported, forgotten, refused
+	Family string    `json:"family,omitempty"` // the family code acted on, if any
+	Detail string    `json:"detail,omitempty"` // what else identifies the action (alert id, flow, channel); never a text
+}
