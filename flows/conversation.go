@@ -47,9 +47,9 @@ type Catalog interface {
 // service reads them from Redis, lazily (a follow reads no history); the
 // simulator keeps them in memory. Reading has no side effects.
 type Facts interface {
-	Member() *tsunagu.Member                    // nil before enrolment
+	Member() *tsunagu.Member                     // nil before enrolment
 	Family(code string) (*tsunagu.Family, error) // nil when there is none
-	Session() *tsunagu.Session                  // the open session, or nil
+	Session() *tsunagu.Session                   // the open session, or nil
 	// SessionFlow is the version of the flow the open session started on:
 	// a session finishes on its own version. Nil when it is gone.
 	SessionFlow() (*Flow, error)
