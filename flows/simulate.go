@@ -83,6 +83,9 @@ type SimOptions struct {
 	// Flows are the other flows in force, for keywords typed after the
 	// check-in ends; nil for the simulated flow alone.
 	Flows Catalog
+	// Trace, when set, is called with every turn the conversation decides,
+	// before it is rendered: what serve would commit.
+	Trace func(Turn)
 }
 
 // AudienceError is returned by Simulate when the flow is not for the
@@ -430,6 +433,9 @@ func (sim *simulation) flowOf(s *tsunagu.Session) *Flow {
 // missedWhy says why a session that ends unfinished ended. It reports
 // whether the answer was asked again.
 func (sim *simulation) render(turn Turn, missedWhy string) (reasked bool) {
+	if sim.opt.Trace != nil {
+		sim.opt.Trace(turn)
+	}
 	from := sim.facts.session
 	var after *tsunagu.Session // nil when the turn leaves the session as it was
 	for _, o := range turn.Outcomes {

@@ -12,62 +12,7 @@ import (
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/flows"
-)
-
-// The flows of the parity scenarios: a sign-up with consent, a weekly
-// check-in with a branch, a number, reminders, expiry and a missed streak,
-// and a flow started by a keyword.
-const (
-	paritySignup = `
-id: signup
-title: 登録
-on: enrol
-audience: {roles: [child, guardian]}
-steps:
-  - id: consent
-    say: [つなぐへようこそ, 答えはサポーターさんだけが見ます。はじめていい？]
-    choices: [{label: はい、はじめる, value: "yes"}, {label: やめておく, value: "no"}]
-alerts:
-  - {if: 'consent == "no"', severity: info, note: 参加しないを選びました}
-done: ありがとう
-`
-	parityWeekly = `
-id: weekly
-title: 毎週のチェックイン
-audience: {roles: [child]}
-expires_after: 24h
-reminders: [{after: 3h, say: まだ間に合うよ}]
-missed: {streak: 2, severity: warning, note: 2回つづけて答えがありません}
-steps:
-  - id: mood
-    say: 今週はどうだった？
-    choices: [{label: いい, value: good}, {label: よくない, value: bad, next: why}]
-  - id: energy
-    say: 元気は0から10でどれくらい？
-    number: {min: 0, max: 10}
-    next: end
-  - id: why
-    say: 「{{answers.mood}}」だったんだね。なにがあった？
-    text: {max_length: 200}
-    next: energy
-alerts:
-  - {if: 'mood == "bad"', severity: warning, note: 気分がよくない}
-  - {if: 'energy <= 2', severity: urgent, when: answered, note: 元気がとても低い}
-done: ありがとう！またね
-`
-	parityTalk = `
-id: talk
-title: 話したい
-on: {keyword: [話したい]}
-audience: {roles: [child, guardian]}
-steps:
-  - id: topic
-    say: どんなことを話したい？
-    text: {max_length: 300}
-alerts:
-  - {if: 'true', severity: warning, note: 話したいと連絡がありました}
-done: サポーターさんに伝えたよ
-`
+	"github.com/tsunagu/tsunagu/internal/parity"
 )
 
 // TestSimulatorParity plays the same scripts through `tsunagu simulate`'s
@@ -75,32 +20,15 @@ done: サポーターさんに伝えたよ
 // send, a moving clock, fake LINE and Slack), and compares what the member
 // receives and the alerts supporters get, one by one.
 func TestSimulatorParity(t *testing.T) {
-	scenarios := []struct {
-		name    string
-		flow    string // the flow started; signup is entered by enrolling
-		script  string // answers in the simulator's language: numbers tap buttons
-		decline bool   // the member declines the sign-up consent
-		alerts  int    // at least this many alerts: the scenario is what it says
-	}{
-		{name: "completed", flow: "weekly", script: "1|7"},
-		{name: "re-ask", flow: "weekly", script: "1|たくさん|7", alerts: 0},
-		{name: "branch", flow: "weekly", script: "2|ともだちとけんかした|5", alerts: 1},
-		{name: "risk word inside a check-in", flow: "weekly", script: "2|もうしにたい|1", alerts: 3},
-		{name: "risk word outside a check-in", flow: "weekly", script: "1|7|消えたい", alerts: 1},
-		{name: "missed streak reaches its threshold", flow: "weekly", script: ":wait 24h|:send|:wait 24h", alerts: 1},
-		{name: "expiry with partial answers", flow: "weekly", script: "2|:wait 24h", alerts: 1},
-		{name: "keyword-started flow", flow: "weekly", script: "1|7|話したい|がっこうのこと", alerts: 1},
-		{name: "consent declined", flow: "signup", script: "2", decline: true, alerts: 1},
-		{name: "superseded by the next check-in", flow: "weekly", script: "1|:send|2|いろいろ|3", alerts: 1},
+	scenarios, err := parity.Load("../../flows/testdata/parity/scenarios.txt")
+	if err != nil {
+		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	writeFlow(t, dir, "signup.yaml", paritySignup)
-	writeFlow(t, dir, "weekly.yaml", parityWeekly)
-	writeFlow(t, dir, "talk.yaml", parityTalk)
+	dir := "../../flows/testdata/parity"
 	start := time.Date(2026, 6, 3, 1, 0, 0, 0, time.UTC) // a Wednesday, 10:00 in Tokyo: no digest nearby
 
 	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
+		t.Run(sc.Name, func(t *testing.T) {
 			clock := newTestClock(start)
 			h := newHarness(t, dir, withClock(clock))
 			h.roster("F-0001,,U0SUPPORT")
@@ -109,7 +37,7 @@ func TestSimulatorParity(t *testing.T) {
 			p := &parityRun{h: h, clock: clock}
 			p.user = h.enrol("F-0001", tsunagu.RoleChild)
 			p.quiesce()
-			if sc.decline {
+			if sc.Decline {
 				p.mark()
 				p.from-- // the sign-up's first question came with the enrolment
 				for !strings.Contains(h.received(p.user)[p.from].Text, "つなぐへようこそ") {
@@ -118,18 +46,18 @@ func TestSimulatorParity(t *testing.T) {
 			} else {
 				p.tap(1)
 				p.mark()
-				h.mustCLI("send", sc.flow, "--family", "F-0001")
+				h.mustCLI("send", sc.Flow, "--family", "F-0001")
 				p.quiesce()
 			}
-			for _, step := range strings.Split(sc.script, "|") {
-				p.do(step, sc.flow)
+			for _, step := range strings.Split(sc.Script, "|") {
+				p.do(step, sc.Flow)
 			}
 
 			// The simulator, with the programme's words and flows.
 			c := h.main.Config
 			texts, risk := programme(&c)
-			f := h.main.Bot.Flows.Get(sc.flow)
-			tr, err := flows.Simulate(io.Discard, f, flows.ScriptedAnswers(sc.script), flows.SimOptions{
+			f := h.main.Bot.Flows.Get(sc.Flow)
+			tr, err := flows.Simulate(io.Discard, f, flows.ScriptedAnswers(sc.Script), flows.SimOptions{
 				JSON: true, Now: start, Role: tsunagu.RoleChild, Texts: texts, Risk: risk,
 				Location: c.Location(), Flows: h.main.Bot.Flows,
 			})
@@ -161,8 +89,8 @@ func TestSimulatorParity(t *testing.T) {
 			slices.Sort(simAlerts) // alerts of one turn share a time: compare them as a set
 			slices.Sort(liveAlerts)
 			compare(t, "alert", simAlerts, liveAlerts)
-			if len(simMsgs) == 0 || len(simAlerts) < sc.alerts {
-				t.Fatalf("the scenario shows too little: %d messages, %d alerts (want at least %d)", len(simMsgs), len(simAlerts), sc.alerts)
+			if len(simMsgs) == 0 || len(simAlerts) < sc.Alerts {
+				t.Fatalf("the scenario shows too little: %d messages, %d alerts (want at least %d)", len(simMsgs), len(simAlerts), sc.Alerts)
 			}
 			t.Logf("%d messages and %d alerts alike", len(simMsgs), len(simAlerts))
 			eventually(t, func() bool {
@@ -322,4 +250,3 @@ func compare(t *testing.T, what string, sim, live []string) {
 		}
 	}
 }
-
