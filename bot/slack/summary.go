@@ -25,7 +25,6 @@ const (
 
 const dateLayout = "2006-01-02"
 
-
 // summaryBlocks renders a family at a glance for 詳細 and /tsunagu CODE:
 // members by role with their check-ins, then open alerts with links. Like
 // alerts, it shows the family code, roles, flows and answers, never a name
