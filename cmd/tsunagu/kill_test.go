@@ -16,6 +16,7 @@ import (
 	"github.com/tsunagu/tsunagu/internal/fakeline"
 	"github.com/tsunagu/tsunagu/internal/fakeslack"
 	"github.com/tsunagu/tsunagu/internal/redistest"
+	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
 )
 
@@ -32,7 +33,7 @@ func TestKillMidDispatch(t *testing.T) {
 	redis := redistest.Start(t)
 	fl := fakeline.New(t, fakeline.WithChannelToken(lineToken))
 	fs := fakeslack.New(t)
-	store := storage.New(redis.Client())
+	store := storage.New(redis.Client()).WithJobs(scheduler.Quiet)
 	ctx := context.Background()
 
 	if _, err := store.ImportFamilies(ctx, []tsunagu.Family{{Code: "F-BIG"}}); err != nil {
@@ -69,7 +70,7 @@ func TestKillMidDispatch(t *testing.T) {
 	}
 
 	first, _ := start()
-	err := store.AddTimers(ctx, storage.Timer{Kind: storage.TimerDispatch, Due: time.Now(), FlowID: "test-checkin", Family: "F-BIG", Key: "kill-test"})
+	err := store.AddTimers(ctx, storage.Timer{Kind: scheduler.JobDispatch, Due: time.Now(), FlowID: "test-checkin", Family: "F-BIG", Key: "kill-test"})
 	if err != nil {
 		t.Fatal(err)
 	}

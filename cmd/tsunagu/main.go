@@ -94,7 +94,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	storage.SetLogger(m.Log.With("comp", "redis"))
-	store, err := storage.Open(c.RedisURL)
+	store, err := openStore(c.RedisURL)
 	if err != nil {
 		return &configError{fmt.Errorf("TSUNAGU_REDIS_URL: %w", err)}
 	}
@@ -241,6 +241,16 @@ func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ready")
 }
 
+// openStore connects to Redis with the scheduler's rule for which jobs may
+// run in quiet hours.
+func openStore(url string) (*storage.Store, error) {
+	s, err := storage.Open(url)
+	if err != nil {
+		return nil, err
+	}
+	return s.WithJobs(scheduler.Quiet), nil
+}
+
 // newBot wires the conversation with its texts and risk words.
 func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsunagu.Clock, log *slog.Logger) *bot.Bot {
 	texts, risk := programme(c)
@@ -302,11 +312,25 @@ func newScheduler(c *config.Config, store *storage.Store, b *bot.Bot, clock tsun
 	}
 	return &scheduler.Scheduler{
 		Digest: digest,
-		Store:  store, Flows: b.Flows, Handler: b, Clock: clock,
+		Store:  store, Flows: b.Flows, Handler: jobs(b), Clock: clock,
 		Location: c.Location(), CatchUp: time.Duration(c.CatchUp),
 		Quiet:    scheduler.QuietHours{Start: start, End: end, Location: c.Location()},
 		MaxTries: 20,
 		Log:      log.With("comp", "scheduler"),
+	}
+}
+
+// jobs is the one table of the jobs the scheduler runs and who does each.
+func jobs(b *bot.Bot) scheduler.Jobs {
+	return scheduler.Jobs{
+		scheduler.JobReminder:  b.Remind,
+		scheduler.JobExpire:    b.Expire,
+		scheduler.JobRemindAll: b.FanOut,
+		scheduler.JobExpireAll: b.FanOut,
+		scheduler.JobStart:     b.StartWaiting,
+		scheduler.JobDispatch:  b.DispatchJob,
+		scheduler.JobEscalate:  b.Escalate,
+		scheduler.JobDigest:    b.Digest,
 	}
 }
 
