@@ -132,11 +132,15 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("load flows: %w", err)
 	}
 
+	guard := slackGuard(c, store, notifier, m.Clock)
+	m.Log.Info("slack access", "mode", guard.Access.Mode())
 	mux := http.NewServeMux()
 	mux.Handle("POST /line/webhook", line.NewWebhook(c.LINE.ChannelSecret, m.Bot, m.Log))
-	mux.Handle("POST /slack/interactions", slack.NewSupporterInteractions(c.Slack.SigningSecret, m.Bot, notifier, m.Log, m.Clock))
+	interactions := slack.NewSupporterInteractions(c.Slack.SigningSecret, m.Bot, notifier, m.Log, m.Clock)
+	interactions.Guard = guard
+	mux.Handle("POST /slack/interactions", interactions)
 	commands := slack.NewCommands(c.Slack.SigningSecret, m.Bot, m.Log, m.Clock)
-	commands.Location = c.Location()
+	commands.Location, commands.Guard = c.Location(), guard
 	mux.Handle("POST /slack/commands", commands)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
@@ -172,7 +176,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Backoff: m.Backoff, Log: m.Log.With("comp", "slack"),
 		ThreadWindow: time.Duration(c.Slack.ThreadWindow), OnCall: c.Slack.OnCall, Channel: c.Slack.Channel,
 		Coalesce: time.Duration(c.Slack.Coalesce),
-		Urgent:   store.SlackUrgentOutbox().WithMinIdle(m.TakeOver), PerSecond: cmp.Or(m.SlackPerSecond, 1), Routes: routes(c.Slack.Routes),
+		Urgent:   store.SlackUrgentOutbox().WithMinIdle(m.TakeOver), PerSecond: cmp.Or(m.SlackPerSecond, 1), Routes: routes(c.AlertRoutes()),
 	}
 	m.hup = make(chan os.Signal, 1)
 	signal.Notify(m.hup, syscall.SIGHUP)
