@@ -56,9 +56,16 @@ type Member struct {
 	LinkedAt   time.Time `json:"linked_at"`
 	Blocked    bool      `json:"blocked,omitempty"` // unfollowed: gets nothing until they follow again
 	// Consent is the member's answer to the sign-up flow's `consent` step:
-	// "yes", "no", or "" when they have not answered it.
-	Consent string `json:"consent,omitempty"`
+	// its value ("yes", "no"...), or "" when they have not answered it, and
+	// the label of the button they tapped, as supporters read it.
+	Consent      string `json:"consent,omitempty"`
+	ConsentLabel string `json:"consent_label,omitempty"`
 }
+
+// Consented reports whether the member agreed in the sign-up flow: its
+// consent step answered "yes" or "agree". Any other answer declines, and
+// no answer is no consent.
+func Consented(m Member) bool { return m.Consent == "yes" || m.Consent == "agree" }
 
 // Invite is a one-time enrolment code for a family and role.
 type Invite struct {

@@ -247,7 +247,7 @@ func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
 
 // newBot wires the conversation with its texts and risk words.
 func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsunagu.Clock, log *slog.Logger) *bot.Bot {
-	texts := bot.DefaultTexts
+	texts := flows.DefaultTexts
 	texts.Safety, texts.SafetyAdult = flows.DefaultSafetyMessage, flows.DefaultGuardianSafetyMessage
 	if c.SafetyMessage != "" {
 		texts.Safety, texts.SafetyAdult = c.SafetyMessage, c.SafetyMessage
