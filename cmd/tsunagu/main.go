@@ -59,6 +59,9 @@ type Main struct {
 
 	ln     net.Listener
 	srv    *http.Server
+
+	metricsLn  net.Listener // TSUNAGU_METRICS_LISTEN, when set
+	metricsSrv *http.Server
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
@@ -146,13 +149,17 @@ func (m *Main) Run(ctx context.Context) error {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", m.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	metricsLn, metricsSrv, err := serveMetrics(c.Metrics, mux, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), m.Log.Info)
+	if err != nil {
+		return &configError{fmt.Errorf("TSUNAGU_METRICS_LISTEN: %w", err)}
+	}
+	m.metricsLn, m.metricsSrv = metricsLn, metricsSrv
 
 	m.ln, err = net.Listen("tcp", c.Listen)
 	if err != nil {
 		return &configError{fmt.Errorf("TSUNAGU_LISTEN: %w", err)}
 	}
-	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	m.srv = newHTTPServer(mux)
 	go func() {
 		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Log.Error("http server stopped", "err", err)
@@ -203,6 +210,14 @@ func (m *Main) goRun(f func()) {
 // Addr is the address the service listens on.
 func (m *Main) Addr() string { return m.ln.Addr().String() }
 
+// MetricsAddr is where /metrics is served on its own, "" when it is not.
+func (m *Main) MetricsAddr() string {
+	if m.metricsLn == nil {
+		return ""
+	}
+	return m.metricsLn.Addr().String()
+}
+
 // Close stops taking requests, lets the ones in flight finish, stops the
 // workers and closes Redis.
 func (m *Main) Close() error {
@@ -215,6 +230,11 @@ func (m *Main) close() error {
 	if m.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, m.srv.Shutdown(ctx))
+		cancel()
+	}
+	if m.metricsSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, shutdown(ctx, m.metricsSrv))
 		cancel()
 	}
 	if m.hup != nil {
