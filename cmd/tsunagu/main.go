@@ -57,13 +57,13 @@ type Main struct {
 	reloader *bot.Reloader
 	hup      chan os.Signal
 
-	ln     net.Listener
-	srv    *http.Server
+	ln  net.Listener
+	srv *http.Server
 
 	metricsLn  net.Listener // TSUNAGU_METRICS_LISTEN, when set
 	metricsSrv *http.Server
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
 
 	closeOnce sync.Once
 	closeErr  error
