@@ -558,15 +558,22 @@ func (t *turn) risk(word, text string, flow *Flow) error {
 			safety = t.c.Texts.SafetyAdult
 		}
 	}
-	t.sayText(safety)
 	t.emit(RiskDetected{Word: word, Audience: audience})
+	t.sayText(safety)
 	a := tsunagu.Alert{
 		Severity: tsunagu.SeverityUrgent,
 		Reason:   "心配なことばがありました（「" + word + "」）。すぐに確認してください",
 		Answers:  []tsunagu.QA{{Question: "メッセージ", Answer: text}},
 	}
-	if flow != nil {
+	if s := t.f.Session(); flow != nil && s.Open() {
+		// Within a check-in: the answers so far, and the question the text
+		// answered, so the supporter reads it in its context.
 		a.FlowID, a.FlowTitle = flow.ID, flow.Title
+		q := "メッセージ"
+		if step := flow.Step(s.Step); step != nil {
+			q = render(step.Question(), s)
+		}
+		a.Answers = append(flow.QA(s), tsunagu.QA{Question: q, Answer: text})
 	}
 	return t.alert(a)
 }

@@ -20,8 +20,9 @@ type Said struct{ Messages []tsunagu.Message }
 // left to the caller.
 type AlertRaised struct{ Alert tsunagu.Alert }
 
-// RiskDetected is a risk word in the member's text. The safety message that
-// answers it is in the Said before it; the urgent alert follows.
+// RiskDetected is a risk word in the member's text. The Said after it is
+// the safety message that answers it, and the AlertRaised after that the
+// urgent alert.
 type RiskDetected struct {
 	Word     string
 	Audience tsunagu.Role // whose safety message was sent ("" before enrolment)
