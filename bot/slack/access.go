@@ -117,6 +117,10 @@ type Access struct {
 // while Slack cannot be asked.
 const maxStaleGroup = time.Hour
 
+// groupTimeout bounds asking Slack for a group's members, well inside the
+// 3 seconds a click must be answered in.
+const groupTimeout = 1500 * time.Millisecond
+
 type groupEntry struct {
 	members []string
 	at      time.Time
@@ -287,7 +291,9 @@ func (a *Access) groupMembers(ctx context.Context, group string) ([]string, erro
 	if a.groups == nil {
 		return nil, fmt.Errorf("user group %s: no Slack client to ask", group)
 	}
-	members, err := a.groups.UserGroupMembers(ctx, group)
+	gctx, cancel := context.WithTimeout(ctx, groupTimeout)
+	defer cancel()
+	members, err := a.groups.UserGroupMembers(gctx, group)
 	if err != nil {
 		if ok && now.Sub(e.at) < maxStaleGroup {
 			return e.members, nil // stale beats refusing everyone while Slack is down

@@ -148,3 +148,59 @@ func TestOrganisations(t *testing.T) {
 		t.Errorf("a replayed submission pushed %d messages", len(p))
 	}
 }
+
+// TestSingleOrganisation: without organisations, anyone of the workspace
+// acts from the alert channel only (slash commands too), or only the
+// listed supporters when TSUNAGU_SLACK_SUPPORTERS is set; requests from
+// another workspace or naming another app are refused.
+func TestSingleOrganisation(t *testing.T) {
+	command := func(h *harness, user, channel, team, text string) string {
+		t.Helper()
+		form := fakeslack.CommandForm("/tsunagu", text, user, channel)
+		form.Set("team_id", team)
+		res, err := http.DefaultClient.Do(fakeslack.SignedRequest(h.url+"/slack/commands", slackSecret, form, time.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return unicodeText(body)
+	}
+	const refused, shown = "できません", "F-0001 の様子"
+	tests := []struct {
+		name                string
+		env                 [][2]string
+		user, channel, team string
+		want                string
+	}{
+		{"anyone, from the channel", nil, "U0ANYONE", fakeslack.Channel, fakeslack.TeamID, shown},
+		{"anyone, but not from another channel", nil, "U0ANYONE", "C0ELSE", fakeslack.TeamID, refused},
+		{"anyone, but not from a DM", nil, "U0ANYONE", "D0ANYONE", fakeslack.TeamID, refused},
+		{"another workspace", nil, "U0ANYONE", fakeslack.Channel, "T0OTHER", refused},
+		{"listed", [][2]string{{"TSUNAGU_SLACK_SUPPORTERS", "U0AAA S0TEAM"}}, "U0AAA", fakeslack.Channel, fakeslack.TeamID, shown},
+		{"listed through a group", [][2]string{{"TSUNAGU_SLACK_SUPPORTERS", "U0AAA S0TEAM"}}, "U0BBB", fakeslack.Channel, fakeslack.TeamID, shown},
+		{"not listed", [][2]string{{"TSUNAGU_SLACK_SUPPORTERS", "U0AAA S0TEAM"}}, "U0CCC", fakeslack.Channel, fakeslack.TeamID, refused},
+		{"another app", [][2]string{{"TSUNAGU_SLACK_APP_ID", "A0OTHER"}}, "U0ANYONE", fakeslack.Channel, fakeslack.TeamID, refused},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var opts []harnessOption
+			for _, kv := range tt.env {
+				opts = append(opts, withEnv(kv[0], kv[1]))
+			}
+			h := newHarness(t, "", opts...)
+			h.slack.SetUserGroup("S0TEAM", "U0BBB")
+			if !strings.Contains(h.logs.String(), "single organisation") {
+				t.Errorf("start-up should say single organisation:\n%s", h.logs)
+			}
+			h.roster("F-0001,,")
+			if out := command(h, tt.user, tt.channel, tt.team, "F-0001"); !strings.Contains(out, tt.want) {
+				t.Errorf("/tsunagu F-0001 answered %s, want %q", out, tt.want)
+			}
+			record, _ := h.main.Store.AccessRecord(context.Background(), 5)
+			if want := map[string]string{refused: "refused", shown: "read-summary"}[tt.want]; len(record) != 1 || record[0].Action != want {
+				t.Errorf("record %+v, want one %s", record, want)
+			}
+		})
+	}
+}
