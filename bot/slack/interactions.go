@@ -131,7 +131,7 @@ func (h *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if ok, why := h.Guard.Access.Workspace(ic.Team.ID, ic.APIAppID); !ok {
 			// Nothing is read or told: our token cannot write to another
 			// workspace, and the payload is theirs.
-			h.Guard.refuse(r.Context(), h.log, requestOf(ic, ""), "", Action(ic.Type), why, "")
+			h.Guard.refuse(r.Context(), h.log, requestOf(ic, clickChannel(ic)), "", Action(ic.Type), why, "")
 			w.WriteHeader(http.StatusOK)
 			return
 		}
