@@ -203,11 +203,11 @@ func (h *Interactions) handleAction(ctx context.Context, ic *slackapi.Interactio
 		Channel: cmp.Or(ic.Container.ChannelID, ic.Channel.ID),
 		TS:      cmp.Or(ic.Container.MessageTs, ic.Message.Timestamp)}
 	if h.Guard != nil {
-		act, ok := buttonActions[act.ActionID]
+		do, ok := buttonActions[act.ActionID]
 		if !ok {
 			return http.StatusOK // a button of another version of us
 		}
-		a, status := h.allowed(ctx, log, ic, ref.Alert, act)
+		a, status := h.allowed(ctx, log, ic, ref.Alert, do)
 		if a == nil {
 			return status
 		}
