@@ -55,6 +55,7 @@ func TestKillMidDispatch(t *testing.T) {
 		"TSUNAGU_SLACK_BOT_TOKEN="+fakeslack.Token,
 		"TSUNAGU_SLACK_SIGNING_SECRET="+slackSecret,
 		"TSUNAGU_SLACK_CHANNEL="+fakeslack.Channel,
+		"TSUNAGU_SLACK_TEAM_ID="+fakeslack.TeamID,
 		"TSUNAGU_SLACK_API_URL="+fs.APIURL(),
 	)
 	start := func() (*exec.Cmd, *bytes.Buffer) {
