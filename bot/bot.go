@@ -102,6 +102,25 @@ func (b *Bot) apology(ctx context.Context, ev tsunagu.Inbound, memberID string) 
 	return err
 }
 
+// Relay sends a supporter's text to a member by push (with a retry key),
+// in a turn of the member's so that it is committed with record — the
+// Slack post that records it — exactly once for event. It fails when the
+// member is gone or has blocked the bot.
+func (b *Bot) Relay(ctx context.Context, event, memberID, text string, record func(tsunagu.Role) storage.SlackJob) error {
+	var role tsunagu.Role
+	return b.apply(ctx, event, memberID, tsunagu.Inbound{}, func(f *facts) (flows.Turn, error) {
+		m := f.Member()
+		switch {
+		case m == nil:
+			return flows.Turn{}, tsunagu.Errorf(tsunagu.EINVALID, "この家族のメンバーはもう登録されていません (the member is no longer linked)")
+		case m.Blocked:
+			return flows.Turn{}, tsunagu.Errorf(tsunagu.EINVALID, "このメンバーはLINEでブロックしているため、届きません (the member has blocked the bot)")
+		}
+		role = m.Role
+		return flows.Turn{Summary: "supporter replied", Outcomes: []flows.Outcome{flows.Said{Messages: []tsunagu.Message{{Text: text}}}}}, nil
+	}, func(ch *storage.Change) { ch.Slack = append(ch.Slack, record(role)) })
+}
+
 // Conversation is the engine that decides members' turns, with this bot's
 // flows, words and clock-free settings.
 func (b *Bot) Conversation() *flows.Conversation {

@@ -35,7 +35,7 @@ func (b *Bot) sessionJob(ctx context.Context, tm storage.Timer, decide func(*flo
 	}
 	if err == nil {
 		b.Log.Info("timer", "kind", tm.Kind, "user", tm.MemberID, "outcome", outcome)
-		b.Metrics.timer(tm.Kind, outcome)
+		b.Metrics.Job(tm.Kind, outcome)
 	}
 	return err
 }

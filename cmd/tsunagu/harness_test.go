@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
-	"github.com/tsunagu/tsunagu/bot"
+	"github.com/tsunagu/tsunagu/bot/delivery"
 	"github.com/tsunagu/tsunagu/config"
 	"github.com/tsunagu/tsunagu/internal/clocktest"
 	"github.com/tsunagu/tsunagu/internal/fakeline"
@@ -125,7 +125,7 @@ func newHarness(t *testing.T, flowsDir string, opts ...harnessOption) *harness {
 		SlackPerSecond: 50,
 		Log:            slog.New(slog.NewJSONHandler(h.logs, nil)),
 		TakeOver:       500 * time.Millisecond,
-		Backoff:        bot.Backoff{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond, Tries: 3, MaxJobs: 10},
+		Backoff:        delivery.Backoff{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond, Tries: 3, MaxJobs: 10},
 	}
 	if err := h.main.Run(context.Background()); err != nil {
 		t.Fatal(err)

@@ -20,6 +20,8 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/bot"
+	"github.com/tsunagu/tsunagu/bot/delivery"
+	"github.com/tsunagu/tsunagu/bot/desk"
 	"github.com/tsunagu/tsunagu/bot/line"
 	"github.com/tsunagu/tsunagu/bot/slack"
 	"github.com/tsunagu/tsunagu/config"
@@ -42,7 +44,7 @@ type Main struct {
 	// TakeOver is how long an outbox entry stays pending with a worker
 	// before another takes it over (the worker is presumed dead).
 	TakeOver time.Duration
-	Backoff  bot.Backoff
+	Backoff  delivery.Backoff
 
 	// TickEvery is how often the scheduler looks for due work.
 	TickEvery time.Duration
@@ -51,7 +53,8 @@ type Main struct {
 	SlackPerSecond float64
 
 	Store     *storage.Store
-	Bot       *bot.Bot
+	Bot       *bot.Bot   // the member conversation
+	Desk      *desk.Desk // the supporters' desk
 	Scheduler *scheduler.Scheduler
 
 	reloader *bot.Reloader
@@ -92,8 +95,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.TakeOver == 0 {
 		m.TakeOver = time.Duration(c.TakeOver)
 	}
-	if m.Backoff == (bot.Backoff{}) {
-		m.Backoff = bot.DefaultBackoff
+	if m.Backoff == (delivery.Backoff{}) {
+		m.Backoff = delivery.DefaultBackoff
 	}
 
 	storage.SetLogger(m.Log.With("comp", "redis"))
@@ -135,14 +138,16 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("load flows: %w", err)
 	}
 
+	m.Desk = newDesk(c, m.Bot, m.Clock, m.Log)
+
 	guard := slackGuard(c, store, notifier, m.Clock)
 	m.Log.Info("slack access", "mode", guard.Access.Mode())
 	mux := http.NewServeMux()
 	mux.Handle("POST /line/webhook", line.NewWebhook(c.LINE.ChannelSecret, m.Bot, m.Log))
-	interactions := slack.NewSupporterInteractions(c.Slack.SigningSecret, m.Bot, notifier, m.Log, m.Clock)
+	interactions := slack.NewSupporterInteractions(c.Slack.SigningSecret, m.Desk, notifier, m.Log, m.Clock)
 	interactions.Guard = guard
 	mux.Handle("POST /slack/interactions", interactions)
-	commands := slack.NewCommands(c.Slack.SigningSecret, m.Bot, m.Log, m.Clock)
+	commands := slack.NewCommands(c.Slack.SigningSecret, m.Desk, m.Log, m.Clock)
 	commands.Location, commands.Guard = c.Location(), guard
 	mux.Handle("POST /slack/commands", commands)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -168,17 +173,17 @@ func (m *Main) Run(ctx context.Context) error {
 
 	wctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	sender := &bot.LineSender{
+	sender := &delivery.LineSender{
 		Store: store, Outbox: store.LineOutbox().WithMinIdle(m.TakeOver), Messenger: messenger,
 		Clock: m.Clock, Backoff: m.Backoff, NewID: bot.NewID, Log: m.Log.With("comp", "sender"),
 		Limiter: rate.NewLimiter(rate.Limit(c.PushRate), max(1, int(c.PushRate/10))),
 		Metrics: m.Bot.Metrics,
 	}
-	m.Scheduler = newScheduler(c, store, m.Bot, m.Clock, m.Log)
+	m.Scheduler = newScheduler(c, store, m.Bot, m.Desk, m.Clock, m.Log)
 	if m.TickEvery == 0 {
 		m.TickEvery = 250 * time.Millisecond // a due timer waits at most this; a tick is a few cheap Redis calls
 	}
-	poster := &bot.SlackPoster{
+	poster := &delivery.SlackPoster{
 		Store: store, Outbox: store.SlackOutbox().WithMinIdle(m.TakeOver), Notifier: notifier,
 		Backoff: m.Backoff, Log: m.Log.With("comp", "slack"),
 		ThreadWindow: time.Duration(c.Slack.ThreadWindow), OnCall: c.Slack.OnCall, Channel: c.Slack.Channel,
@@ -265,6 +270,14 @@ func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ready")
 }
 
+// newDesk wires the supporters' desk to the conversation.
+func newDesk(c *config.Config, b *bot.Bot, clock tsunagu.Clock, log *slog.Logger) *desk.Desk {
+	return &desk.Desk{
+		Store: b.Store, Flows: b.Flows, Bot: b, Clock: clock, Location: c.Location(),
+		Metrics: b.Metrics, Log: log.With("comp", "desk"),
+	}
+}
+
 // openStore connects to Redis with the scheduler's rule for which jobs may
 // run in quiet hours.
 func openStore(url string) (*storage.Store, error) {
@@ -301,10 +314,10 @@ func programme(c *config.Config) (flows.Texts, *flows.RiskScanner) {
 }
 
 // routes turns configured routes into the poster's.
-func routes(rs []config.Route) []bot.Route {
-	out := make([]bot.Route, len(rs))
+func routes(rs []config.Route) []delivery.Route {
+	out := make([]delivery.Route, len(rs))
 	for i, r := range rs {
-		out[i] = bot.Route{Tags: r.Tags, Channel: r.Channel}
+		out[i] = delivery.Route{Tags: r.Tags, Channel: r.Channel}
 		for _, s := range r.Severities {
 			out[i].Severities = append(out[i].Severities, tsunagu.Severity(s))
 		}
@@ -327,7 +340,7 @@ func consumerName() string {
 
 // newScheduler wires the scheduler with the configured time zone, quiet
 // hours and catch-up window.
-func newScheduler(c *config.Config, store *storage.Store, b *bot.Bot, clock tsunagu.Clock, log *slog.Logger) *scheduler.Scheduler {
+func newScheduler(c *config.Config, store *storage.Store, b *bot.Bot, d *desk.Desk, clock tsunagu.Clock, log *slog.Logger) *scheduler.Scheduler {
 	start, end, _ := config.ParseQuietHours(c.QuietHours) // checked when loaded
 	var digest *flows.Schedule
 	if c.Digest != "" && c.Digest != "off" {
@@ -336,7 +349,7 @@ func newScheduler(c *config.Config, store *storage.Store, b *bot.Bot, clock tsun
 	}
 	return &scheduler.Scheduler{
 		Digest: digest,
-		Store:  store, Flows: b.Flows, Handler: jobs(b), Clock: clock,
+		Store:  store, Flows: b.Flows, Handler: jobs(b, d), Clock: clock,
 		Location: c.Location(), CatchUp: time.Duration(c.CatchUp),
 		Quiet:    scheduler.QuietHours{Start: start, End: end, Location: c.Location()},
 		MaxTries: 20,
@@ -345,7 +358,7 @@ func newScheduler(c *config.Config, store *storage.Store, b *bot.Bot, clock tsun
 }
 
 // jobs is the one table of the jobs the scheduler runs and who does each.
-func jobs(b *bot.Bot) scheduler.Jobs {
+func jobs(b *bot.Bot, d *desk.Desk) scheduler.Jobs {
 	return scheduler.Jobs{
 		scheduler.JobReminder:  b.Remind,
 		scheduler.JobExpire:    b.Expire,
@@ -353,8 +366,8 @@ func jobs(b *bot.Bot) scheduler.Jobs {
 		scheduler.JobExpireAll: b.FanOut,
 		scheduler.JobStart:     b.StartWaiting,
 		scheduler.JobDispatch:  b.DispatchJob,
-		scheduler.JobEscalate:  b.Escalate,
-		scheduler.JobDigest:    b.Digest,
+		scheduler.JobEscalate:  d.Escalate,
+		scheduler.JobDigest:    d.Digest,
 	}
 }
 

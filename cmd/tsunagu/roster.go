@@ -255,7 +255,7 @@ func (e *env) send(ctx context.Context, args []string) int {
 	if err := s.AddTimers(ctx, t); err != nil {
 		return e.fail(err)
 	}
-	if sched := newScheduler(&c, s, b, e.clock, discardLog()); sched.Quiet.In(now) {
+	if sched := newScheduler(&c, s, b, nil, e.clock, discardLog()); sched.Quiet.In(now) {
 		fmt.Fprintf(e.stdout, "quiet hours (%s): the check-in goes out when they end\n", c.QuietHours)
 		return exitOK
 	}

@@ -1,4 +1,4 @@
-package bot
+package desk
 
 import (
 	"context"
@@ -46,8 +46,8 @@ type StreakRow struct {
 }
 
 // Report builds the report for [since, until).
-func (b *Bot) Report(ctx context.Context, since, until time.Time) (*Report, error) {
-	members, fams, err := b.Store.Audience(ctx, "")
+func (d *Desk) Report(ctx context.Context, since, until time.Time) (*Report, error) {
+	members, fams, err := d.Store.Audience(ctx, "")
 	if err != nil {
 		return nil, err
 	}
@@ -62,11 +62,11 @@ func (b *Bot) Report(ctx context.Context, since, until time.Time) (*Report, erro
 	}
 	rep := &Report{Since: since, Until: until, QuotaLimit: -1}
 	for _, m := range members {
-		hist, err := b.Store.History(ctx, m.ID)
+		hist, err := d.Store.History(ctx, m.ID)
 		if err != nil {
 			return nil, err
 		}
-		open, err := b.Store.Session(ctx, m.ID)
+		open, err := d.Store.Session(ctx, m.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +105,7 @@ func (b *Bot) Report(ctx context.Context, since, until time.Time) (*Report, erro
 		if p := prev[k]; p != nil {
 			r.PreviousRate = responseRate(p)
 		}
-		if f := b.Flows.Get(k.flow); f != nil {
+		if f := d.Flows.Get(k.flow); f != nil {
 			r.Title = f.Title
 		}
 		rep.Rows = append(rep.Rows, *r)
@@ -115,7 +115,7 @@ func (b *Bot) Report(ctx context.Context, since, until time.Time) (*Report, erro
 	})
 	slices.SortFunc(rep.Streaks, func(a, b StreakRow) int { return b.Streak - a.Streak })
 
-	open, err := b.Store.OpenAlerts(ctx)
+	open, err := d.Store.OpenAlerts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -125,8 +125,8 @@ func (b *Bot) Report(ctx context.Context, since, until time.Time) (*Report, erro
 			rep.Unclaimed = append(rep.Unclaimed, a)
 		}
 	}
-	if b.Quota != nil {
-		if limit, used, err := b.Quota(ctx); err == nil {
+	if d.Bot != nil && d.Bot.Quota != nil {
+		if limit, used, err := d.Bot.Quota(ctx); err == nil {
 			rep.QuotaLimit, rep.QuotaUsed = limit, used
 		}
 	}

@@ -1,4 +1,4 @@
-package bot
+package desk
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 // Escalate is the job of an urgent alert nobody has claimed
 // (scheduler.JobEscalate): on-call supporters are reminded in its thread.
 // A claimed or resolved alert, or a level already reached, stops it.
-func (b *Bot) Escalate(ctx context.Context, tm storage.Timer) error {
-	a, err := b.Store.Alert(ctx, tm.AlertID)
+func (d *Desk) Escalate(ctx context.Context, tm storage.Timer) error {
+	a, err := d.Store.Alert(ctx, tm.AlertID)
 	if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
 		return nil
 	}
@@ -20,11 +20,11 @@ func (b *Bot) Escalate(ctx context.Context, tm storage.Timer) error {
 	}
 	// Queue first: after a crash between the two, the reminder goes out
 	// twice rather than never.
-	if err := b.Store.QueueSlack(ctx, storage.SlackJob{Op: storage.SlackEscalate, AlertID: a.ID, Level: tm.Index}); err != nil {
+	if err := d.Store.QueueSlack(ctx, storage.SlackJob{Op: storage.SlackEscalate, AlertID: a.ID, Level: tm.Index}); err != nil {
 		return err
 	}
-	b.Log.Info("alert escalated", "alert", a.ID, "level", tm.Index)
-	b.Metrics.timer(tm.Kind, "escalated")
-	_, err = b.Store.RecordAlertEvent(ctx, a.ID, tsunagu.AlertEvent{At: b.Clock.Now(), By: "tsunagu", What: "escalated"}, tm.Index)
+	d.Log.Info("alert escalated", "alert", a.ID, "level", tm.Index)
+	d.Metrics.Job(tm.Kind, "escalated")
+	_, err = d.Store.RecordAlertEvent(ctx, a.ID, tsunagu.AlertEvent{At: d.Clock.Now(), By: "tsunagu", What: "escalated"}, tm.Index)
 	return err
 }
