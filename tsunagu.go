@@ -68,8 +68,10 @@ type Invite struct {
 	ExpiresAt  time.Time `json:"expires_at"`
 }
 
-// UserHash is the pseudonym of a LINE user id used in logs, keys and member
-// ids, so that the raw id appears only where a message must be addressed.
+// UserHash is the legacy, unkeyed pseudonym of a LINE user id, used in
+// logs, keys and member ids when no hash key is configured. Anyone holding
+// a LINE user id can recompute it: configure `hash_key` and use
+// Pseudonyms.UserHash instead.
 func UserHash(lineUserID string) string {
 	sum := sha256.Sum256([]byte("tsunagu:line-user:" + lineUserID))
 	return hex.EncodeToString(sum[:8])
@@ -273,3 +275,34 @@ type FlowSummary struct {
 	StreakMissed  int       `json:"streak_missed"`
 	Open          bool      `json:"open"` // a session is waiting for an answer now
 }
+
+// AuditEntry is one action by a supporter, a coordinator or the service on
+// personal data: a claim, a reply, a pause, a read of a summary, an
+// export, an erasure. It says who and when, never what a family wrote.
+type AuditEntry struct {
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`               // a Slack user id, or the OS user (or --by) of a CLI command
+	Action string    `json:"action"`           // one of the Audit* constants, or another short verb
+	Family string    `json:"family,omitempty"` // the family acted on, when one was
+	Detail string    `json:"detail,omitempty"` // a few words (a flow, a member id, a file): never message text
+	Count  int       `json:"count,omitempty"`  // records touched (an export's rows, an erasure's records)
+}
+
+// Audited actions. The Slack side records claims, replies, pauses and
+// summary reads; the CLI records the rest.
+const (
+	AuditClaim   = "claim"
+	AuditResolve = "resolve"
+	AuditReply   = "reply"
+	AuditPause   = "pause"
+	AuditResume  = "resume"
+	AuditSummary = "summary" // a supporter read a family summary
+	AuditExport  = "export"  // answers or a family's data written out
+	AuditForget  = "forget"  // everything about a family erased
+	AuditRemove  = "remove"  // a family removed from the roster (and erased)
+	AuditUnlink  = "unlink"  // a member unlinked from a family
+	AuditRevoke  = "revoke"  // an invite code revoked
+	AuditRekey   = "rekey"   // stored free text re-encrypted with the current key
+	AuditPurge   = "purge"   // the daily retention job deleted old records
+	AuditImport  = "import"  // a roster imported (and pruned)
+)
