@@ -156,7 +156,7 @@ func (s *Store) StartSessions(ctx context.Context, key string, keep time.Duratio
 		for i, st := range starts {
 			sess := *st.Session
 			sess.Version = 1
-			sb, err := json.Marshal(&sess)
+			sb, err := s.encodeSession(&sess)
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,71 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/tsunagu/tsunagu"
+)
+
+// Audit records an action on personal data: who, when, what, for which
+// family. Entries are kept for retention.audit; erasing a family removes
+// its entries but the erasure's own.
+func (s *Store) Audit(ctx context.Context, e tsunagu.AuditEntry) error {
+	b, err := json.Marshal(auditRecord{AuditEntry: e, ID: newAuditID()})
+	if err != nil {
+		return err
+	}
+	if err := s.rdb.ZAdd(ctx, auditKey(), redis.Z{Score: float64(e.At.UnixMilli()), Member: b}).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// auditRecord makes two identical entries (a double click in the same
+// millisecond) two members of the sorted set.
+type auditRecord struct {
+	tsunagu.AuditEntry
+	ID string `json:"id"`
+}
+
+// AuditFilter selects audit entries; zero fields select everything.
+type AuditFilter struct {
+	Since, Until time.Time // Until is exclusive
+	Family       string
+}
+
+// AuditLog returns the audit entries that f selects, oldest first.
+func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]tsunagu.AuditEntry, error) {
+	min, max := "-inf", "+inf"
+	if !f.Since.IsZero() {
+		min = strconv.FormatInt(f.Since.UnixMilli(), 10)
+	}
+	if !f.Until.IsZero() {
+		max = "(" + strconv.FormatInt(f.Until.UnixMilli(), 10)
+	}
+	raw, err := s.rdb.ZRangeByScore(ctx, auditKey(), &redis.ZRangeBy{Min: min, Max: max}).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	out := []tsunagu.AuditEntry{}
+	for _, r := range raw {
+		var rec auditRecord
+		if err := json.Unmarshal([]byte(r), &rec); err != nil {
+			return nil, fmt.Errorf("decode audit entry: %w", err)
+		}
+		if f.Family != "" && rec.Family != f.Family {
+			continue
+		}
+		out = append(out, rec.AuditEntry)
+	}
+	return out, nil
+}
+
+func newAuditID() string {
+	return strconv.FormatInt(time.Now().UnixNano(), 36) + "-" + tsunagu.NewInviteCode()
+}
