@@ -228,3 +228,35 @@ func (s *Store) CheckPseudonyms(ctx context.Context, fingerprint string) error {
 	}
 	return tsunagu.Errorf(tsunagu.EINVALID, "the member ids in Redis were made with a different hash key (%s) than the configured one (%s): keep the old TSUNAGU_HASH_KEY (or none), or start a new deployment; see README, Personal data", got, fingerprint)
 }
+
+// UnlinkedMembers returns the ids of a family's unlinked members whose
+// history is still kept.
+func (s *Store) UnlinkedMembers(ctx context.Context, code string) ([]string, error) {
+	ids, err := s.rdb.SMembers(ctx, familyUnlinkedKey(code)).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// AllFamilyAlerts returns every alert held for a family, resolved or not,
+// oldest first (for a disclosure request).
+func (s *Store) AllFamilyAlerts(ctx context.Context, code string) ([]tsunagu.Alert, error) {
+	ids, err := s.rdb.ZRange(ctx, familyAlertsKey(code), 0, -1).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	out := []tsunagu.Alert{}
+	for _, id := range ids {
+		a, err := s.Alert(ctx, id)
+		if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *a)
+	}
+	return out, nil
+}
