@@ -56,9 +56,16 @@ type Member struct {
 	LinkedAt   time.Time `json:"linked_at"`
 	Blocked    bool      `json:"blocked,omitempty"` // unfollowed: gets nothing until they follow again
 	// Consent is the member's answer to the sign-up flow's `consent` step:
-	// "yes", "no", or "" when they have not answered it.
-	Consent string `json:"consent,omitempty"`
+	// its value ("yes", "no"...), or "" when they have not answered it, and
+	// the label of the button they tapped, as supporters read it.
+	Consent      string `json:"consent,omitempty"`
+	ConsentLabel string `json:"consent_label,omitempty"`
 }
+
+// Consented reports whether the member agreed in the sign-up flow: its
+// consent step answered "yes" or "agree". Any other answer declines, and
+// no answer is no consent.
+func Consented(m Member) bool { return m.Consent == "yes" || m.Consent == "agree" }
 
 // Invite is a one-time enrolment code for a family and role.
 type Invite struct {
@@ -276,33 +283,34 @@ type FlowSummary struct {
 	Open          bool      `json:"open"` // a session is waiting for an answer now
 }
 
-// AuditEntry is one action by a supporter, a coordinator or the service on
-// personal data: a claim, a reply, a pause, a read of a summary, an
-// export, an erasure. It says who and when, never what a family wrote.
+// AuditEntry is one recorded action on a family's data: who did what, and
+// when. Reads count as much as changes: a programme must be able to answer
+// "who has seen this child's data". It never holds a message text.
 type AuditEntry struct {
 	At     time.Time `json:"at"`
-	By     string    `json:"by"`               // a Slack user id, or the OS user (or --by) of a CLI command
-	Action string    `json:"action"`           // one of the Audit* constants, or another short verb
-	Family string    `json:"family,omitempty"` // the family acted on, when one was
-	Detail string    `json:"detail,omitempty"` // a few words (a flow, a member id, a file): never message text
-	Count  int       `json:"count,omitempty"`  // records touched (an export's rows, an erasure's records)
+	By     string    `json:"by"`               // Slack user id, "cli:NAME" for a coordinator's command, or "tsunagu"
+	Action string    `json:"action"`           // e.g. claimed, resolved, replied, paused, read-summary, exported, forgotten, refused
+	Family string    `json:"family,omitempty"` // the family code acted on, if any
+	Detail string    `json:"detail,omitempty"` // what else identifies the action (alert id, flow, channel); never a text
+	Count  int       `json:"count,omitempty"`  // records touched: an export's rows, an erasure's or a purge's records
 }
 
-// Audited actions. The Slack side records claims, replies, pauses and
-// summary reads; the CLI records the rest.
+// Audited actions (AuditEntry.Action). The Slack side records claims,
+// resolutions, replies, pauses and summary reads; the CLI and the service
+// record the rest.
 const (
-	AuditClaim   = "claim"
-	AuditResolve = "resolve"
-	AuditReply   = "reply"
-	AuditPause   = "pause"
-	AuditResume  = "resume"
-	AuditSummary = "summary" // a supporter read a family summary
-	AuditExport  = "export"  // answers or a family's data written out
-	AuditForget  = "forget"  // everything about a family erased
-	AuditRemove  = "remove"  // a family removed from the roster (and erased)
-	AuditUnlink  = "unlink"  // a member unlinked from a family
-	AuditRevoke  = "revoke"  // an invite code revoked
-	AuditRekey   = "rekey"   // stored free text re-encrypted with the current key
-	AuditPurge   = "purge"   // the daily retention job deleted old records
-	AuditImport  = "import"  // a roster imported (and pruned)
+	AuditClaimed     = "claimed"
+	AuditResolved    = "resolved"
+	AuditReplied     = "replied"
+	AuditPaused      = "paused"
+	AuditResumed     = "resumed"
+	AuditReadSummary = "read-summary"
+	AuditExported    = "exported"  // answers or a family's data written out
+	AuditForgotten   = "forgotten" // everything about a family erased
+	AuditRemoved     = "removed"   // a family removed from the roster (and erased)
+	AuditUnlinked    = "unlinked"  // a member unlinked from a family
+	AuditRevoked     = "revoked"   // an invite code revoked
+	AuditRekeyed     = "rekeyed"   // stored free text re-encrypted with the current key
+	AuditPurged      = "purged"    // the daily retention purge deleted old records
+	AuditImported    = "imported"  // a roster imported
 )

@@ -167,8 +167,8 @@ func TestPurge(t *testing.T) {
 	if err := e.store.UnlinkMember(ctx, "F-0002", "m2", now.AddDate(0, -6, 0)); err != nil {
 		t.Fatal(err)
 	}
-	e.store.Audit(ctx, tsunagu.AuditEntry{At: t0, By: "old", Action: tsunagu.AuditExport})
-	e.store.Audit(ctx, tsunagu.AuditEntry{At: now, By: "new", Action: tsunagu.AuditExport})
+	e.store.Audit(ctx, tsunagu.AuditEntry{At: t0, By: "old", Action: tsunagu.AuditExported})
+	e.store.Audit(ctx, tsunagu.AuditEntry{At: now, By: "new", Action: tsunagu.AuditExported})
 
 	rep, err := e.store.Purge(ctx, now, Retention{Answers: 3 * 365 * 24 * time.Hour, Alerts: 365 * 24 * time.Hour, Unlinked: 90 * 24 * time.Hour, Audit: 3 * 365 * 24 * time.Hour})
 	if err != nil {
@@ -209,7 +209,7 @@ func TestForgetStorage(t *testing.T) {
 	e.store.RaiseAlert(ctx, &tsunagu.Alert{ID: "a1", FamilyCode: "F-1", MemberID: "m1", State: tsunagu.AlertOpen, CreatedAt: t0})
 	e.store.RaiseAlert(ctx, &tsunagu.Alert{ID: "a10", FamilyCode: "F-10", MemberID: "m10", State: tsunagu.AlertOpen, CreatedAt: t0})
 	e.store.AddTimers(ctx, Timer{Kind: TimerExpire, Due: t0, MemberID: "m1"}, Timer{Kind: TimerExpire, Due: t0, MemberID: "m10"})
-	e.store.Audit(ctx, tsunagu.AuditEntry{At: t0, By: "U1", Action: tsunagu.AuditClaim, Family: "F-1"})
+	e.store.Audit(ctx, tsunagu.AuditEntry{At: t0, By: "U1", Action: tsunagu.AuditClaimed, Family: "F-1"})
 	e.store.CreateInvite(ctx, tsunagu.Invite{Code: "AAAA-BBBB", FamilyCode: "F-1", Role: tsunagu.RoleGuardian, ExpiresAt: t0.Add(time.Hour)}, t0)
 
 	rep, err := e.store.Forget(ctx, "F-1", tsunagu.AuditEntry{At: t0, By: "coordinator"})
@@ -231,7 +231,7 @@ func TestForgetStorage(t *testing.T) {
 		}
 	}
 	log, _ := e.store.AuditLog(ctx, AuditFilter{Family: "F-1"})
-	if len(log) != 1 || log[0].Action != tsunagu.AuditForget || log[0].Count != rep.Records || log[0].By != "coordinator" {
+	if len(log) != 1 || log[0].Action != tsunagu.AuditForgotten || log[0].Count != rep.Records || log[0].By != "coordinator" {
 		t.Errorf("audit after forget: %+v", log)
 	}
 	if _, err := e.store.Forget(ctx, "F-1", tsunagu.AuditEntry{At: t0}); tsunagu.ErrorCode(err) != tsunagu.ENOTFOUND {

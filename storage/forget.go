@@ -133,7 +133,7 @@ func (s *Store) Forget(ctx context.Context, code string, e tsunagu.AuditEntry) (
 		return nil, err
 	}
 	rep.Records = w.n
-	e.Action = cmpOr(e.Action, tsunagu.AuditForget)
+	e.Action = cmpOr(e.Action, tsunagu.AuditForgotten)
 	e.Family, e.Count = code, w.n
 	if err := s.Audit(ctx, e); err != nil {
 		return rep, err

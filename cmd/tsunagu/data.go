@@ -25,18 +25,19 @@ func isTerminal(f *os.File) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// actor is who runs a command, for the audit log: --by, or the OS user.
+// actor is who runs a command, for the audit log: "cli:" and --by, or
+// the OS user.
 func (e *env) actor(by string) string {
 	if by != "" {
-		return by
+		return "cli:" + by
 	}
 	if u, err := user.Current(); err == nil && u.Username != "" {
-		return "os:" + u.Username
+		return "cli:" + u.Username
 	}
 	if u := e.getenv("USER"); u != "" {
-		return "os:" + u
+		return "cli:" + u
 	}
-	return "os:unknown"
+	return "cli:unknown"
 }
 
 // confirm asks the person at the terminal to type want; without a
@@ -88,7 +89,7 @@ func (e *env) family(ctx context.Context, cmd string, args []string) int {
 		if err := s.SetFamilyPaused(ctx, code, cmd == "pause"); err != nil {
 			return e.fail(err)
 		}
-		_ = s.Audit(ctx, tsunagu.AuditEntry{At: now, By: who, Action: map[string]string{"pause": tsunagu.AuditPause, "resume": tsunagu.AuditResume}[cmd], Family: code})
+		_ = s.Audit(ctx, tsunagu.AuditEntry{At: now, By: who, Action: map[string]string{"pause": tsunagu.AuditPaused, "resume": tsunagu.AuditResumed}[cmd], Family: code})
 		if cmd == "pause" {
 			fmt.Fprintf(e.stdout, "%s: paused: no check-ins until `tsunagu families resume %s` (一時停止しました)\n", code, code)
 		} else {
@@ -99,7 +100,7 @@ func (e *env) family(ctx context.Context, cmd string, args []string) int {
 		if err := s.UnlinkMember(ctx, code, *member, now); err != nil {
 			return e.fail(err)
 		}
-		_ = s.Audit(ctx, tsunagu.AuditEntry{At: now, By: who, Action: tsunagu.AuditUnlink, Family: code, Detail: *member})
+		_ = s.Audit(ctx, tsunagu.AuditEntry{At: now, By: who, Action: tsunagu.AuditUnlinked, Family: code, Detail: *member})
 		fmt.Fprintf(e.stdout, "%s: member %s unlinked; their history is deleted after retention.unlinked (%s), or now with `tsunagu families forget %s`\n",
 			code, *member, durationText(time.Duration(c.Retention.Unlinked)), code)
 		return exitOK
@@ -111,9 +112,9 @@ func (e *env) family(ctx context.Context, cmd string, args []string) int {
 	if !*yes && !e.confirm(fmt.Sprintf("%s の記録をすべて消去します。元に戻せません。(This erases everything about %s for good.)", code, code), code) {
 		return exitUsage
 	}
-	action := tsunagu.AuditForget
+	action := tsunagu.AuditForgotten
 	if cmd == "remove" {
-		action = tsunagu.AuditRemove
+		action = tsunagu.AuditRemoved
 	}
 	return e.forget(ctx, s, c, code, action, who, *withSlack)
 }
@@ -160,7 +161,7 @@ func (e *env) prune(ctx context.Context, s *storage.Store, codes []string, fl im
 	}
 	who := e.actor(fl.by)
 	for _, code := range codes {
-		rep, err := s.Forget(ctx, code, tsunagu.AuditEntry{At: e.clock.Now(), By: who, Action: tsunagu.AuditRemove, Detail: "prune"})
+		rep, err := s.Forget(ctx, code, tsunagu.AuditEntry{At: e.clock.Now(), By: who, Action: tsunagu.AuditRemoved, Detail: "prune"})
 		if err != nil {
 			return e.fail(err)
 		}
@@ -243,7 +244,7 @@ func (e *env) revokeInvite(ctx context.Context, cfgPath, code, by string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	_ = s.Audit(ctx, tsunagu.AuditEntry{At: e.clock.Now(), By: e.actor(by), Action: tsunagu.AuditRevoke, Family: inv.FamilyCode, Detail: string(inv.Role)})
+	_ = s.Audit(ctx, tsunagu.AuditEntry{At: e.clock.Now(), By: e.actor(by), Action: tsunagu.AuditRevoked, Family: inv.FamilyCode, Detail: string(inv.Role)})
 	fmt.Fprintf(e.stdout, "invite %s for %s / %s revoked: it can no longer be used (無効にしました)\n", codes[0], inv.FamilyCode, inv.Role)
 	return exitOK
 }
@@ -271,7 +272,7 @@ func (e *env) rekey(ctx context.Context, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	_ = s.Audit(ctx, tsunagu.AuditEntry{At: e.clock.Now(), By: e.actor(*by), Action: tsunagu.AuditRekey, Detail: "key " + s.Keyring().CurrentID(), Count: n})
+	_ = s.Audit(ctx, tsunagu.AuditEntry{At: e.clock.Now(), By: e.actor(*by), Action: tsunagu.AuditRekeyed, Detail: "key " + s.Keyring().CurrentID(), Count: n})
 	fmt.Fprintf(e.stdout, "%d record(s) re-encrypted with key %s; once every replica runs with this key, previous keys can be dropped\n", n, s.Keyring().CurrentID())
 	return exitOK
 }

@@ -147,7 +147,7 @@ func TestForgetFamily(t *testing.T) {
 			if !strings.Contains(e.key+"\x00"+e.value, needle) {
 				continue
 			}
-			if e.key == "tsunagu:audit" && strings.Contains(e.value, `"action":"forget"`) && needle == "F-0001" {
+			if e.key == "tsunagu:audit" && strings.Contains(e.value, `"action":"forgotten"`) && needle == "F-0001" {
 				audit++
 				continue
 			}
@@ -171,7 +171,7 @@ func TestForgetFamily(t *testing.T) {
 
 	var entries []tsunagu.AuditEntry
 	mustJSON(t, h.mustCLI("audit", "--family", "F-0001", "--json"), &entries)
-	if len(entries) != 1 || entries[0].By != "coordinator-a" || entries[0].Action != "forget" || entries[0].Count == 0 {
+	if len(entries) != 1 || entries[0].By != "cli:coordinator-a" || entries[0].Action != "forgotten" || entries[0].Count == 0 {
 		t.Errorf("audit after forget: %+v", entries)
 	}
 
@@ -265,7 +265,7 @@ func TestRosterLifecycle(t *testing.T) {
 	for _, a := range log {
 		actions = append(actions, a.Action)
 	}
-	for _, want := range []string{"pause", "import", "remove", "unlink", "revoke", "resume"} {
+	for _, want := range []string{"paused", "imported", "removed", "unlinked", "revoked", "resumed"} {
 		if !strings.Contains(strings.Join(actions, " "), want) {
 			t.Errorf("audit lacks %s: %v", want, actions)
 		}
@@ -320,7 +320,7 @@ func TestExport(t *testing.T) {
 	mustJSON(t, h.mustCLI("audit", "--json"), &log)
 	n := 0
 	for _, a := range log {
-		if a.Action == "export" {
+		if a.Action == "exported" {
 			n++
 		}
 	}
@@ -423,7 +423,7 @@ func TestDailyPurge(t *testing.T) {
 	}
 	var log []tsunagu.AuditEntry
 	mustJSON(t, h.mustCLI("audit", "--json"), &log)
-	if log[len(log)-1].Action != "purge" {
+	if log[len(log)-1].Action != "purged" {
 		t.Errorf("purge not audited: %+v", log[len(log)-1])
 	}
 }

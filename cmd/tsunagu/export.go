@@ -81,7 +81,7 @@ func (e *env) export(ctx context.Context, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	entry := tsunagu.AuditEntry{At: e.clock.Now(), By: e.actor(*by), Action: tsunagu.AuditExport}
+	entry := tsunagu.AuditEntry{At: e.clock.Now(), By: e.actor(*by), Action: tsunagu.AuditExported}
 	var n int
 	if *family != "" {
 		n, err = exportFamily(ctx, s, *family, w)

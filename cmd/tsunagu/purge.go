@@ -56,7 +56,7 @@ func (m *Main) purgeToday(ctx context.Context) {
 	log.Info("retention purge", "sessions", rep.Sessions, "alerts", rep.Alerts, "members", rep.Members,
 		"audit_entries", rep.AuditEntries, "dead_letters", rep.DeadLetters)
 	if rep.Total() > 0 {
-		_ = m.Store.Audit(ctx, tsunagu.AuditEntry{At: now, By: "tsunagu", Action: tsunagu.AuditPurge, Count: rep.Total()})
+		_ = m.Store.Audit(ctx, tsunagu.AuditEntry{At: now, By: "tsunagu", Action: tsunagu.AuditPurged, Count: rep.Total()})
 	}
 }
 

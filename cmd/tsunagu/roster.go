@@ -114,7 +114,7 @@ func (e *env) importFamilies(ctx context.Context, c config.Config, path string, 
 		return exitFail
 	}
 	fmt.Fprintf(e.stdout, "imported %d families from %s: %d new, %d updated, %d unchanged\n", len(fams), path, rep.Created, rep.Updated, rep.Unchanged)
-	_ = s.Audit(ctx, tsunagu.AuditEntry{At: e.clock.Now(), By: e.actor(fl.by), Action: tsunagu.AuditImport, Detail: filepath.Base(path), Count: len(fams)})
+	_ = s.Audit(ctx, tsunagu.AuditEntry{At: e.clock.Now(), By: e.actor(fl.by), Action: tsunagu.AuditImported, Detail: filepath.Base(path), Count: len(fams)})
 	if len(rep.Missing) == 0 {
 		return exitOK
 	}
