@@ -36,7 +36,7 @@ func (s *Store) QueueSlack(ctx context.Context, jobs ...SlackJob) error {
 			if j.Op == SlackEscalate {
 				stream = slackUrgentKey()
 			}
-			if err := addJob(ctx, p, stream, j); err != nil {
+			if err := s.addSlackJob(ctx, p, stream, j); err != nil {
 				return err
 			}
 		}
@@ -69,7 +69,7 @@ func slackStream(a *tsunagu.Alert) string {
 
 // SlackUrgentOutbox is the queue of urgent alerts and their escalations.
 func (s *Store) SlackUrgentOutbox() *Outbox {
-	return &Outbox{rdb: s.rdb, stream: slackUrgentKey(), minIdle: 30 * time.Second}
+	return &Outbox{rdb: s.rdb, stream: slackUrgentKey(), minIdle: 30 * time.Second, open: s.openSlackJob, seal: s.sealSlackJob}
 }
 
 // RaiseAlertOnce is RaiseAlert for an alert whose id names the cause (a
@@ -474,4 +474,10 @@ func (s *Store) updateAlert(ctx context.Context, id string, change func(*tsunagu
 		return &out, nil
 	}
 	return nil, tsunagu.Errorf(tsunagu.ECONFLICT, "too much contention on alert %s", id)
+}
+
+// addSlackJob queues a Slack job with its text sealed.
+func (s *Store) addSlackJob(ctx context.Context, p redis.Pipeliner, stream string, j SlackJob) error {
+	j.Text = s.keys.seal(j.Text)
+	return addJob(ctx, p, stream, j)
 }

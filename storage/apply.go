@@ -246,7 +246,11 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, eventID, memberID 
 			p.Expire(ctx, enrolFailsKey(memberID), enrolFailsTTL)
 		}
 	}
+	linked := ch.Member != nil || st.Member != nil
 	for _, out := range ch.Out {
+		if linked && out.MemberID == memberID {
+			out.To = "" // the member record holds it; the outbox looks it up
+		}
 		if err := addJob(ctx, p, lineOutboxKey(), out); err != nil {
 			return err
 		}
@@ -257,7 +261,7 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, eventID, memberID 
 		}
 	}
 	for _, j := range ch.Slack {
-		if err := addJob(ctx, p, slackOutboxKey(), j); err != nil {
+		if err := s.addSlackJob(ctx, p, slackOutboxKey(), j); err != nil {
 			return err
 		}
 	}

@@ -160,7 +160,9 @@ func (s *Store) StartSessions(ctx context.Context, key string, keep time.Duratio
 			if err != nil {
 				return err
 			}
-			ob, err := json.Marshal(st.Out)
+			out := st.Out
+			out.To = "" // the member record holds it; the outbox looks it up
+			ob, err := json.Marshal(out)
 			if err != nil {
 				return err
 			}

@@ -132,6 +132,12 @@ func TestForgetFamily(t *testing.T) {
 	checkKeyRules(t, h)
 
 	memberID := tsunagu.UserHash(user)
+	// Pseudonyms: the LINE user id is in the member record and nowhere else.
+	for _, e := range scanRedis(t, h) {
+		if strings.Contains(e.key+"\x00"+e.value, user) && e.key != "tsunagu:member:{"+memberID+"}" {
+			t.Errorf("the LINE user id appears outside the member record: %s %.200s", e.key, e.value)
+		}
+	}
 	out, errs, code := h.cli("families", "forget", "F-0001")
 	if code != exitUsage || !strings.Contains(errs, "--yes") {
 		t.Fatalf("forget without a terminal or --yes: exit %d\n%s%s", code, out, errs)
