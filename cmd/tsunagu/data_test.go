@@ -276,6 +276,7 @@ func TestRosterLifecycle(t *testing.T) {
 			t.Errorf("audit lacks %s: %v", want, actions)
 		}
 	}
+	checkKeyRules(t, h)
 }
 
 func TestExport(t *testing.T) {
@@ -432,4 +433,5 @@ func TestDailyPurge(t *testing.T) {
 	if log[len(log)-1].Action != "purged" {
 		t.Errorf("purge not audited: %+v", log[len(log)-1])
 	}
+	checkKeyRules(t, h)
 }
