@@ -252,7 +252,7 @@ func TestConversationBegin(t *testing.T) {
 			m.waiting = tt.waiting
 			if tt.open != nil {
 				m.session = tt.open.Start("old", "sim-member", t0, Env{}).Session
-				m.simFacts.flow = tt.open
+				m.simFacts.flows = catalog{weekly, signup}
 			}
 			turn, err := c.Begin(m, weekly, "occ", t1)
 			if err != nil {
@@ -282,6 +282,7 @@ func TestConversationWaitingStarts(t *testing.T) {
 		return m
 	}
 	m := consented()
+	m.simFacts.flows = catalog{weekly, signup}
 	q, _ := signup.Prompt(m.session)
 	turn, err := c.Event(m, "sim-member", tsunagu.Inbound{Kind: tsunagu.InboundPostback, Data: q.QuickReplies[0].Data, ReplyToken: "r"}, t1)
 	if err != nil {
@@ -291,6 +292,7 @@ func TestConversationWaitingStarts(t *testing.T) {
 		t.Errorf("answer: %s", got)
 	}
 	m = consented()
+	m.simFacts.flows = catalog{weekly, signup}
 	turn, err = c.Expire(m, SessionRef{SessionID: "s1"}, t1)
 	if err != nil {
 		t.Fatal(err)

@@ -36,6 +36,8 @@ func ScriptedAnswers(script string) Answerer {
 
 type scripted struct{ answers []string }
 
+func (s *scripted) More() bool { return len(s.answers) > 0 }
+
 func (s *scripted) Answer() (string, bool, error) {
 	if len(s.answers) == 0 {
 		return "", false, nil
@@ -78,6 +80,12 @@ type SimOptions struct {
 	Previous     map[string]tsunagu.Answer
 	StreakMissed int
 	Location     *time.Location // for the next time a schedule fires and the dates alerts show; nil for Asia/Tokyo
+	// Flows are the other flows in force, for keywords typed after the
+	// check-in ends; nil for the simulated flow alone.
+	Flows Catalog
+	// Trace, when set, is called with every turn the conversation decides,
+	// before it is rendered: what serve would commit.
+	Trace func(Turn)
 }
 
 // AudienceError is returned by Simulate when the flow is not for the
@@ -177,6 +185,7 @@ const (
 	CmdBack   = ":back"   // undo the last answer
 	CmdMissed = ":missed" // end the session as missed, as expiry would
 	CmdWait   = ":wait"   // `:wait 24h`: move the clock on, sending reminders and expiring
+	CmdSend   = ":send"   // the next check-in of the flow arrives now, as a schedule or `send` would bring it
 	CmdHelp   = ":help"
 )
 
@@ -207,15 +216,20 @@ func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, er
 		FlowID: f.ID, Title: f.Title, Roles: f.Roles, Role: opt.Role, Tags: opt.Tags,
 		Events: []SimEvent{}, Answers: []tsunagu.QA{}, Alerts: []SimAlert{},
 	}}
-	sim.conv = &Conversation{Flows: oneFlow{f}, Risk: opt.Risk, Texts: opt.Texts, Location: opt.Location,
+	catalog := opt.Flows
+	if catalog == nil {
+		catalog = oneFlow{f}
+	}
+	sim.conv = &Conversation{Flows: withFlow{catalog, f}, Risk: opt.Risk, Texts: opt.Texts, Location: opt.Location,
 		NewID: func() string { ids++; return "sim-" + strconv.Itoa(ids) }}
 	sim.facts = newSimFacts(f, opt)
+	sim.facts.flows = sim.conv.Flows
 	if !opt.JSON {
 		sim.header()
 	}
 	err := sim.run(in)
 	if sim.last != nil {
-		sim.t.Answers = append(sim.t.Answers, f.QA(sim.last)...)
+		sim.t.Answers = append(sim.t.Answers, sim.flowOf(sim.last).QA(sim.last)...)
 	}
 	if err == nil {
 		if opt.JSON {
@@ -242,7 +256,31 @@ func SimTexts(safety string) Texts {
 	return t
 }
 
-// oneFlow is the catalog of a simulation: the flow tried.
+// withFlow is a catalog in which f, the flow tried, is in force whatever
+// version the catalog holds.
+type withFlow struct {
+	Catalog
+	f *Flow
+}
+
+func (c withFlow) Get(id string) *Flow {
+	if id == c.f.ID {
+		return c.f
+	}
+	return c.Catalog.Get(id)
+}
+
+func (c withFlow) All() []*Flow {
+	all := []*Flow{c.f}
+	for _, g := range c.Catalog.All() {
+		if g.ID != c.f.ID {
+			all = append(all, g)
+		}
+	}
+	return all
+}
+
+// oneFlow is the catalog of a simulation of one flow alone.
 type oneFlow struct{ f *Flow }
 
 func (c oneFlow) Get(id string) *Flow {
@@ -256,7 +294,7 @@ func (c oneFlow) All() []*Flow { return []*Flow{c.f} }
 
 // simFacts is the simulated member, kept in memory.
 type simFacts struct {
-	flow    *Flow
+	flows   Catalog
 	member  tsunagu.Member
 	family  tsunagu.Family
 	session *tsunagu.Session
@@ -269,7 +307,7 @@ var _ Facts = (*simFacts)(nil)
 // before it the completed session with their previous answers.
 func newSimFacts(f *Flow, opt SimOptions) *simFacts {
 	sf := &simFacts{
-		flow:   f,
+		flows:  oneFlow{f},
 		member: tsunagu.Member{ID: "sim-member", FamilyCode: "SIM-0001", Role: opt.Role, Consent: "yes"},
 		family: tsunagu.Family{Code: "SIM-0001", Tags: opt.Tags},
 	}
@@ -293,10 +331,10 @@ func (sf *simFacts) Waiting() ([]Waiting, error)            { return nil, nil }
 func (sf *simFacts) EnrolFails() int                        { return 0 }
 func (sf *simFacts) Invite(string) (*tsunagu.Invite, error) { return nil, nil }
 func (sf *simFacts) SessionFlow() (*Flow, error) {
-	if sf.session.Open() && sf.session.FlowID == sf.flow.ID {
-		return sf.flow, nil
+	if !sf.session.Open() {
+		return nil, nil
 	}
-	return nil, nil
+	return sf.flows.Get(sf.session.FlowID), nil
 }
 
 type simulation struct {
@@ -307,7 +345,8 @@ type simulation struct {
 	facts   *simFacts
 	t       Transcript
 	last    *tsunagu.Session // the session after the latest turn
-	elapsed time.Duration    // since the session started, moved on by :wait
+	elapsed time.Duration    // since the simulation started, moved on by :wait
+	started time.Time        // when the latest session started
 	undo    []snapshot       // the state before each answer, for :back
 	ended   bool
 }
@@ -326,16 +365,20 @@ func (sim *simulation) run(in Answerer) error {
 		return err
 	}
 	sim.render(turn, "")
-	for !sim.ended {
+	// Scripted answers go on after the check-in ends, as messages outside
+	// it (or `:send` for the next one); typed ones stop with it.
+	for !sim.ended || more(in) {
 		s := sim.facts.session
 		text, ok, err := in.Answer()
 		if err != nil {
 			return fmt.Errorf("read answer: %w", err)
 		}
 		if !ok {
-			sim.t.RanOut = true
-			sim.emit(SimEvent{Kind: EventRanOut, Step: s.Step})
-			return nil
+			if s.Open() {
+				sim.t.RanOut = true
+				sim.emit(SimEvent{Kind: EventRanOut, Step: s.Step})
+			}
+			break
 		}
 		if cmd, arg, isCmd := command(text); isCmd {
 			if err := sim.command(cmd, arg); err != nil {
@@ -344,7 +387,7 @@ func (sim *simulation) run(in Answerer) error {
 			continue
 		}
 		input, tapped := sim.input(s, text)
-		sim.emit(SimEvent{Kind: EventMember, Step: s.Step, Text: text, Tapped: tapped})
+		sim.emit(SimEvent{Kind: EventMember, Step: stepOf(s), Text: text, Tapped: tapped})
 		ev := tsunagu.Inbound{Kind: tsunagu.InboundText, Text: input.Text, ReplyToken: "sim", At: sim.now()}
 		if input.Postback != "" {
 			ev = tsunagu.Inbound{Kind: tsunagu.InboundPostback, Data: input.Postback, ReplyToken: "sim", At: sim.now()}
@@ -352,9 +395,9 @@ func (sim *simulation) run(in Answerer) error {
 		before := snapshot{session: s, alerts: len(sim.t.Alerts)}
 		turn, err := sim.conv.Event(sim.facts, sim.facts.member.ID, ev, sim.now())
 		if err != nil {
-			return fmt.Errorf("answer at step %q: %w", s.Step, err)
+			return fmt.Errorf("answer at step %q: %w", stepOf(s), err)
 		}
-		if !sim.render(turn, "ループ防止 (loop guard)") {
+		if !sim.render(turn, "ループ防止 (loop guard)") && s.Open() {
 			sim.undo = append(sim.undo, before)
 		}
 	}
@@ -362,11 +405,37 @@ func (sim *simulation) run(in Answerer) error {
 	return nil
 }
 
+// more reports whether a scripted Answerer has answers left.
+func more(in Answerer) bool {
+	m, ok := in.(interface{ More() bool })
+	return ok && m.More()
+}
+
+func stepOf(s *tsunagu.Session) string {
+	if s.Open() {
+		return s.Step
+	}
+	return ""
+}
+
+// flowOf is the flow of session s, or the simulated one.
+func (sim *simulation) flowOf(s *tsunagu.Session) *Flow {
+	if s != nil {
+		if f := sim.conv.Flows.Get(s.FlowID); f != nil {
+			return f
+		}
+	}
+	return sim.f
+}
+
 // render shows a turn's outcomes as the member and the supporters would
 // see them, and keeps the simulated member's state as storage would.
 // missedWhy says why a session that ends unfinished ended. It reports
 // whether the answer was asked again.
 func (sim *simulation) render(turn Turn, missedWhy string) (reasked bool) {
+	if sim.opt.Trace != nil {
+		sim.opt.Trace(turn)
+	}
 	from := sim.facts.session
 	var after *tsunagu.Session // nil when the turn leaves the session as it was
 	for _, o := range turn.Outcomes {
@@ -422,7 +491,8 @@ func (sim *simulation) transition(from, after *tsunagu.Session) *SimEvent {
 	if !after.Open() {
 		to = End
 	}
-	return &SimEvent{Kind: EventMove, Step: from.Step, To: to, Branch: to != sim.f.following(sim.f.Step(from.Step))}
+	f := sim.flowOf(from)
+	return &SimEvent{Kind: EventMove, Step: from.Step, To: to, Branch: to != f.following(f.Step(from.Step))}
 }
 
 // outcome renders one outcome; after is the session as the turn leaves it.
@@ -441,11 +511,12 @@ func (sim *simulation) outcome(o Outcome, after *tsunagu.Session, missedWhy stri
 			sim.emit(ev)
 		}
 	case RiskDetected:
-		sim.emit(SimEvent{Kind: EventRisk, Step: sim.facts.session.Step, Word: o.Word})
+		sim.emit(SimEvent{Kind: EventRisk, Step: stepOf(sim.facts.session), Word: o.Word})
 	case AlertRaised:
 		sim.raise(o.Alert)
 	case SessionStarted:
-		sim.facts.session, sim.last = o.Session, o.Session
+		sim.facts.session, sim.last, sim.ended = o.Session, o.Session, false
+		sim.started = sim.now()
 	case SessionChanged:
 		sim.facts.session, sim.last = o.Session, o.Session
 	case SessionEnded:
@@ -456,7 +527,7 @@ func (sim *simulation) outcome(o Outcome, after *tsunagu.Session, missedWhy stri
 			sim.emit(SimEvent{Kind: EventMissed, Text: missedWhy})
 		}
 	case StreakChanged:
-		sim.streak(o.Missed)
+		sim.streak(sim.conv.Flows.Get(o.FlowID), o.Missed)
 	case ConsentRecorded:
 		sim.facts.member.Consent = o.Value
 		sim.emit(SimEvent{Kind: EventConsent, Text: o.Label})
@@ -464,11 +535,11 @@ func (sim *simulation) outcome(o Outcome, after *tsunagu.Session, missedWhy stri
 }
 
 // streak says what the flow's `missed:` rule makes of a run of n misses.
-func (sim *simulation) streak(n int) {
-	m := sim.f.Missed
-	if m == nil || n == 0 {
+func (sim *simulation) streak(f *Flow, n int) {
+	if f == nil || f.Missed == nil || n == 0 {
 		return
 	}
+	m := f.Missed
 	if n == m.Streak {
 		sim.emit(SimEvent{Kind: EventNote, Text: fmt.Sprintf("%d回つづけて未回答なので missed のアラートが出ます (missed streak %d)", n, n)})
 		return
@@ -487,22 +558,25 @@ func command(text string) (cmd, arg string, ok bool) {
 		return "", "", false
 	}
 	switch fields[0] {
-	case CmdBack, CmdMissed, CmdWait, CmdHelp:
+	case CmdBack, CmdMissed, CmdWait, CmdSend, CmdHelp:
 		return fields[0], strings.Join(fields[1:], " "), true
 	}
 	return "", "", false
 }
 
-// command carries out a simulator command on the open session.
+// command carries out a simulator command.
 func (sim *simulation) command(cmd, arg string) error {
 	s := sim.facts.session
-	sim.emit(SimEvent{Kind: EventMember, Step: s.Step, Text: strings.TrimSpace(cmd + " " + arg)})
-	ref := SessionRef{SessionID: s.ID}
+	sim.emit(SimEvent{Kind: EventMember, Step: stepOf(s), Text: strings.TrimSpace(cmd + " " + arg)})
+	var ref SessionRef
+	if s != nil {
+		ref.SessionID = s.ID
+	}
 	switch cmd {
 	case CmdHelp:
 		sim.emit(SimEvent{Kind: EventNote, Text: simHelp})
 	case CmdBack:
-		if len(sim.undo) == 0 {
+		if len(sim.undo) == 0 || !s.Open() {
 			sim.emit(SimEvent{Kind: EventNote, Text: "もどせる答えがありません (nothing to undo)"})
 			return nil
 		}
@@ -511,11 +585,22 @@ func (sim *simulation) command(cmd, arg string) error {
 		sim.t.Alerts = sim.t.Alerts[:snap.alerts]
 		sim.facts.session, sim.last = snap.session, snap.session
 		sim.emit(SimEvent{Kind: EventBack, Step: snap.session.Step})
-		if q, ok := sim.f.Prompt(snap.session); ok {
+		if q, ok := sim.flowOf(snap.session).Prompt(snap.session); ok {
 			sim.render(Turn{Outcomes: []Outcome{Said{Messages: []tsunagu.Message{q}}}}, "")
 		}
 	case CmdMissed:
-		return sim.expire(ref, "未回答 (:missed)")
+		if !s.Open() {
+			sim.emit(SimEvent{Kind: EventNote, Text: "いま開いているチェックインはありません (no check-in is open)"})
+			return nil
+		}
+		return sim.expire(ref, sim.now(), "未回答 (:missed)")
+	case CmdSend:
+		sim.undo = nil
+		turn, err := sim.conv.Begin(sim.facts, sim.f, "sim-send", sim.now())
+		if err != nil {
+			return err
+		}
+		sim.render(turn, "次のチェックインが届いた (superseded)")
 	case CmdWait:
 		d, err := parseDuration(arg)
 		if err != nil || d <= 0 {
@@ -524,22 +609,34 @@ func (sim *simulation) command(cmd, arg string) error {
 		}
 		sim.elapsed += d
 		sim.emit(SimEvent{Kind: EventWait, Text: formatDuration(sim.elapsed)})
-		for i, r := range sim.f.Reminders {
-			if r.After > sim.elapsed || r.After >= sim.f.ExpiresAfter || i < sim.facts.session.Reminded {
-				continue
-			}
-			turn, err := sim.conv.Remind(sim.facts, ref, i, s.StartedAt.Add(r.After))
-			if err != nil {
-				return err
-			}
-			if len(turn.Messages()) > 0 {
-				sim.emit(SimEvent{Kind: EventReminder, Step: s.Step, Text: formatDuration(r.After)})
-			}
-			sim.render(turn, "")
+		if !s.Open() {
+			return nil
 		}
-		if sim.elapsed >= sim.f.ExpiresAfter {
-			return sim.expire(ref, "期限切れ (expires_after "+formatDuration(sim.f.ExpiresAfter)+")")
+		return sim.wait(ref, s)
+	}
+	return nil
+}
+
+// wait plays the reminders and the expiry of the open session s that came
+// due by now, at the times their timers would fire.
+func (sim *simulation) wait(ref SessionRef, s *tsunagu.Session) error {
+	f := sim.flowOf(s)
+	since := sim.now().Sub(sim.started)
+	for i, r := range f.Reminders {
+		if r.After > since || r.After >= f.ExpiresAfter || i < sim.facts.session.Reminded {
+			continue
 		}
+		turn, err := sim.conv.Remind(sim.facts, ref, i, sim.started.Add(r.After))
+		if err != nil {
+			return err
+		}
+		if len(turn.Messages()) > 0 {
+			sim.emit(SimEvent{Kind: EventReminder, Step: s.Step, Text: formatDuration(r.After)})
+		}
+		sim.render(turn, "")
+	}
+	if since >= f.ExpiresAfter {
+		return sim.expire(ref, sim.started.Add(f.ExpiresAfter), "期限切れ (expires_after "+formatDuration(f.ExpiresAfter)+")")
 	}
 	return nil
 }
@@ -547,11 +644,12 @@ func (sim *simulation) command(cmd, arg string) error {
 const simHelp = `答えのかわりに打てるコマンド (commands):
   :back       ひとつ前の答えを取り消す (undo the last answer)
   :missed     答えないまま期限切れにする (end the session as missed)
-  :wait 24h   時間を進める。リマインダーと期限切れが起きます (move the clock on)`
+  :wait 24h   時間を進める。リマインダーと期限切れが起きます (move the clock on)
+  :send       次のチェックインが届く。開いているものは未回答で終わります (the next check-in arrives)`
 
-// expire ends the session as missed, as its expiry timer would.
-func (sim *simulation) expire(ref SessionRef, why string) error {
-	turn, err := sim.conv.Expire(sim.facts, ref, sim.now())
+// expire ends the session as missed at time at, as its expiry timer would.
+func (sim *simulation) expire(ref SessionRef, at time.Time, why string) error {
+	turn, err := sim.conv.Expire(sim.facts, ref, at)
 	if err != nil {
 		return err
 	}
@@ -571,11 +669,15 @@ func stepOrEnd(step string) string {
 // with buttons, a number that is no button's own label or value taps that
 // button; anything else is typed text.
 func (sim *simulation) input(s *tsunagu.Session, text string) (Input, string) {
-	step := sim.f.Step(s.Step)
+	if !s.Open() {
+		return Input{Text: text}, ""
+	}
+	f := sim.flowOf(s)
+	step := f.Step(s.Step)
 	if step == nil || len(step.Choices) == 0 || readChoice(step, text, casual).ok {
 		return Input{Text: text}, ""
 	}
-	q, _ := sim.f.Prompt(s)
+	q, _ := f.Prompt(s)
 	buttons := q.QuickReplies
 	if n, err := strconv.Atoi(Normalize(text)); err == nil && n >= 1 && n <= len(buttons) {
 		return Input{Postback: buttons[n-1].Data}, buttons[n-1].Label
