@@ -124,6 +124,18 @@ func (s *Store) purgeHistory(ctx context.Context, before time.Time) (int, error)
 // tail (the oldest end) of one history, under WATCH: a session ending
 // meanwhile makes it look again.
 func (s *Store) trimHistory(ctx context.Context, key string, before time.Time) (int, error) {
+	// Most histories have nothing to drop: look at the oldest first.
+	oldest, err := s.rdb.LIndex(ctx, key, -1).Result()
+	if errors.Is(err, redis.Nil) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	var e ended
+	if json.Unmarshal([]byte(oldest), &e) == nil && !e.UpdatedAt.Before(before) {
+		return 0, nil
+	}
 	var dropped int
 	txf := func(tx *redis.Tx) error {
 		dropped = 0
