@@ -84,7 +84,11 @@ func (e *env) family(ctx context.Context, cmd string, args []string) int {
 	now, who := e.clock.Now(), e.actor(*by)
 	switch cmd {
 	case "show":
-		return e.showFamily(ctx, s, c, code, *asJSON)
+		code := e.showFamily(ctx, s, c, code, *asJSON)
+		if code == exitOK { // a coordinator read a family's data
+			_ = s.Audit(ctx, tsunagu.AuditEntry{At: now, By: who, Action: tsunagu.AuditReadSummary, Family: pos[0], Detail: "families show"})
+		}
+		return code
 	case "pause", "resume":
 		if err := s.SetFamilyPaused(ctx, code, cmd == "pause"); err != nil {
 			return e.fail(err)

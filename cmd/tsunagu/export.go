@@ -87,7 +87,7 @@ func (e *env) export(ctx context.Context, args []string) int {
 		n, err = exportFamily(ctx, s, *family, w)
 		entry.Family, entry.Detail = *family, "disclosure"
 	} else {
-		n, err = exportAnswers(ctx, s, f, *format, w)
+		n, err = exportAnswers(ctx, s, f, *format, c.Location(), w)
 		entry.Detail = exportDetail(*format, *flow, *since, *until, *tags)
 	}
 	if cerr := done(); err == nil {
@@ -129,7 +129,7 @@ func (e *env) output(path string) (io.Writer, func() error, error) {
 	return f, f.Close, nil
 }
 
-func exportAnswers(ctx context.Context, s *storage.Store, f exportFilter, format string, w io.Writer) (int, error) {
+func exportAnswers(ctx context.Context, s *storage.Store, f exportFilter, format string, loc *time.Location, w io.Writer) (int, error) {
 	var write func(exportRow) error
 	var flush func() error
 	switch format {
@@ -142,7 +142,7 @@ func exportAnswers(ctx context.Context, s *storage.Store, f exportFilter, format
 		cw := safecsv.NewWriter(w)
 		_ = cw.Write([]string{"family", "member", "role", "flow", "session", "step", "value", "label", "time"})
 		write = func(r exportRow) error {
-			return cw.Write([]string{r.Family, r.Member, r.Role, r.Flow, r.Session, r.Step, r.Value, r.Label, r.At.Format(time.RFC3339)})
+			return cw.Write([]string{r.Family, r.Member, r.Role, r.Flow, r.Session, r.Step, r.Value, r.Label, r.At.In(loc).Format(time.RFC3339)})
 		}
 		flush = func() error { cw.Flush(); return cw.Error() }
 	}
