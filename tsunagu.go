@@ -266,11 +266,13 @@ type FamilySummary struct {
 
 // MemberSummary is one member of a FamilySummary.
 type MemberSummary struct {
-	Role     Role          `json:"role"`
-	LinkedAt time.Time     `json:"linked_at"`
-	Blocked  bool          `json:"blocked,omitempty"`
-	Consent  string        `json:"consent,omitempty"`
-	Flows    []FlowSummary `json:"flows"`
+	Role     Role      `json:"role"`
+	LinkedAt time.Time `json:"linked_at"`
+	Blocked  bool      `json:"blocked,omitempty"`
+	Consent  string    `json:"consent,omitempty"`
+	// ConsentLabel is the consent answer as the member saw it.
+	ConsentLabel string        `json:"consent_label,omitempty"`
+	Flows        []FlowSummary `json:"flows"`
 }
 
 // FlowSummary is how one member's check-ins of one flow went.

@@ -138,7 +138,7 @@ func (b *Bot) FamilySummary(ctx context.Context, code string) (*tsunagu.FamilySu
 		if err != nil {
 			return nil, err
 		}
-		ms := tsunagu.MemberSummary{Role: m.Role, LinkedAt: m.LinkedAt, Blocked: m.Blocked, Consent: m.Consent}
+		ms := tsunagu.MemberSummary{Role: m.Role, LinkedAt: m.LinkedAt, Blocked: m.Blocked, Consent: m.Consent, ConsentLabel: m.ConsentLabel}
 		for _, f := range b.Flows.All() {
 			if !f.ForRole(m.Role) {
 				continue

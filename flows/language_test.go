@@ -462,7 +462,7 @@ on: enrol
 schedule:
   - "0 17 * * 5"
   - {cron: "@monthly", timezone: Asia/Tokyo}
-steps: [{id: a, say: a?, text: {}}]
+steps: [{id: consent, say: a?, text: {}}]
 `)
 	if !g.OnEnrol || len(g.Schedules) != 2 || g.ExpiresAfter != DefaultExpiresAfter {
 		t.Fatalf("%+v", g)
