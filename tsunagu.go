@@ -211,9 +211,11 @@ const (
 // one event or one check-in causes. It is committed to the outbox together
 // with the change that caused it and delivered afterwards.
 type Outgoing struct {
-	ID         string    `json:"id"` // the retry key of a push derives from it
-	MemberID   string    `json:"member"`
-	To         string    `json:"to"` // raw LINE user id
+	ID       string `json:"id"` // the retry key of a push derives from it
+	MemberID string `json:"member"`
+	// To is the raw LINE user id. Storage does not keep it in the outbox
+	// for a linked member: it fills it in from the member record on read.
+	To         string    `json:"to"`
 	ReplyToken string    `json:"reply_token,omitempty"`
 	ReplyBy    time.Time `json:"reply_by,omitzero"` // the reply token is worth trying until then
 	Messages   []Message `json:"messages"`

@@ -170,12 +170,21 @@ func (w *eraser) names(v string) bool {
 }
 
 func (w *eraser) del(ctx context.Context, keys ...string) error {
-	for k := range slices.Chunk(keys, 500) {
-		n, err := w.s.rdb.Del(ctx, k...).Result()
+	// One DEL per key: the keys are in different Cluster slots.
+	for chunk := range slices.Chunk(keys, 500) {
+		cmds := make([]*redis.IntCmd, len(chunk))
+		_, err := w.s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, k := range chunk {
+				cmds[i] = p.Del(ctx, k)
+			}
+			return nil
+		})
 		if err != nil {
 			return unavailable(err)
 		}
-		w.n += int(n)
+		for _, c := range cmds {
+			w.n += int(c.Val())
+		}
 	}
 	return nil
 }
