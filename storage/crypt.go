@@ -171,7 +171,8 @@ func mapSession(sess *tsunagu.Session, f func(string) (string, error)) (*tsunagu
 }
 
 // mapAlert applies f to the texts of an alert a family's words can be in
-// (the answers shown and the supporter's note), in a copy.
+// (the answers shown, the reason, which may quote a risk word, and the
+// supporter's note), in a copy.
 func mapAlert(a *tsunagu.Alert, f func(string) (string, error)) (*tsunagu.Alert, error) {
 	c := *a
 	var err error
@@ -188,17 +189,28 @@ func mapAlert(a *tsunagu.Alert, f func(string) (string, error)) (*tsunagu.Alert,
 		}
 		return out
 	}
+	text := func(s string) string {
+		if err == nil {
+			s, err = f(s)
+		}
+		return s
+	}
 	c.Answers = mapQA(a.Answers)
+	c.Reason = text(a.Reason) // may quote what the member wrote (a risk word)
 	if len(a.Grouped) > 0 {
 		c.Grouped = make([]tsunagu.GroupedAlert, len(a.Grouped))
 		for i, g := range a.Grouped {
 			g.Answers = mapQA(g.Answers)
+			g.Reason = text(g.Reason)
 			c.Grouped[i] = g
 		}
 	}
-	if err == nil {
-		c.Note, err = f(a.Note)
+	if a.Thread != nil {
+		th := *a.Thread
+		th.Reason = text(th.Reason)
+		c.Thread = &th
 	}
+	c.Note = text(a.Note)
 	if err != nil {
 		return nil, fmt.Errorf("alert %s: %w", a.ID, err)
 	}

@@ -52,7 +52,7 @@ func TestEncryptionAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	link(t, e, "F-0001", "m1", "Uline1", t0)
-	a := &tsunagu.Alert{ID: "a1", FamilyCode: "F-0001", Severity: tsunagu.SeverityWarning, Reason: "r", State: tsunagu.AlertOpen,
+	a := &tsunagu.Alert{ID: "a1", FamilyCode: "F-0001", Severity: tsunagu.SeverityWarning, Reason: "心配なことば「しにたい」", State: tsunagu.AlertOpen,
 		Answers: []tsunagu.QA{{Question: "なぜ？", Answer: "ともだちとけんかした"}}, CreatedAt: t0}
 	if err := e.store.RaiseAlert(ctx, a); err != nil {
 		t.Fatal(err)
@@ -62,7 +62,7 @@ func TestEncryptionAtRest(t *testing.T) {
 	}
 
 	raw := dump(t, e)
-	for _, secret := range []string{"ともだちとけんかした", "電話で話した"} {
+	for _, secret := range []string{"ともだちとけんかした", "電話で話した", "しにたい"} {
 		if strings.Contains(raw, secret) {
 			t.Errorf("Redis holds %q in clear", secret)
 		}
@@ -83,7 +83,7 @@ func TestEncryptionAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.store.SetKeyring(rotated)
-	if got, err := e.store.Alert(ctx, "a1"); err != nil || got.Answers[0].Answer != "ともだちとけんかした" || got.Note != "電話で話した" {
+	if got, err := e.store.Alert(ctx, "a1"); err != nil || got.Answers[0].Answer != "ともだちとけんかした" || got.Note != "電話で話した" || got.Reason != a.Reason {
 		t.Fatalf("alert with the previous key: %+v, %v", got, err)
 	}
 	n, err := e.store.Rekey(ctx)
