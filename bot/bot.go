@@ -15,6 +15,7 @@ import (
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
 )
 
@@ -184,7 +185,7 @@ func (b *Bot) change(st *storage.State, ev tsunagu.Inbound, memberID string, tur
 		case flows.WaitingTaken:
 			ch.PopPending = true
 		case flows.StartLater:
-			ch.Timers = append(ch.Timers, storage.Timer{Kind: storage.TimerStart, Due: now, MemberID: memberID, FlowID: o.FlowID, Key: o.Key})
+			ch.Timers = append(ch.Timers, storage.Timer{Kind: scheduler.JobStart, Due: now, MemberID: memberID, FlowID: o.FlowID, Key: o.Key})
 		case flows.RiskDetected, flows.StreakChanged:
 			// For the log and the simulator: the history already holds the
 			// streak, and the alert and the safety message carry the risk.
@@ -208,7 +209,7 @@ func (b *Bot) escalations(a *tsunagu.Alert) []storage.Timer {
 	ts := make([]storage.Timer, 0, 2)
 	for level := 1; level <= 2; level++ {
 		ts = append(ts, storage.Timer{
-			Kind: storage.TimerEscalate, Due: a.CreatedAt.Add(time.Duration(level) * b.EscalateAfter),
+			Kind: scheduler.JobEscalate, Due: a.CreatedAt.Add(time.Duration(level) * b.EscalateAfter),
 			AlertID: a.ID, Index: level,
 		})
 	}
@@ -220,9 +221,9 @@ func sessionTimers(st flows.SessionStarted) []storage.Timer {
 	s := st.Session
 	ts := make([]storage.Timer, 0, len(st.Reminders)+1)
 	for i, due := range st.Reminders {
-		ts = append(ts, storage.Timer{Kind: storage.TimerReminder, Due: due, MemberID: s.MemberID, SessionID: s.ID, Index: i})
+		ts = append(ts, storage.Timer{Kind: scheduler.JobReminder, Due: due, MemberID: s.MemberID, SessionID: s.ID, Index: i})
 	}
-	return append(ts, storage.Timer{Kind: storage.TimerExpire, Due: st.Expires, MemberID: s.MemberID, SessionID: s.ID})
+	return append(ts, storage.Timer{Kind: scheduler.JobExpire, Due: st.Expires, MemberID: s.MemberID, SessionID: s.ID})
 }
 
 // facts are what the conversation reads of a member, from the state of the

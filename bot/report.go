@@ -222,22 +222,22 @@ func (r *Report) Slack(loc *time.Location) string {
 		if row.Tag != "" {
 			continue
 		}
-		fmt.Fprintf(&b, "• %s: 送信 %d・回答 %d・未回答 %d（回答率 %s %s）\n", orText(row.Title, row.Flow), row.Sent, row.Completed, row.Missed, pct(row.Rate), trend(row))
+		fmt.Fprintf(&b, "• %s: 送信 %d・回答 %d・未回答 %d（回答率 %s %s）\n", mrkdwnText(orText(row.Title, row.Flow)), row.Sent, row.Completed, row.Missed, pct(row.Rate), trend(row))
 		for _, t := range r.Rows {
 			if t.Flow == row.Flow && t.Tag != "" {
-				fmt.Fprintf(&b, "    ◦ %s: 送信 %d・回答 %d（%s）\n", t.Tag, t.Sent, t.Completed, pct(t.Rate))
+				fmt.Fprintf(&b, "    ◦ %s: 送信 %d・回答 %d（%s）\n", mrkdwnText(t.Tag), t.Sent, t.Completed, pct(t.Rate))
 			}
 		}
 	}
 	if len(r.Streaks) > 0 {
 		fmt.Fprintf(&b, "*続けて未回答* %d人\n", len(r.Streaks))
 		for _, s := range r.Streaks[:min(len(r.Streaks), 20)] {
-			fmt.Fprintf(&b, "• %s（%s）%s %d回・最後の回答 %s\n", s.Family, roleLabel(s.Role), s.Flow, s.Streak, dateOr(s.LastCompleted, loc))
+			fmt.Fprintf(&b, "• %s（%s）%s %d回・最後の回答 %s\n", s.Family, mrkdwnText(roleLabel(s.Role)), mrkdwnText(s.Flow), s.Streak, dateOr(s.LastCompleted, loc))
 		}
 	}
 	fmt.Fprintf(&b, "*未解決のアラート* %d件（1日以上未対応 %d件）\n", len(r.Open), len(r.Unclaimed))
 	for _, a := range r.Unclaimed[:min(len(r.Unclaimed), 20)] {
-		fmt.Fprintf(&b, "• %s %s（%s〜）\n", a.FamilyCode, a.Reason, a.CreatedAt.In(loc).Format("01/02 15:04"))
+		fmt.Fprintf(&b, "• %s %s（%s〜）\n", mrkdwnText(a.FamilyCode), mrkdwnText(a.Reason), a.CreatedAt.In(loc).Format("01/02 15:04"))
 	}
 	if r.QuotaLimit >= 0 {
 		fmt.Fprintf(&b, "*LINE送信数* 今月 %d / %d 通\n", r.QuotaUsed, r.QuotaLimit)
@@ -251,7 +251,7 @@ func (r *Report) CSV(w io.Writer) error {
 	cw := safecsv.NewWriter(w)
 	_ = cw.Write([]string{"flow", "title", "tag", "sent", "completed", "missed", "open", "response_rate", "previous_rate"})
 	for _, row := range r.Rows {
-		_ = cw.Write([]string{row.Flow, row.Title, row.Tag, strconv.Itoa(row.Sent), strconv.Itoa(row.Completed), strconv.Itoa(row.Missed), strconv.Itoa(row.Open), rateCSV(row.Rate), rateCSV(row.PreviousRate)})
+		_ = cw.Write([]string{csvCell(row.Flow), csvCell(row.Title), csvCell(row.Tag), strconv.Itoa(row.Sent), strconv.Itoa(row.Completed), strconv.Itoa(row.Missed), strconv.Itoa(row.Open), rateCSV(row.Rate), rateCSV(row.PreviousRate)})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -208,7 +208,7 @@ func TestForgetStorage(t *testing.T) {
 	link(t, e, "F-10", "m10", "Uline10", t0)
 	e.store.RaiseAlert(ctx, &tsunagu.Alert{ID: "a1", FamilyCode: "F-1", MemberID: "m1", State: tsunagu.AlertOpen, CreatedAt: t0})
 	e.store.RaiseAlert(ctx, &tsunagu.Alert{ID: "a10", FamilyCode: "F-10", MemberID: "m10", State: tsunagu.AlertOpen, CreatedAt: t0})
-	e.store.AddTimers(ctx, Timer{Kind: TimerExpire, Due: t0, MemberID: "m1"}, Timer{Kind: TimerExpire, Due: t0, MemberID: "m10"})
+	e.store.AddTimers(ctx, Timer{Kind: "expire", Due: t0, MemberID: "m1"}, Timer{Kind: "expire", Due: t0, MemberID: "m10"})
 	e.store.Audit(ctx, tsunagu.AuditEntry{At: t0, By: "U1", Action: tsunagu.AuditClaimed, Family: "F-1"})
 	e.store.CreateInvite(ctx, tsunagu.Invite{Code: "AAAA-BBBB", FamilyCode: "F-1", Role: tsunagu.RoleGuardian, ExpiresAt: t0.Add(time.Hour)}, t0)
 

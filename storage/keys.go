@@ -137,6 +137,16 @@ func dispatchMembersKey(key string) string { return prefix + "dispatch:" + key +
 // time (unix ms), so that old unclaimed ones are never out of sight.
 func openAlertsKey() string { return prefix + "alerts:open" }
 
+// slackRequestKey: string "1" marking a signed Slack request (by a hash of
+// its timestamp and signature) as taken; expires after slackRequestTTL,
+// just beyond the 5 minutes in which Slack's signature is accepted.
+func slackRequestKey(sum string) string { return prefix + "slackreq:" + sum }
+
+// accessAuditKey: stream of JSON tsunagu.AuditEntry (field "e") from the
+// Slack edge — refused actions and reads of family summaries — capped at
+// about accessAuditLen entries, oldest dropped first.
+func accessAuditKey() string { return prefix + "audit:access" }
+
 // auditKey: sorted set of JSON tsunagu.AuditEntry scored by time (unix
 // ms); entries older than retention.audit are purged.
 func auditKey() string { return prefix + "audit" }

@@ -23,8 +23,9 @@ import (
 // Store is tsunagu's Redis. It holds no state of its own, so any number of
 // processes may share one Redis.
 type Store struct {
-	rdb  redis.UniversalClient
-	keys *Keyring // nil: free text in clear
+	rdb   redis.UniversalClient
+	keys  *Keyring               // nil: free text in clear
+	quiet func(kind string) bool // which timers may fire in quiet hours (WithJobs)
 }
 
 // Open connects to the Redis at url (redis://, rediss:// or unix://).

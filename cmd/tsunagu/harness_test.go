@@ -96,6 +96,7 @@ func newHarness(t *testing.T, flowsDir string, opts ...harnessOption) *harness {
 		"TSUNAGU_SLACK_BOT_TOKEN":      fakeslack.Token,
 		"TSUNAGU_SLACK_SIGNING_SECRET": slackSecret,
 		"TSUNAGU_SLACK_CHANNEL":        fakeslack.Channel,
+		"TSUNAGU_SLACK_TEAM_ID":        fakeslack.TeamID,
 		"TSUNAGU_SLACK_API_URL":        h.slack.APIURL(),
 		"TSUNAGU_QUIET_HOURS":          "off",
 		// Most tests count Slack messages one per alert; TestCoalescing

@@ -60,10 +60,13 @@ type Main struct {
 	reloader *bot.Reloader
 	hup      chan os.Signal
 
-	ln     net.Listener
-	srv    *http.Server
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ln  net.Listener
+	srv *http.Server
+
+	metricsLn  net.Listener // TSUNAGU_METRICS_LISTEN, when set
+	metricsSrv *http.Server
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
 
 	closeOnce sync.Once
 	closeErr  error
@@ -97,7 +100,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	storage.SetLogger(m.Log.With("comp", "redis"))
-	store, err := storage.Open(c.RedisURL)
+	store, err := openStore(c.RedisURL)
 	if err != nil {
 		return &configError{fmt.Errorf("TSUNAGU_REDIS_URL: %w", err)}
 	}
@@ -146,25 +149,33 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("load flows: %w", err)
 	}
 
+	guard := slackGuard(c, store, notifier, m.Clock)
+	m.Log.Info("slack access", "mode", guard.Access.Mode())
 	mux := http.NewServeMux()
 	webhook := line.NewWebhook(c.LINE.ChannelSecret, m.Bot, m.Log)
 	webhook.Pseudonyms = pseudonyms
 	mux.Handle("POST /line/webhook", webhook)
-	mux.Handle("POST /slack/interactions", slack.NewSupporterInteractions(c.Slack.SigningSecret, m.Bot, notifier, m.Log, m.Clock))
+	interactions := slack.NewSupporterInteractions(c.Slack.SigningSecret, m.Bot, notifier, m.Log, m.Clock)
+	interactions.Guard = guard
+	mux.Handle("POST /slack/interactions", interactions)
 	commands := slack.NewCommands(c.Slack.SigningSecret, m.Bot, m.Log, m.Clock)
-	commands.Location = c.Location()
+	commands.Location, commands.Guard = c.Location(), guard
 	mux.Handle("POST /slack/commands", commands)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", m.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	metricsLn, metricsSrv, err := serveMetrics(c.Metrics, mux, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), m.Log.Info)
+	if err != nil {
+		return &configError{fmt.Errorf("TSUNAGU_METRICS_LISTEN: %w", err)}
+	}
+	m.metricsLn, m.metricsSrv = metricsLn, metricsSrv
 
 	m.ln, err = net.Listen("tcp", c.Listen)
 	if err != nil {
 		return &configError{fmt.Errorf("TSUNAGU_LISTEN: %w", err)}
 	}
-	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	m.srv = newHTTPServer(mux)
 	go func() {
 		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Log.Error("http server stopped", "err", err)
@@ -188,7 +199,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Backoff: m.Backoff, Log: m.Log.With("comp", "slack"),
 		ThreadWindow: time.Duration(c.Slack.ThreadWindow), OnCall: c.Slack.OnCall, Channel: c.Slack.Channel,
 		Coalesce: time.Duration(c.Slack.Coalesce),
-		Urgent:   store.SlackUrgentOutbox().WithMinIdle(m.TakeOver), PerSecond: cmp.Or(m.SlackPerSecond, 1), Routes: routes(c.Slack.Routes),
+		Urgent:   store.SlackUrgentOutbox().WithMinIdle(m.TakeOver), PerSecond: cmp.Or(m.SlackPerSecond, 1), Routes: routes(c.AlertRoutes()),
 	}
 	m.hup = make(chan os.Signal, 1)
 	signal.Notify(m.hup, syscall.SIGHUP)
@@ -216,6 +227,14 @@ func (m *Main) goRun(f func()) {
 // Addr is the address the service listens on.
 func (m *Main) Addr() string { return m.ln.Addr().String() }
 
+// MetricsAddr is where /metrics is served on its own, "" when it is not.
+func (m *Main) MetricsAddr() string {
+	if m.metricsLn == nil {
+		return ""
+	}
+	return m.metricsLn.Addr().String()
+}
+
 // Close stops taking requests, lets the ones in flight finish, stops the
 // workers and closes Redis.
 func (m *Main) Close() error {
@@ -228,6 +247,11 @@ func (m *Main) close() error {
 	if m.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, m.srv.Shutdown(ctx))
+		cancel()
+	}
+	if m.metricsSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, shutdown(ctx, m.metricsSrv))
 		cancel()
 	}
 	if m.hup != nil {
@@ -256,6 +280,16 @@ func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// openStore connects to Redis with the scheduler's rule for which jobs may
+// run in quiet hours.
+func openStore(url string) (*storage.Store, error) {
+	s, err := storage.Open(url)
+	if err != nil {
+		return nil, err
+	}
+	return s.WithJobs(scheduler.Quiet), nil
 }
 
 // newBot wires the conversation with its texts and risk words.
@@ -319,11 +353,25 @@ func newScheduler(c *config.Config, store *storage.Store, b *bot.Bot, clock tsun
 	}
 	return &scheduler.Scheduler{
 		Digest: digest,
-		Store:  store, Flows: b.Flows, Handler: b, Clock: clock,
+		Store:  store, Flows: b.Flows, Handler: jobs(b), Clock: clock,
 		Location: c.Location(), CatchUp: time.Duration(c.CatchUp),
 		Quiet:    scheduler.QuietHours{Start: start, End: end, Location: c.Location()},
 		MaxTries: 20,
 		Log:      log.With("comp", "scheduler"),
+	}
+}
+
+// jobs is the one table of the jobs the scheduler runs and who does each.
+func jobs(b *bot.Bot) scheduler.Jobs {
+	return scheduler.Jobs{
+		scheduler.JobReminder:  b.Remind,
+		scheduler.JobExpire:    b.Expire,
+		scheduler.JobRemindAll: b.FanOut,
+		scheduler.JobExpireAll: b.FanOut,
+		scheduler.JobStart:     b.StartWaiting,
+		scheduler.JobDispatch:  b.DispatchJob,
+		scheduler.JobEscalate:  b.Escalate,
+		scheduler.JobDigest:    b.Digest,
 	}
 }
 
