@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -39,7 +40,8 @@ type AuditFilter struct {
 	Family       string
 }
 
-// AuditLog returns the audit entries that f selects, oldest first.
+// AuditLog returns the audit entries that f selects, oldest first: those
+// recorded with Audit and the Slack edge's access record (RecordAccess).
 func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]tsunagu.AuditEntry, error) {
 	min, max := "-inf", "+inf"
 	if !f.Since.IsZero() {
@@ -63,6 +65,25 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]tsunagu.AuditEnt
 		}
 		out = append(out, rec.AuditEntry)
 	}
+	// The Slack edge's access record (RecordAccess) is part of the log.
+	start, end := "-", "+"
+	if !f.Since.IsZero() {
+		start = strconv.FormatInt(f.Since.UnixMilli(), 10)
+	}
+	if !f.Until.IsZero() {
+		end = "(" + strconv.FormatInt(f.Until.UnixMilli(), 10)
+	}
+	msgs, err := s.rdb.XRange(ctx, accessAuditKey(), start, end).Result()
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	for _, m := range msgs {
+		var e tsunagu.AuditEntry
+		if v, ok := m.Values["e"].(string); ok && json.Unmarshal([]byte(v), &e) == nil && (f.Family == "" || e.Family == f.Family) {
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b tsunagu.AuditEntry) int { return a.At.Compare(b.At) })
 	return out, nil
 }
 

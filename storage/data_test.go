@@ -256,3 +256,24 @@ func TestImportKeepsWhatTheFileDoesNotSay(t *testing.T) {
 		t.Errorf("F-1 after re-import: %+v; want paused, supporter kept (no column), tags from the file", f)
 	}
 }
+
+func TestAuditLogIncludesAccessRecord(t *testing.T) {
+	e := newEnv(t)
+	ctx := testCtx(t)
+	e.store.ImportFamilies(ctx, []tsunagu.Family{{Code: "F-1"}})
+	e.store.Audit(ctx, tsunagu.AuditEntry{At: t0, By: "cli:a", Action: tsunagu.AuditExported})
+	e.store.RecordAccess(ctx, tsunagu.AuditEntry{At: time.Now(), By: "U1", Action: tsunagu.AuditReadSummary, Family: "F-1"})
+	all, err := e.store.AuditLog(ctx, AuditFilter{})
+	if err != nil || len(all) != 2 || all[1].By != "U1" {
+		t.Fatalf("AuditLog = %+v, %v", all, err)
+	}
+	if fam, _ := e.store.AuditLog(ctx, AuditFilter{Family: "F-1"}); len(fam) != 1 {
+		t.Errorf("by family: %+v", fam)
+	}
+	if _, err := e.store.Forget(ctx, "F-1", tsunagu.AuditEntry{At: time.Now(), By: "cli:a"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.raw.XLen(ctx, accessAuditKey()).Val(); n != 0 {
+		t.Errorf("forget left %d access entries of the family", n)
+	}
+}

@@ -242,7 +242,7 @@ func (w *eraser) scanDel(ctx context.Context, pattern string, keep func(key stri
 // sweepShared removes the family from keys it shares with others: queues,
 // timers, dispatch records, invites and the audit log.
 func (w *eraser) sweepShared(ctx context.Context, memberIDs []string) error {
-	for _, st := range []string{lineOutboxKey(), slackOutboxKey(), slackUrgentKey(), timerStreamKey(), deadKey()} {
+	for _, st := range []string{lineOutboxKey(), slackOutboxKey(), slackUrgentKey(), timerStreamKey(), deadKey(), accessAuditKey()} {
 		if err := w.sweepStream(ctx, st); err != nil {
 			return err
 		}

@@ -217,6 +217,8 @@ var KeyRules = []KeyRule{
 	{prefix + "dispatch:*:members", LifeTTL},
 	{prefix + "dispatch:*", LifeTTL},
 	{prefix + "audit", LifeAudit},
+	{prefix + "audit:access", LifeAudit},
+	{prefix + "slackreq:*", LifeTTL},
 	{prefix + "unlinked", LifeUnlinked},
 	{prefix + "pseudonym", LifeConfig},
 }

@@ -50,6 +50,8 @@ func TestEveryKeyHasALifetime(t *testing.T) {
 		"unlinkedKey":        unlinkedKey(),
 		"familyUnlinkedKey":  familyUnlinkedKey("F-0001"),
 		"pseudonymKey":       pseudonymKey(),
+		"slackRequestKey":    slackRequestKey("abc"),
+		"accessAuditKey":     accessAuditKey(),
 	}
 	f, err := parser.ParseFile(token.NewFileSet(), "keys.go", nil, 0)
 	if err != nil {

@@ -62,11 +62,17 @@ func (s *Store) Purge(ctx context.Context, now time.Time, r Retention) (PurgeRep
 		rep.DeadLetters = int(n)
 	}
 	if r.Audit > 0 {
-		n, err := s.rdb.ZRemRangeByScore(ctx, auditKey(), "-inf", "("+strconv.FormatInt(now.Add(-r.Audit).UnixMilli(), 10)).Result()
+		cutoff := strconv.FormatInt(now.Add(-r.Audit).UnixMilli(), 10)
+		n, err := s.rdb.ZRemRangeByScore(ctx, auditKey(), "-inf", "("+cutoff).Result()
 		if err != nil {
 			return rep, unavailable(err)
 		}
-		rep.AuditEntries = int(n)
+		// The Slack edge's access record: a stream whose ids are times.
+		m, err := s.rdb.XTrimMinID(ctx, accessAuditKey(), cutoff).Result()
+		if err != nil {
+			return rep, unavailable(err)
+		}
+		rep.AuditEntries = int(n + m)
 	}
 	return rep, nil
 }
