@@ -435,3 +435,22 @@ func TestDailyPurge(t *testing.T) {
 	}
 	checkKeyRules(t, h)
 }
+
+// TestLargeImport: a large roster goes in batches with progress, and the
+// result says how many were new.
+func TestLargeImport(t *testing.T) {
+	h := newHarness(t, "")
+	var b strings.Builder
+	b.WriteString("code,tags,supporter\n")
+	for i := range 2500 {
+		fmt.Fprintf(&b, "F-%05d,,\n", i)
+	}
+	p := writeFile(t, "big.csv", b.String())
+	out, errs, code := h.cli("families", "import", p)
+	if code != 0 || !strings.Contains(out, "2500 new") || !strings.Contains(errs, "500 / 2500") || !strings.Contains(errs, "2500 / 2500") {
+		t.Fatalf("large import: exit %d\n%s%s", code, out, errs)
+	}
+	if fams, _ := h.main.Store.Families(context.Background()); len(fams) != 2500 {
+		t.Errorf("%d families after import, want 2500", len(fams))
+	}
+}
