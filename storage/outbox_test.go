@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -177,7 +178,12 @@ func TestOutboxDead(t *testing.T) {
 	if len(dead) != 1 {
 		t.Fatalf("dead stream has %d entries, want 1", len(dead))
 	}
-	want := map[string]any{"stream": lineOutboxKey(), "d": string(jobs[0].Data), "reason": "400 invalid user"}
+	// Kept with the member id, not the LINE user id: that lives in the
+	// member record only.
+	want := map[string]any{"stream": lineOutboxKey(), "d": string(stripRecipient(jobs[0].Data)), "reason": "400 invalid user"}
+	if strings.Contains(dead[0].Values["d"].(string), `"Um1"`) {
+		t.Errorf("the dead letter holds the LINE user id")
+	}
 	for k, v := range want {
 		if dead[0].Values[k] != v {
 			t.Errorf("dead entry %s = %v, want %v", k, dead[0].Values[k], v)
