@@ -257,11 +257,47 @@ func (o *Outbox) Work(ctx context.Context, consumer string, batch int, log *slog
 		}
 		idle = 100 * time.Millisecond
 		for _, j := range jobs {
-			if err := do(ctx, j); err != nil && ctx.Err() == nil {
+			release := o.lease(ctx, consumer, j.ID)
+			err := do(ctx, j)
+			release()
+			if err != nil && ctx.Err() == nil {
 				log.Warn("job left for retry", "outbox", o.stream, "job", j.ID, "attempts", j.Attempts, "err", err)
 			}
 		}
 	}
+}
+
+// lease keeps a job with consumer while it is being worked on: a job that
+// runs long (a push waiting out LINE's Retry-After, a large dispatch) is
+// claimed again every third of the take-over time, which resets its idle
+// time, so that no other worker takes it over mid-flight. Only a worker
+// that stops answering — a crashed replica — loses its jobs. release ends
+// the lease once the job is done or left for retry.
+func (o *Outbox) lease(ctx context.Context, consumer, id string) (release func()) {
+	if o.minIdle <= 0 {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(o.minIdle / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				// JUSTID leaves the delivery count alone: a lease is not a
+				// new attempt. A job already done is no longer pending,
+				// and claiming it does nothing.
+				o.rdb.XClaimJustID(ctx, &redis.XClaimArgs{
+					Stream: o.stream, Group: outboxGroup, Consumer: consumer, Messages: []string{id},
+				})
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 func wait(ctx context.Context, d time.Duration) {
