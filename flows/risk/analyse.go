@@ -55,8 +55,9 @@ func userDict() (*dict.UserDict, error) {
 // token is one morpheme as rules see it: base form and surface, both
 // Normalize'd (so ママ and まま are one), and the part of speech.
 type token struct {
-	base, surface, pos string
-	text               string // the surface as typed (normalised), for Match
+	base, surface string
+	pos1, pos2    string // part of speech (動詞) and its subclass (自立)
+	text          string // the surface as typed (normalised), for Match
 	// brk marks the end of a sentence (。！？ or a line break): gaps in
 	// patterns do not reach across it.
 	brk bool
@@ -73,25 +74,25 @@ func analyse(tk *tokenizer.Tokenizer, text string) []token {
 			}
 			continue
 		}
-		f := t.Features()
-		if isBreak(t.Surface, f) {
+		pos1, _ := t.FeatureAt(0)
+		pos2, _ := t.FeatureAt(1)
+		if isBreak(t.Surface, pos1, pos2) {
 			toks = append(toks, token{brk: true})
 			continue
 		}
-		tok := token{surface: Normalize(t.Surface)}
+		tok := token{surface: kanaLower(t.Surface), pos1: pos1}
 		tok.text = tok.surface
 		if t.Class == tokenizer.USER {
-			tok.base, tok.pos = tok.surface, f[0]
+			tok.base = tok.surface
+			tok.pos1, tok.pos2, _ = strings.Cut(pos1, "-")
 			toks = append(toks, tok)
 			continue
 		}
-		if len(f) > 1 {
-			tok.pos = f[0] + "-" + f[1]
-		} else if len(f) == 1 {
-			tok.pos = f[0]
+		if pos2 != "*" {
+			tok.pos2 = pos2
 		}
-		if len(f) > ipa.BaseForm && f[ipa.BaseForm] != "*" {
-			tok.base = Normalize(f[ipa.BaseForm])
+		if b, ok := t.FeatureAt(ipa.BaseForm); ok && b != "*" {
+			tok.base = kanaLower(b)
 		} else {
 			tok.base = tok.surface
 		}
@@ -109,39 +110,15 @@ var explanatory = map[string]bool{"よ": true, "だ": true, "じゃ": true, "で
 // do not read it as ない.
 func explain(toks []token) {
 	for i := 0; i+1 < len(toks); i++ {
-		if toks[i].base == "ん" && strings.HasPrefix(toks[i].pos, "助動詞") && explanatory[toks[i+1].surface] {
-			toks[i].base, toks[i].surface, toks[i].pos = "の", "の", "名詞-非自立"
+		if toks[i].base == "ん" && toks[i].pos1 == "助動詞" && explanatory[toks[i+1].surface] {
+			toks[i].base, toks[i].surface, toks[i].pos1, toks[i].pos2 = "の", "の", "名詞", "非自立"
 		}
 	}
-}
-
-// encode writes tokens as "<base/surface/pos>" one after another, the
-// string rule patterns (compiled to regular expressions) run on. starts[i]
-// is where token i begins.
-func encode(toks []token) (string, []int) {
-	var b strings.Builder
-	starts := make([]int, len(toks)+1)
-	for i, t := range toks {
-		starts[i] = b.Len()
-		if t.brk {
-			b.WriteByte('|')
-			continue
-		}
-		b.WriteByte('<')
-		b.WriteString(clean(t.base))
-		b.WriteByte('/')
-		b.WriteString(clean(t.surface))
-		b.WriteByte('/')
-		b.WriteString(clean(t.pos))
-		b.WriteByte('>')
-	}
-	starts[len(toks)] = b.Len()
-	return b.String(), starts
 }
 
 // isBreak reports whether a token ends a sentence.
-func isBreak(surface string, f []string) bool {
-	if len(f) > 1 && f[0] == "記号" && f[1] == "句点" {
+func isBreak(surface, pos1, pos2 string) bool {
+	if pos1 == "記号" && pos2 == "句点" {
 		return true
 	}
 	switch surface {
@@ -149,13 +126,4 @@ func isBreak(surface string, f []string) bool {
 		return true
 	}
 	return false
-}
-
-var cleaner = strings.NewReplacer("<", "＜", ">", "＞", "/", "／", "|", "｜")
-
-func clean(s string) string {
-	if strings.ContainsAny(s, "</>|") {
-		return cleaner.Replace(s)
-	}
-	return s
 }

@@ -2,9 +2,9 @@ package risk
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ikawaha/kagome/v2/tokenizer"
 )
@@ -89,29 +89,52 @@ func New(c Config) (*Detector, error) {
 		return nil, fmt.Errorf("risk: load the dictionary: %w", err)
 	}
 	d := &Detector{tk: tk}
-	removed := func(id string) bool { return slices.Contains(c.Remove, id) }
 	if !c.NoBuiltins {
-		for _, br := range builtinRules {
-			if removed(br.id) {
-				continue
-			}
-			r, err := br.compile(tk)
-			if err != nil {
-				return nil, fmt.Errorf("risk: built-in rule %s: %w", br.id, err) // a bug here, not the programme's
-			}
-			d.rules = append(d.rules, r)
+		rules, phrases, err := compiledBuiltins(tk)
+		if err != nil {
+			return nil, err
 		}
-		for _, bp := range builtinPhrases {
-			if removed(bp.text) {
-				continue
+		for _, r := range rules {
+			if !slices.Contains(c.Remove, r.id) {
+				d.rules = append(d.rules, r)
 			}
-			d.phrases = append(d.phrases, bp.compile())
+		}
+		for _, p := range phrases {
+			if !slices.Contains(c.Remove, p.text) {
+				d.phrases = append(d.phrases, p)
+			}
 		}
 	}
 	if err := d.add(c.Words, c.Patterns); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// The built-in rules are compiled once per process and shared: compiled
+// regular expressions are safe for concurrent use.
+var (
+	builtinOnce    sync.Once
+	builtinCompd   []rule
+	builtinPhrased []phrase
+	builtinErr     error
+)
+
+func compiledBuiltins(tk *tokenizer.Tokenizer) ([]rule, []phrase, error) {
+	builtinOnce.Do(func() {
+		for _, br := range builtinRules {
+			r, err := br.compile(tk)
+			if err != nil {
+				builtinErr = fmt.Errorf("risk: built-in rule %s: %w", br.id, err) // a bug here, not the programme's
+				return
+			}
+			builtinCompd = append(builtinCompd, r)
+		}
+		for _, bp := range builtinPhrases {
+			builtinPhrased = append(builtinPhrased, bp.compile())
+		}
+	})
+	return builtinCompd, builtinPhrased, builtinErr
 }
 
 // With returns a detector with d's rules and the extra words and patterns
@@ -195,8 +218,7 @@ func (d *Detector) Check(text string) (Match, bool) {
 	var gentle *Match
 	for _, src := range d.readings(folded) {
 		toks := analyse(d.tk, src)
-		enc, starts := encode(toks)
-		if m, ok := d.matchRules(toks, enc, starts); ok {
+		if m, ok := d.matchRules(toks); ok {
 			if !m.Gentle {
 				return m, true
 			}
@@ -237,24 +259,41 @@ func (d *Detector) readings(folded string) []string {
 // かえりたくなぃ), undone before analysis.
 var typos = strings.NewReplacer("たぃ", "たい", "なぃ", "ない", "てぃる", "ている")
 
-func (d *Detector) matchRules(toks []token, enc string, starts []int) (Match, bool) {
+// haves are reused word sets: a check allocates little, so a busy service
+// does not collect garbage for it.
+var haves = sync.Pool{New: func() any { return map[string]bool{} }}
+
+func (d *Detector) matchRules(toks []token) (Match, bool) {
+	have := haves.Get().(map[string]bool)
+	defer func() { clear(have); haves.Put(have) }()
+	for _, t := range toks {
+		have[t.base], have[t.surface] = true, true
+	}
 	var gentle *Match
 	for i := range d.rules {
 		r := &d.rules[i]
-		for _, p := range r.pats {
-			for _, loc := range p.re.FindAllStringIndex(enc, -1) {
-				if loc[0] == loc[1] || r.silenced(enc, loc) {
+		for pi := range r.pats {
+			p := &r.pats[pi]
+			if !p.possible(have) {
+				continue
+			}
+			for from := 0; from < len(toks); {
+				start, end := p.find(toks, from, len(toks))
+				if start < 0 {
+					break
+				}
+				from = start + 1
+				if r.silenced(toks, have, start, end) {
 					continue
 				}
-				first, last := tokenSpan(starts, loc)
 				m := Match{Category: r.cat, Rule: r.id}
-				for _, t := range toks[first:last] {
+				for _, t := range toks[start:end] {
 					if !t.brk {
 						m.Tokens = append(m.Tokens, t.base)
 						m.Phrase += t.text
 					}
 				}
-				if r.neg == negGentle && negatedAfter(toks, last) {
+				if r.neg == negGentle && negatedAfter(toks, end) {
 					m.Gentle = true
 					if gentle == nil {
 						gentle = &m
@@ -271,63 +310,69 @@ func (d *Detector) matchRules(toks []token, enc string, starts []int) (Match, bo
 	return Match{}, false
 }
 
-// silenced reports whether an unless pattern matches in the sentence around
-// loc.
-func (r *rule) silenced(enc string, loc []int) bool {
+// silenced reports whether an unless pattern matches in the sentence that
+// holds toks[start:end].
+func (r *rule) silenced(toks []token, have map[string]bool, start, end int) bool {
 	if len(r.unless) == 0 {
 		return false
 	}
-	from := strings.LastIndexByte(enc[:loc[0]], '|') + 1
-	to := len(enc)
-	if i := strings.IndexByte(enc[loc[1]:], '|'); i >= 0 {
-		to = loc[1] + i
+	from, to := start, end
+	for from > 0 && !toks[from-1].brk {
+		from--
 	}
-	sentence := enc[from:to]
-	for _, u := range r.unless {
-		if u.re.MatchString(sentence) {
-			return true
+	for to < len(toks) && !toks[to].brk {
+		to++
+	}
+	for i := range r.unless {
+		u := &r.unless[i]
+		if u.possible(have) {
+			if s, _ := u.find(toks, from, to); s >= 0 {
+				return true
+			}
 		}
 	}
 	return false
-}
-
-// tokenSpan is the tokens [first, last) that the byte range loc covers.
-func tokenSpan(starts []int, loc []int) (int, int) {
-	first, _ := slices.BinarySearch(starts, loc[0])
-	last, found := slices.BinarySearch(starts, loc[1])
-	if !found {
-		last-- // loc ends inside a token; should not happen
-	}
-	return first, last
 }
 
 // retraction are words that take back what was just said (消えたいレベル
 // なんてね): the match becomes Gentle.
 var retraction = map[string]bool{"なんてね": true, "冗談": true, "じょうだん": true}
 
-// negatedAfter reports whether a negation follows token i within the same
-// sentence and a few words: 死にたく|ない, 死にたい|とは|思わ|ない,
-// 死にたい|わけ|じゃ|ない.
+// negatedAfter reports whether the words after token i take back the wish
+// just matched: a negation right after it (死にたく|ない, 死にたく|は|ない),
+// or one reached only through the words of "I don't think so"
+// (死にたい|と|は|思わ|ない, 死にたい|わけ|じゃ|ない), or a retraction
+// (なんてね, 冗談). A negation further on belongs to something else
+// (死にたい気持ちがおさまらない).
 func negatedAfter(toks []token, i int) bool {
+	for j := i; j < len(toks) && j < i+8 && !toks[j].brk; j++ {
+		if t := toks[j]; retraction[t.base] || t.base == "なんて" && j+1 < len(toks) && toks[j+1].base == "ね" {
+			return true
+		}
+	}
 	for j := i; j < len(toks) && j < i+8; j++ {
 		t := toks[j]
 		if t.brk {
 			return false
 		}
-		if retraction[t.base] || t.base == "なんて" && j+1 < len(toks) && toks[j+1].base == "ね" {
-			return true
-		}
-		if j >= i+5 {
-			continue
-		}
 		switch t.base {
 		case "ない", "ぬ", "ん", "ねぇ", "ねー":
-			if strings.HasPrefix(t.pos, "助動詞") || strings.HasPrefix(t.pos, "形容詞") {
+			if t.pos1 == "助動詞" || t.pos1 == "形容詞" {
 				return true
 			}
 		}
+		if !connective[t.base] {
+			return false
+		}
 	}
 	return false
+}
+
+// connective are the words that may stand between a wish and its negation.
+var connective = map[string]bool{
+	"は": true, "も": true, "と": true, "とは": true, "って": true, "なんて": true, "なんか": true,
+	"わけ": true, "訳": true, "じゃ": true, "で": true, "では": true, "だ": true, "思う": true,
+	"おもう": true, "て": true, "いる": true, "てる": true, "ます": true, "ませ": true, "けど": true,
 }
 
 func (d *Detector) matchPhrases(text string) (Match, bool) {
@@ -413,5 +458,3 @@ func RuleIDs() []string {
 	}
 	return ids
 }
-
-var _ = regexp.QuoteMeta

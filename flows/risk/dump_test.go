@@ -23,7 +23,14 @@ func TestDump(t *testing.T) {
 		if _, text, ok := strings.Cut(line, "\t"); ok {
 			line = text
 		}
-		enc, _ := encode(analyse(tk, fold(line)))
-		fmt.Println(line, "\n   ", enc)
+		var b strings.Builder
+		for _, tok := range analyse(tk, fold(line)) {
+			if tok.brk {
+				b.WriteString("|")
+				continue
+			}
+			fmt.Fprintf(&b, "<%s/%s/%s-%s>", tok.base, tok.surface, tok.pos1, tok.pos2)
+		}
+		fmt.Println(line, "\n   ", b.String())
 	}
 }

@@ -49,6 +49,18 @@ func Compact(s string) string {
 	}, Normalize(s))
 }
 
+// kanaLower is Normalize for text already folded (an analyser token):
+// katakana to hiragana and lower case, without allocating when there is
+// nothing to change.
+func kanaLower(s string) string {
+	for _, r := range s {
+		if r >= 'ァ' && r <= 'ヶ' || r == 'ヽ' || r == 'ヾ' || unicode.IsUpper(r) {
+			return strings.Map(func(r rune) rune { return unicode.ToLower(toHiragana(r)) }, s)
+		}
+	}
+	return s
+}
+
 // toHiragana maps a katakana letter to its hiragana twin. The long-vowel
 // mark ー and the katakana-only letters ヷ–ヺ have no twin and stay.
 func toHiragana(r rune) rune {

@@ -2,7 +2,8 @@ package risk
 
 import (
 	"fmt"
-	"regexp"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/ikawaha/kagome/v2/tokenizer"
@@ -18,23 +19,54 @@ import (
 //	    any conjugation matches its base form. A word the dictionary reads as
 //	    several (いなくなる = いる+ない+なる) matches that sequence.
 //	  - 殴る@動詞: @ limits the part of speech (IPA: 名詞, 動詞,
-//	    形容詞, 助動詞, 助詞 ...); "@動詞" alone is any verb.
+//	    形容詞, 助動詞, 助詞 ..., or with its subclass: 名詞-代名詞);
+//	    "@動詞" alone is any verb.
 //	  - * is any one word; ... is up to four words, .... up to eight; none
 //	    reaches past the end of a sentence.
 //	  - a trailing ? makes an element optional: 殴る て? くる
 //
-// Patterns are compiled to regular expressions over the encoded tokens, so
-// a check is linear in the message.
+// A pattern is matched token by token: a few map look-ups per word, so a
+// check is fast and linear in practice; words the message does not hold at
+// all rule a pattern out before any matching (anchors).
 type pattern struct {
-	src string
-	re  *regexp.Regexp
+	src     string
+	elems   []elem
+	anchors [][]string // one per required word element: its first-token forms
 }
 
+type elemKind int
+
 const (
-	anyToken = `<[^>|]*>`
-	gap      = `(?:<[^>|]*>){0,4}`
-	longGap  = `(?:<[^>|]*>){0,8}`
+	elemWord elemKind = iota
+	elemAny
+	elemGap
 )
+
+type elem struct {
+	kind elemKind
+	// elemWord: the one-token alternatives merged into one matcher, and
+	// the alternatives the analyser reads as several tokens, with the
+	// forms any of those can start with (to rule them out at once).
+	single tokMatcher
+	seqs   [][]tokMatcher
+	first  map[string]bool
+	max    int // elemGap: at most this many words
+	opt    bool
+}
+
+// tokMatcher matches one token whose base form or surface is in forms and
+// whose part of speech starts with pos.
+type tokMatcher struct {
+	forms      map[string]bool
+	pos1, pos2 string // "" for any
+}
+
+func (m tokMatcher) match(t token) bool {
+	if t.brk || m.pos1 != "" && t.pos1 != m.pos1 || m.pos2 != "" && t.pos2 != m.pos2 {
+		return false
+	}
+	return m.forms == nil || m.forms[t.base] || m.forms[t.surface]
+}
 
 // compilePattern parses src. tk reads each word as the analyser would.
 func compilePattern(tk *tokenizer.Tokenizer, src string) (pattern, error) {
@@ -42,101 +74,182 @@ func compilePattern(tk *tokenizer.Tokenizer, src string) (pattern, error) {
 	if len(fields) == 0 {
 		return pattern{}, fmt.Errorf("empty pattern")
 	}
-	var b strings.Builder
+	p := pattern{src: src}
 	words := 0
 	for i, f := range fields {
 		opt := false
 		if len(f) > 1 && strings.HasSuffix(f, "?") {
 			f, opt = strings.TrimSuffix(f, "?"), true
 		}
-		var frag string
+		var e elem
 		switch f {
 		case "*":
-			frag = anyToken
+			e = elem{kind: elemAny}
 		case "...", "....":
 			if i == 0 || i == len(fields)-1 {
 				return pattern{}, fmt.Errorf("%q: ... goes between words, not at either end", src)
 			}
-			frag = gap
+			e = elem{kind: elemGap, max: 4}
 			if f == "...." {
-				frag = longGap
+				e.max = 8
 			}
 		default:
 			var err error
-			if frag, err = element(tk, f); err != nil {
+			if e, err = wordElem(tk, f); err != nil {
 				return pattern{}, fmt.Errorf("%q: %w", src, err)
 			}
 			words++
+			if !opt && e.single.forms != nil {
+				anchor := slices.Collect(maps.Keys(e.single.forms))
+				anchor = append(anchor, slices.Collect(maps.Keys(e.first))...)
+				p.anchors = append(p.anchors, anchor)
+			}
 		}
-		if opt {
-			frag = "(?:" + frag + ")?"
-		}
-		b.WriteString(frag)
+		e.opt = opt
+		p.elems = append(p.elems, e)
 	}
 	if words == 0 {
 		return pattern{}, fmt.Errorf("%q: a pattern needs at least one word", src)
 	}
-	re, err := regexp.Compile(b.String())
-	if err != nil {
-		return pattern{}, fmt.Errorf("%q: %w", src, err)
-	}
-	return pattern{src: src, re: re}, nil
+	return p, nil
 }
 
-// element compiles one "a|b|c@POS" element.
-func element(tk *tokenizer.Tokenizer, f string) (string, error) {
+// wordElem compiles one "a|b|c@POS" element.
+func wordElem(tk *tokenizer.Tokenizer, f string) (elem, error) {
 	words, pos, _ := strings.Cut(f, "@")
-	posRe := "[^/>]*"
-	if pos != "" {
-		if strings.ContainsAny(pos, "|*?") {
-			return "", fmt.Errorf("%q: write one part of speech after @", f)
-		}
-		posRe = regexp.QuoteMeta(pos) + "[^/>]*"
+	if strings.ContainsAny(pos, "|*?@") {
+		return elem{}, fmt.Errorf("%q: write one part of speech after @", f)
 	}
+	pos1, pos2, _ := strings.Cut(pos, "-")
+	e := elem{kind: elemWord}
 	if words == "" {
 		if pos == "" {
-			return "", fmt.Errorf("%q: a word or a part of speech is missing", f)
+			return elem{}, fmt.Errorf("%q: a word or a part of speech is missing", f)
 		}
-		return "<[^/>|]*/[^/>|]*/" + posRe + ">", nil
+		e.single = tokMatcher{pos1: pos1, pos2: pos2}
+		return e, nil
 	}
-	var alts []string
+	e.single = tokMatcher{forms: map[string]bool{}, pos1: pos1, pos2: pos2}
+	e.first = map[string]bool{}
 	for _, w := range strings.Split(words, "|") {
 		if w == "" {
-			return "", fmt.Errorf("%q: an empty word between |", f)
+			return elem{}, fmt.Errorf("%q: an empty word between |", f)
 		}
-		alts = append(alts, wordRegexp(tk, w, posRe))
+		forms, seq := wordMatchers(tk, w, pos1, pos2)
+		maps.Copy(e.single.forms, forms)
+		if seq != nil {
+			e.seqs = append(e.seqs, seq)
+			maps.Copy(e.first, seq[0].forms)
+		}
 	}
-	return "(?:" + strings.Join(alts, "|") + ")", nil
+	return e, nil
 }
 
-// wordRegexp matches one word: its base form or surface, or its reading;
-// a word the analyser splits matches the split sequence.
-func wordRegexp(tk *tokenizer.Tokenizer, w, posRe string) string {
-	n := Normalize(w)
-	forms := []string{regexp.QuoteMeta(n)}
+// wordMatchers match one word: as one token, its base form or surface or
+// its reading (forms); a word the analyser splits also matches the split
+// sequence (seq, nil for a one-token word).
+func wordMatchers(tk *tokenizer.Tokenizer, w, pos1, pos2 string) (forms map[string]bool, seq []tokMatcher) {
+	forms = map[string]bool{Normalize(w): true}
 	toks := analyse(tk, fold(w))
 	if len(toks) == 1 {
-		if r, ok := reading(tk, w); ok && r != n {
-			forms = append(forms, regexp.QuoteMeta(r))
+		if r, ok := reading(tk, w); ok {
+			forms[r] = true
 		}
 	}
-	single := tokenRegexp(strings.Join(forms, "|"), posRe)
-	if len(toks) <= 1 {
-		return single
-	}
-	var seq strings.Builder
-	for i, t := range toks {
-		p := "[^/>]*"
-		if i == len(toks)-1 {
-			p = posRe
+	if len(toks) > 1 {
+		seq = make([]tokMatcher, len(toks))
+		for i, t := range toks {
+			seq[i] = tokMatcher{forms: map[string]bool{t.base: true, t.surface: true}}
 		}
-		seq.WriteString(tokenRegexp(regexp.QuoteMeta(t.base)+"|"+regexp.QuoteMeta(t.surface), p))
+		seq[len(seq)-1].pos1, seq[len(seq)-1].pos2 = pos1, pos2
 	}
-	return "(?:" + single + "|" + seq.String() + ")"
+	return forms, seq
 }
 
-func tokenRegexp(forms, posRe string) string {
-	return "<(?:(?:" + forms + ")/[^/>|]*|[^/>|]*/(?:" + forms + "))/" + posRe + ">"
+// possible reports whether every required word of p is somewhere in the
+// message, whose words are in have.
+func (p *pattern) possible(have map[string]bool) bool {
+	for _, a := range p.anchors {
+		if !slices.ContainsFunc(a, func(k string) bool { return have[k] }) {
+			return false
+		}
+	}
+	return true
+}
+
+// find returns the first match of p in toks[from:to] as [start, end), or
+// -1, -1.
+func (p *pattern) find(toks []token, from, to int) (int, int) {
+	for i := from; i < to; i++ {
+		if toks[i].brk {
+			continue
+		}
+		if end := p.matchAt(toks[:to], i, 0); end > i {
+			return i, end
+		}
+	}
+	return -1, -1
+}
+
+// matchAt matches elements k… at token i and returns where the match ends,
+// or -1.
+func (p *pattern) matchAt(toks []token, i, k int) int {
+	if k == len(p.elems) {
+		return i
+	}
+	e := &p.elems[k]
+	switch e.kind {
+	case elemGap:
+		for n := 0; n <= e.max && i+n <= len(toks); n++ {
+			if n > 0 && toks[i+n-1].brk {
+				break
+			}
+			if end := p.matchAt(toks, i+n, k+1); end >= 0 {
+				return end
+			}
+		}
+		return -1
+	case elemAny:
+		if i < len(toks) && !toks[i].brk {
+			if end := p.matchAt(toks, i+1, k+1); end >= 0 {
+				return end
+			}
+		}
+	default:
+		if i >= len(toks) {
+			break
+		}
+		t := toks[i]
+		if e.single.match(t) {
+			if end := p.matchAt(toks, i+1, k+1); end >= 0 {
+				return end
+			}
+		}
+		if len(e.seqs) > 0 && (e.first[t.base] || e.first[t.surface]) {
+			for _, seq := range e.seqs {
+				if j := matchSeq(toks, i, seq); j >= 0 {
+					if end := p.matchAt(toks, j, k+1); end >= 0 {
+						return end
+					}
+				}
+			}
+		}
+	}
+	if e.opt {
+		return p.matchAt(toks, i, k+1)
+	}
+	return -1
+}
+
+// matchSeq matches seq at token i and returns where it ends, or -1.
+func matchSeq(toks []token, i int, seq []tokMatcher) int {
+	for _, m := range seq {
+		if i >= len(toks) || !m.match(toks[i]) {
+			return -1
+		}
+		i++
+	}
+	return i
 }
 
 // reading is the hiragana reading of a one-word kanji base form (殴る →
