@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/flows/risk"
 )
 
 func TestNormalize(t *testing.T) {
@@ -36,10 +37,14 @@ func TestRiskScanner(t *testing.T) {
 		{"シニタイ", "しにたい"},
 		{"もう死にたい…", "死にたい"},
 		{"き え た い", "きえたい"},
-		{"お父さんに叩かれた", "叩かれ"},
+		{"お父さんに叩かれた", "お父さんに叩かれ"}, // the phrase the rule matched, agent included
 		{"ﾅｸﾞﾗﾚﾀ", "なぐられ"},
 		{"リスカしちゃった", "リスカ"},
 		{"家に帰りたくない", "家に帰りたくない"},
+		{"ぱぱになぐられた", "ぱぱになぐられ"},
+		{"死にたくない", ""}, // gentle: Check reports it, Match (urgent only) does not
+		{"自殺防止のポスターを描いた", ""},
+		{"友達に肩を叩かれた", ""},
 		{"たすけて", "たすけて"},
 		// everyday words that must not raise an urgent alert
 		{"学校いきたくない", ""},
@@ -68,6 +73,17 @@ func TestRiskScannerCustomWords(t *testing.T) {
 	}
 }
 
+func TestRiskScannerCheck(t *testing.T) {
+	rs := NewRiskScanner(DefaultRiskWords)
+	m, ok := rs.Check("死にたくない")
+	if !ok || !m.Gentle || m.Category != risk.Suicidal {
+		t.Errorf("Check = %+v %v, want a gentle suicidal match", m, ok)
+	}
+	if got := RiskReason(m); !strings.Contains(got, "希死念慮") {
+		t.Errorf("RiskReason = %q", got)
+	}
+}
+
 func TestSafetyMessages(t *testing.T) {
 	for name, msg := range map[string]string{"child": DefaultSafetyMessage, "guardian": DefaultGuardianSafetyMessage} {
 		if n := lineLen(msg); n > MaxMessageLen {
@@ -92,5 +108,43 @@ func TestRiskAlert(t *testing.T) {
 	if a.Severity != tsunagu.SeverityUrgent || a.FlowID != f.ID || !a.CreatedAt.Equal(now) ||
 		!strings.Contains(a.Reason, "しにたい") || len(a.Answers) != 2 || a.Answers[0] != want[0] || a.Answers[1] != want[1] {
 		t.Errorf("alert = %+v", a)
+	}
+}
+
+func TestRiskMatchAlert(t *testing.T) {
+	f := mustParse(t, engineFlow)
+	s := waitingAt(f, "why", nil)
+	now := time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)
+	a := f.RiskMatchAlert(s, "父に殴られた", risk.Match{Category: risk.PhysicalAbuse, Rule: "physical_abuse.family", Phrase: "父に殴られ"}, now)
+	if a.Severity != tsunagu.SeverityUrgent || a.Category != "身体的虐待" || !strings.HasPrefix(a.Reason, "身体的虐待") || !strings.Contains(a.Reason, "父に殴られ") {
+		t.Errorf("alert = %+v", a)
+	}
+	g := f.RiskMatchAlert(s, "死にたくない", risk.Match{Category: risk.Suicidal, Phrase: "死にたく", Gentle: true}, now)
+	if g.Severity != tsunagu.SeverityWarning || g.Category != "希死念慮" {
+		t.Errorf("gentle alert = %+v", g)
+	}
+}
+
+func TestFlowRisk(t *testing.T) {
+	f := mustParse(t, `id: flow-risk
+title: t
+risk_words_extra: ["runaway: 家を出たい", いえでしたい]
+risk_patterns: ["bullying: 先生 に ... 殴る れる|られる"]
+steps:
+  - id: mood
+    say: 気分は？
+    text: {}
+`)
+	fr := f.Risk()
+	if len(fr.Words) != 2 || fr.Words[0].Category != risk.Runaway || fr.Words[1].Category != risk.Other ||
+		len(fr.Patterns) != 1 || fr.Patterns[0].Category != risk.Bullying {
+		t.Fatalf("Risk() = %+v", fr)
+	}
+	d, err := NewRiskScanner(nil).Detector().With(fr.Words, fr.Patterns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := d.Check("せんせいになぐられた"); !ok || m.Category != risk.Bullying {
+		t.Errorf("flow pattern: %+v %v", m, ok)
 	}
 }

@@ -381,7 +381,7 @@ func (d *Detector) matchPhrases(text string) (Match, bool) {
 		if !strings.Contains(c, p.norm) || p.silenced(c) {
 			continue
 		}
-		return Match{Category: p.cat, Rule: p.rule, Tokens: []string{p.text}, Phrase: p.norm}, true
+		return Match{Category: p.cat, Rule: p.rule, Tokens: []string{p.text}, Phrase: p.text}, true
 	}
 	return Match{}, false
 }
