@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/flows/risk"
 )
 
 // The simulator plays a flow in the terminal as a family member would see
@@ -66,8 +67,9 @@ func (a *interactive) Answer() (string, bool, error) {
 
 // SimOptions tune a simulation.
 type SimOptions struct {
-	Risk          *RiskScanner // scans typed text as the bot does; nil for none
-	SafetyMessage string       // sent on a risk word; "" for the default for the flow's audience
+	Risk          *RiskScanner // scans typed text as the bot does, with the flow's own words and patterns; nil for none
+	SafetyMessage string       // sent on a risk match; "" for Safety's reply for the category and audience
+	Safety        risk.Safety  // the programme's safety replies per category and audience (configuration `risk.safety`)
 	JSON          bool         // write the transcript as JSON at the end instead of text as it goes
 	Now           time.Time    // the simulated time, for reproducible alerts
 	// Who is simulated: the member's role ("" for the flow's first) and
@@ -140,7 +142,7 @@ const (
 	EventMember   = "member"   // what the member typed or tapped
 	EventReask    = "reask"    // the answer did not fit; the question comes again
 	EventMove     = "move"     // the session moved from Step to To
-	EventRisk     = "risk"     // the member's text held a risk word
+	EventRisk     = "risk"     // the member's text matched the risk rules
 	EventAlert    = "alert"    // an alert was raised (Severity, Text is its note)
 	EventBack     = "back"     // :back undid the answer to Step
 	EventWait     = "wait"     // :wait moved the clock on (Text says how far, in all)
@@ -160,12 +162,16 @@ type SimEvent struct {
 	To       string           `json:"to,omitempty"`       // move: the next step, or "end"
 	Branch   bool             `json:"branch,omitempty"`   // move: not simply the following step
 	Word     string           `json:"word,omitempty"`     // risk: the word found
+	Category string           `json:"category,omitempty"` // risk: its category (希死念慮…)
+	Rule     string           `json:"rule,omitempty"`     // risk: the rule that matched
+	Gentle   bool             `json:"gentle,omitempty"`   // risk: negated (死にたくない): a warning, no safety reply
 	Severity tsunagu.Severity `json:"severity,omitempty"` // alert
 }
 
 // SimAlert is an alert the simulation would raise.
 type SimAlert struct {
 	Severity tsunagu.Severity `json:"severity"`
+	Category string           `json:"category,omitempty"`
 	Reason   string           `json:"reason"`
 	Answers  []tsunagu.QA     `json:"answers"`
 }
@@ -192,10 +198,13 @@ func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, er
 		FlowID: f.ID, Title: f.Title, Roles: f.Roles, Role: opt.Role, Tags: opt.Tags,
 		Events: []SimEvent{}, Answers: []tsunagu.QA{}, Alerts: []SimAlert{},
 	}, env: Env{Role: opt.Role, Tags: opt.Tags, Previous: opt.Previous, StreakMissed: opt.StreakMissed}}
-	if opt.SafetyMessage == "" {
-		sim.opt.SafetyMessage = DefaultSafetyMessage
-		if opt.Role == tsunagu.RoleGuardian {
-			sim.opt.SafetyMessage = DefaultGuardianSafetyMessage
+	if opt.Risk != nil {
+		sim.risk = opt.Risk
+		if d := opt.Risk.Detector(); d != nil {
+			fr := f.Risk()
+			if fd, err := d.With(fr.Words, fr.Patterns); err == nil {
+				sim.risk = RiskScannerFor(fd)
+			}
 		}
 	}
 	if !opt.JSON {
@@ -227,6 +236,7 @@ type simulation struct {
 	last    *tsunagu.Session // the session after the latest answer
 	elapsed time.Duration    // since the session started, moved on by :wait
 	undo    []snapshot       // the state before each answer, for :back
+	risk    *RiskScanner     // opt.Risk with the flow's own words and patterns
 }
 
 // snapshot is the simulation before an answer.
@@ -258,12 +268,8 @@ func (sim *simulation) run(in Answerer) error {
 		}
 		input, tapped := sim.input(s, text)
 		sim.emit(SimEvent{Kind: EventMember, Step: s.Step, Text: text, Tapped: tapped})
-		if tapped == "" && sim.opt.Risk != nil {
-			if word, ok := sim.opt.Risk.Match(text); ok {
-				sim.emit(SimEvent{Kind: EventRisk, Step: s.Step, Word: word})
-				sim.emit(SimEvent{Kind: EventBot, Text: sim.opt.SafetyMessage})
-				sim.raise(sim.f.RiskAlert(s, text, word, sim.now()))
-			}
+		if tapped == "" && sim.risk != nil {
+			sim.checkRisk(s, text)
 		}
 		from := sim.f.Step(s.Step)
 		before := snapshot{session: s, alerts: len(sim.t.Alerts)}
@@ -436,7 +442,7 @@ func (sim *simulation) said(res Result) {
 }
 
 func (sim *simulation) raise(a tsunagu.Alert) {
-	sim.t.Alerts = append(sim.t.Alerts, SimAlert{Severity: a.Severity, Reason: a.Reason, Answers: a.Answers})
+	sim.t.Alerts = append(sim.t.Alerts, SimAlert{Severity: a.Severity, Category: a.Category, Reason: a.Reason, Answers: a.Answers})
 	sim.emit(SimEvent{Kind: EventAlert, Severity: a.Severity, Text: a.Reason})
 }
 
@@ -563,7 +569,11 @@ func (sim *simulation) print(ev SimEvent) {
 			fmt.Fprintf(w, "  ↪ 分岐 (branch): %s → %s\n\n", ev.Step, ev.To)
 		}
 	case EventRisk:
-		fmt.Fprintf(w, "  ⚠ 気になることば「%s」: すぐに urgent アラートを出し、次の安心メッセージを送ります\n\n", ev.Word)
+		if ev.Gentle {
+			fmt.Fprintf(w, "  ☁ %s（打ち消し）「%s」(%s): 念のため warning アラートを出します。安心メッセージは送りません\n\n", ev.Category, ev.Word, ev.Rule)
+		} else {
+			fmt.Fprintf(w, "  ⚠ %s「%s」(%s): すぐに urgent アラートを出し、次の安心メッセージを送ります\n\n", ev.Category, ev.Word, ev.Rule)
+		}
 	case EventAlert:
 		fmt.Fprintf(w, "  ● アラート (alert) [%s] %s\n\n", ev.Severity, ev.Text)
 	case EventBack:
@@ -618,3 +628,30 @@ func printQA(w io.Writer, indent string, qa []tsunagu.QA) {
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+// checkRisk does what the bot does with free text: on a match, the safety
+// reply for the category and the member's role, and the alert (a Gentle
+// match: a warning alert only).
+func (sim *simulation) checkRisk(s *tsunagu.Session, text string) {
+	m, ok := sim.risk.Check(text)
+	if !ok {
+		return
+	}
+	sim.emit(SimEvent{Kind: EventRisk, Step: s.Step, Word: matchedWord(m), Category: m.Category.Label(), Rule: m.Rule, Gentle: m.Gentle})
+	if !m.Gentle {
+		sim.emit(SimEvent{Kind: EventBot, Text: sim.safety(m.Category)})
+	}
+	sim.raise(sim.f.RiskMatchAlert(s, text, m, sim.now()))
+}
+
+// safety is the safety reply for category c to the simulated member.
+func (sim *simulation) safety(c risk.Category) string {
+	if sim.opt.SafetyMessage != "" {
+		return sim.opt.SafetyMessage
+	}
+	a := risk.Child
+	if sim.opt.Role == tsunagu.RoleGuardian {
+		a = risk.Guardian
+	}
+	return sim.opt.Safety.Message(c, a)
+}

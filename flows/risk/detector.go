@@ -293,8 +293,11 @@ func (d *Detector) matchRules(toks []token) (Match, bool) {
 						m.Phrase += t.text
 					}
 				}
-				if r.neg == negGentle && negatedAfter(toks, end) {
+				if neg := negatedAfter(toks, end); r.neg == negGentle && neg > 0 {
 					m.Gentle = true
+					for _, t := range toks[end:neg] {
+						m.Phrase += t.text // show the negation too: 死にたくない, not 死にたく
+					}
 					if gentle == nil {
 						gentle = &m
 					}
@@ -344,28 +347,32 @@ var retraction = map[string]bool{"なんてね": true, "冗談": true, "じょ�
 // (死にたい|と|は|思わ|ない, 死にたい|わけ|じゃ|ない), or a retraction
 // (なんてね, 冗談). A negation further on belongs to something else
 // (死にたい気持ちがおさまらない).
-func negatedAfter(toks []token, i int) bool {
+//
+// It returns the index just past the negation or retraction, or 0 for none.
+func negatedAfter(toks []token, i int) int {
 	for j := i; j < len(toks) && j < i+8 && !toks[j].brk; j++ {
-		if t := toks[j]; retraction[t.base] || t.base == "なんて" && j+1 < len(toks) && toks[j+1].base == "ね" {
-			return true
+		if t := toks[j]; retraction[t.base] {
+			return j + 1
+		} else if t.base == "なんて" && j+1 < len(toks) && toks[j+1].base == "ね" {
+			return j + 2
 		}
 	}
 	for j := i; j < len(toks) && j < i+8; j++ {
 		t := toks[j]
 		if t.brk {
-			return false
+			return 0
 		}
 		switch t.base {
 		case "ない", "ぬ", "ん", "ねぇ", "ねー":
 			if t.pos1 == "助動詞" || t.pos1 == "形容詞" {
-				return true
+				return j + 1
 			}
 		}
 		if !connective[t.base] {
-			return false
+			return 0
 		}
 	}
-	return false
+	return 0
 }
 
 // connective are the words that may stand between a wish and its negation.
