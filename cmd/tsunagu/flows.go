@@ -97,13 +97,13 @@ func (e *env) simulate(args []string) int {
 	} else {
 		in = flows.InteractiveAnswers(e.stdin, e.stdout)
 	}
-	words := flows.DefaultRiskWords
-	if len(c.RiskWords) > 0 {
-		words = c.RiskWords
+	scanner, safety, err := riskFromConfig(&c)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tsunagu: %v\n", err)
+		return exitUsage
 	}
-	words = append(words[:len(words):len(words)], f.RiskWords()...)
 	_, err = flows.Simulate(e.stdout, f, in, flows.SimOptions{
-		Risk: flows.NewRiskScanner(words), SafetyMessage: c.SafetyMessage, JSON: *asJSON, Now: e.clock.Now(),
+		Risk: scanner, Safety: safety, JSON: *asJSON, Now: e.clock.Now(),
 		Role: tsunagu.Role(*role), Tags: tagList, StreakMissed: *streak, Location: c.Location(),
 	})
 	var ae *flows.AudienceError

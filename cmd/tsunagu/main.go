@@ -24,6 +24,7 @@ import (
 	"github.com/tsunagu/tsunagu/bot/slack"
 	"github.com/tsunagu/tsunagu/config"
 	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/flows/risk"
 	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
 	"golang.org/x/time/rate"
@@ -113,6 +114,11 @@ func (m *Main) Run(ctx context.Context) error {
 	notifier := slack.NewNotifier(c.Slack.BotToken, c.Slack.Channel, c.Slack.APIURL, m.HTTPClient)
 	notifier.Location, notifier.Clock = c.Location(), m.Clock
 
+	// The risk detector loads its dictionary (about 1.5 s, 90 MiB) here,
+	// once per process, so the first message is not kept waiting.
+	if _, _, err := riskFromConfig(c); err != nil {
+		return &configError{err}
+	}
 	m.Bot = newBot(c, store, nil, m.Clock, m.Log)
 	m.Bot.Quota = messenger.Quota
 	m.Bot.EscalateAfter = time.Duration(c.Slack.EscalateAfter)
@@ -241,21 +247,23 @@ func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ready")
 }
 
-// newBot wires the conversation with its texts and risk words.
+// newBot wires the conversation with its texts and the risk detector the
+// configuration describes. The bot does not yet tell categories apart (the
+// engine will decide, issue 8): it sends the general safety reply for the
+// member's role, as configured.
 func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsunagu.Clock, log *slog.Logger) *bot.Bot {
+	scanner, safety, err := riskFromConfig(c)
+	if err != nil {
+		// Run refuses such a configuration first; other commands that
+		// build a bot (send) get the built-in rules.
+		scanner = flows.NewRiskScanner(nil)
+	}
 	texts := bot.DefaultTexts
-	texts.Safety, texts.SafetyAdult = flows.DefaultSafetyMessage, flows.DefaultGuardianSafetyMessage
-	if c.SafetyMessage != "" {
-		texts.Safety, texts.SafetyAdult = c.SafetyMessage, c.SafetyMessage
-	}
-	words := flows.DefaultRiskWords
-	if len(c.RiskWords) > 0 {
-		words = c.RiskWords
-	}
+	texts.Safety, texts.SafetyAdult = safety.Message(risk.Other, risk.Child), safety.Message(risk.Other, risk.Guardian)
 	return &bot.Bot{
 		Store: store,
 		Flows: bot.NewFlowSet(fs),
-		Risk:  flows.NewRiskScanner(words),
+		Risk:  scanner,
 		Texts: texts,
 		Clock: clock,
 		NewID: bot.NewID,

@@ -14,9 +14,10 @@ const None = "none"
 // for an everyday message. Blank lines and lines starting with # are
 // skipped.
 type Example struct {
-	Line  int
-	Label string // a Category id or None
-	Text  string
+	Source string // the file, for reports; set by the caller
+	Line   int
+	Label  string // a Category id or None
+	Text   string
 }
 
 // ReadLabelled reads a labelled file. A line without a tab or with an
