@@ -3,6 +3,7 @@ package flows
 import (
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tsunagu/tsunagu"
@@ -49,7 +50,11 @@ var DefaultRiskWords = []string{
 // as substrings (which is how 自殺防止のポスター and 肩を叩かれた stopped
 // raising alerts). Other words are matched as surface words, as before.
 type RiskScanner struct {
-	d *risk.Detector
+	// The detector is built on first use, so commands that never check
+	// text (report, schedule, send) do not load the dictionary.
+	once  sync.Once
+	build func() (*risk.Detector, error)
+	d     *risk.Detector
 	// words is the old matcher, used only if the detector cannot be built
 	// (the dictionary failed to load): a net with holes beats no net.
 	words []riskWord
@@ -72,24 +77,40 @@ func NewRiskScanner(words []string) *RiskScanner {
 			extra = append(extra, risk.Word{Text: w, Category: risk.Other})
 		}
 	}
-	if d, err := risk.New(risk.Config{Words: extra}); err == nil {
-		rs.d = d
-	}
+	rs.build = func() (*risk.Detector, error) { return risk.New(risk.Config{Words: extra}) }
 	return rs
 }
 
 // RiskScannerFor wraps a detector built from configuration.
-func RiskScannerFor(d *risk.Detector) *RiskScanner { return &RiskScanner{d: d} }
+func RiskScannerFor(d *risk.Detector) *RiskScanner {
+	rs := &RiskScanner{d: d}
+	rs.once.Do(func() {})
+	return rs
+}
+
+// LazyRiskScanner returns a scanner that builds its detector with build on
+// first use.
+func LazyRiskScanner(build func() (*risk.Detector, error)) *RiskScanner {
+	return &RiskScanner{build: build}
+}
 
 // Detector is the detector behind rs (nil only if it could not be built).
-func (rs *RiskScanner) Detector() *risk.Detector { return rs.d }
+func (rs *RiskScanner) Detector() *risk.Detector {
+	rs.once.Do(func() {
+		if d, err := rs.build(); err == nil {
+			rs.d = d
+		}
+	})
+	return rs.d
+}
 
 // Match reports what in text needs a supporter now: the phrase found (for
 // a programme's word, the word as listed). A Gentle match (死にたくない)
 // is not reported here: old callers can only raise urgent alerts; Check
 // tells them apart.
 func (rs *RiskScanner) Match(text string) (word string, ok bool) {
-	if rs.d == nil {
+	d := rs.Detector()
+	if d == nil {
 		t := compact(text)
 		for _, w := range rs.words {
 			if strings.Contains(t, w.norm) {
@@ -98,7 +119,7 @@ func (rs *RiskScanner) Match(text string) (word string, ok bool) {
 		}
 		return "", false
 	}
-	m, ok := rs.d.Check(text)
+	m, ok := d.Check(text)
 	if !ok || m.Gentle {
 		return "", false
 	}
@@ -107,13 +128,14 @@ func (rs *RiskScanner) Match(text string) (word string, ok bool) {
 
 // Check is the detector's full answer: category, rule, tokens, gentle.
 func (rs *RiskScanner) Check(text string) (risk.Match, bool) {
-	if rs.d == nil {
+	d := rs.Detector()
+	if d == nil {
 		if w, ok := rs.Match(text); ok {
 			return risk.Match{Category: risk.Other, Rule: "word: " + w, Tokens: []string{w}, Phrase: w}, true
 		}
 		return risk.Match{}, false
 	}
-	return rs.d.Check(text)
+	return d.Check(text)
 }
 
 // matchedWord is what an alert quotes: the word as the programme listed

@@ -252,12 +252,16 @@ func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
 // engine will decide, issue 8): it sends the general safety reply for the
 // member's role, as configured.
 func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsunagu.Clock, log *slog.Logger) *bot.Bot {
-	scanner, safety, err := riskFromConfig(c)
-	if err != nil {
-		// Run refuses such a configuration first; other commands that
-		// build a bot (send) get the built-in rules.
-		scanner = flows.NewRiskScanner(nil)
-	}
+	_, safety, _ := c.RiskConfig(flows.DefaultRiskWords)
+	// Built on the first message: report, schedule and send never check
+	// text, and serve has loaded the dictionary already (Run). A
+	// configuration Run would refuse falls back to the built-in rules.
+	scanner := flows.LazyRiskScanner(func() (*risk.Detector, error) {
+		if rs, _, err := riskFromConfig(c); err == nil {
+			return rs.Detector(), nil
+		}
+		return risk.New(risk.Config{})
+	})
 	texts := bot.DefaultTexts
 	texts.Safety, texts.SafetyAdult = safety.Message(risk.Other, risk.Child), safety.Message(risk.Other, risk.Guardian)
 	return &bot.Bot{
