@@ -182,3 +182,30 @@ func TestNormalize(t *testing.T) {
 		t.Errorf("Compact = %q", got)
 	}
 }
+
+// TestCheckConcurrent checks from many goroutines at once, as the workers
+// of a service do (run with -race).
+func TestCheckConcurrent(t *testing.T) {
+	d, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"死にたい", "消しゴムなくした", "ﾊﾟﾊﾟﾆﾅｸﾞﾗﾚﾀ", "死にたくない", "家出したい"}
+	done := make(chan bool)
+	for g := 0; g < 8; g++ {
+		go func() {
+			ok := true
+			for i := 0; i < 50; i++ {
+				text := texts[(g+i)%len(texts)]
+				_, matched := d.Check(text)
+				ok = ok && matched == (text != "消しゴムなくした")
+			}
+			done <- ok
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if !<-done {
+			t.Error("a concurrent check gave a different answer")
+		}
+	}
+}
