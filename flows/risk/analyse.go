@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
@@ -65,8 +66,14 @@ type token struct {
 
 // analyse splits text into tokens.
 func analyse(tk *tokenizer.Tokenizer, text string) []token {
+	return analyseInto(tk, text, nil)
+}
+
+// analyseInto is analyse appending to toks[:0], so a caller can reuse the
+// slice.
+func analyseInto(tk *tokenizer.Tokenizer, text string, toks []token) []token {
 	raw := tk.Tokenize(text)
-	toks := make([]token, 0, len(raw))
+	toks = slices.Grow(toks[:0], len(raw))
 	for _, t := range raw {
 		if strings.TrimSpace(t.Surface) == "" {
 			if strings.Contains(t.Surface, "\n") {

@@ -49,6 +49,11 @@ func BenchmarkCheck500Risk(b *testing.B) {
 	benchCheck(b, string(r[:240])+"もう死にたい。"+string(r[240:493]))
 }
 
+// BenchmarkCheck100 is a typical answer's length: 100 characters.
+func BenchmarkCheck100(b *testing.B) {
+	benchCheck(b, string([]rune(message500)[:100]))
+}
+
 func benchCheck(b *testing.B, text string) {
 	d, err := New(Config{})
 	if err != nil {

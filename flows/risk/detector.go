@@ -216,8 +216,11 @@ func CheckCategory(s string) error {
 func (d *Detector) Check(text string) (Match, bool) {
 	folded := fold(text)
 	var gentle *Match
+	buf := tokBufs.Get().(*[]token)
+	defer tokBufs.Put(buf)
 	for _, src := range d.readings(folded) {
-		toks := analyse(d.tk, src)
+		toks := analyseInto(d.tk, src, *buf)
+		*buf = toks
 		if m, ok := d.matchRules(toks); ok {
 			if !m.Gentle {
 				return m, true
@@ -227,7 +230,7 @@ func (d *Detector) Check(text string) (Match, bool) {
 			}
 		}
 	}
-	if m, ok := d.matchPhrases(text); ok {
+	if m, ok := d.matchPhrases(folded); ok {
 		// The analyser read a negation there (しにたいわけじゃない): trust
 		// it over the surface phrase of the same category.
 		if gentle != nil && gentle.Category == m.Category {
@@ -258,6 +261,9 @@ func (d *Detector) readings(folded string) []string {
 // typos are small-kana slips children make on a flick keyboard (しにたぃ,
 // かえりたくなぃ), undone before analysis.
 var typos = strings.NewReplacer("たぃ", "たい", "なぃ", "ない", "てぃる", "ている")
+
+// tokBufs are reused token slices, for the same reason.
+var tokBufs = sync.Pool{New: func() any { return new([]token) }}
 
 // haves are reused word sets: a check allocates little, so a busy service
 // does not collect garbage for it.
@@ -382,8 +388,10 @@ var connective = map[string]bool{
 	"おもう": true, "て": true, "いる": true, "てる": true, "ます": true, "ませ": true, "けど": true,
 }
 
-func (d *Detector) matchPhrases(text string) (Match, bool) {
-	c := Compact(text)
+// matchPhrases looks for the surface phrases in folded (the message after
+// fold).
+func (d *Detector) matchPhrases(folded string) (Match, bool) {
+	c := compactFolded(folded)
 	for _, p := range d.phrases {
 		if !strings.Contains(c, p.norm) || p.silenced(c) {
 			continue

@@ -40,13 +40,16 @@ func fold(s string) string {
 
 // Compact is Normalize without any spaces, so that "し に た い" still
 // matches a phrase.
-func Compact(s string) string {
+func Compact(s string) string { return compactFolded(fold(s)) }
+
+// compactFolded is Compact for text already folded.
+func compactFolded(s string) string {
 	return strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return -1
 		}
-		return r
-	}, Normalize(s))
+		return unicode.ToLower(toHiragana(r))
+	}, s)
 }
 
 // kanaLower is Normalize for text already folded (an analyser token):
