@@ -116,10 +116,12 @@ func (m *Main) Run(ctx context.Context) error {
 
 	// The risk detector loads its dictionary (about 1.5 s, 90 MiB) here,
 	// once per process, so the first message is not kept waiting.
-	if _, _, err := riskFromConfig(c); err != nil {
+	scanner, _, err := riskFromConfig(c)
+	if err != nil {
 		return &configError{err}
 	}
 	m.Bot = newBot(c, store, nil, m.Clock, m.Log)
+	m.Bot.Risk = scanner
 	m.Bot.Quota = messenger.Quota
 	m.Bot.EscalateAfter = time.Duration(c.Slack.EscalateAfter)
 	m.Bot.Location = c.Location()
