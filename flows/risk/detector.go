@@ -265,31 +265,28 @@ var typos = strings.NewReplacer("たぃ", "たい", "なぃ", "ない", "てぃ�
 // tokBufs are reused token slices, for the same reason.
 var tokBufs = sync.Pool{New: func() any { return new([]token) }}
 
-// haves are reused word sets: a check allocates little, so a busy service
-// does not collect garbage for it.
-var haves = sync.Pool{New: func() any { return map[string]bool{} }}
+// indexes are reused word indexes: a check allocates little, so a busy
+// service does not collect garbage for it.
+var indexes = sync.Pool{New: func() any { return &index{head: map[string]int32{}} }}
 
 func (d *Detector) matchRules(toks []token) (Match, bool) {
-	have := haves.Get().(map[string]bool)
-	defer func() { clear(have); haves.Put(have) }()
-	for _, t := range toks {
-		have[t.base], have[t.surface] = true, true
-	}
+	x := indexes.Get().(*index)
+	defer indexes.Put(x)
+	x.build(toks)
 	var gentle *Match
 	for i := range d.rules {
 		r := &d.rules[i]
 		for pi := range r.pats {
 			p := &r.pats[pi]
-			if !p.possible(have) {
+			if !p.possible(x) {
 				continue
 			}
-			for from := 0; from < len(toks); {
-				start, end := p.find(toks, from, len(toks))
-				if start < 0 {
-					break
+			for _, start := range x.starts(p, len(toks)) { // nothing below calls starts again
+				if toks[start].brk {
+					continue
 				}
-				from = start + 1
-				if r.silenced(toks, have, start, end) {
+				end := p.matchAt(toks, start, 0)
+				if end <= start || r.silenced(toks, x, start, end) {
 					continue
 				}
 				m := Match{Category: r.cat, Rule: r.id}
@@ -321,7 +318,7 @@ func (d *Detector) matchRules(toks []token) (Match, bool) {
 
 // silenced reports whether an unless pattern matches in the sentence that
 // holds toks[start:end].
-func (r *rule) silenced(toks []token, have map[string]bool, start, end int) bool {
+func (r *rule) silenced(toks []token, x *index, start, end int) bool {
 	if len(r.unless) == 0 {
 		return false
 	}
@@ -334,7 +331,7 @@ func (r *rule) silenced(toks []token, have map[string]bool, start, end int) bool
 	}
 	for i := range r.unless {
 		u := &r.unless[i]
-		if u.possible(have) {
+		if u.possible(x) {
 			if s, _ := u.find(toks, from, to); s >= 0 {
 				return true
 			}

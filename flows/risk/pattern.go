@@ -32,6 +32,7 @@ type pattern struct {
 	src     string
 	elems   []elem
 	anchors [][]string // one per required word element: its first-token forms
+	start   []string   // the first element's forms, when it is a required word: where a match can begin
 }
 
 type elemKind int
@@ -103,6 +104,9 @@ func compilePattern(tk *tokenizer.Tokenizer, src string) (pattern, error) {
 				anchor := slices.Collect(maps.Keys(e.single.forms))
 				anchor = append(anchor, slices.Collect(maps.Keys(e.first))...)
 				p.anchors = append(p.anchors, anchor)
+				if i == 0 {
+					p.start = anchor
+				}
 			}
 		}
 		e.opt = opt
@@ -167,14 +171,59 @@ func wordMatchers(tk *tokenizer.Tokenizer, w, pos1, pos2 string) (forms map[stri
 }
 
 // possible reports whether every required word of p is somewhere in the
-// message, whose words are in have.
-func (p *pattern) possible(have map[string]bool) bool {
+// message.
+func (p *pattern) possible(x *index) bool {
 	for _, a := range p.anchors {
-		if !slices.ContainsFunc(a, func(k string) bool { return have[k] }) {
+		if !slices.ContainsFunc(a, x.has) {
 			return false
 		}
 	}
 	return true
+}
+
+// index maps each word of a message (base form and surface) to the tokens
+// that hold it, so a pattern is tried only where its first word is.
+type index struct {
+	head  map[string]int32 // word → 1 + its latest entry
+	next  []int32          // entry → the previous entry of the same word, or -1; entry/2 is the token
+	cands []int
+}
+
+func (x *index) build(toks []token) {
+	clear(x.head)
+	x.next = x.next[:0]
+	for _, t := range toks {
+		x.add(t.base)
+		x.add(t.surface)
+	}
+}
+
+func (x *index) add(w string) {
+	e := int32(len(x.next))
+	x.next = append(x.next, x.head[w]-1)
+	x.head[w] = e + 1
+}
+
+func (x *index) has(w string) bool { return x.head[w] > 0 }
+
+// starts lists, in order, the tokens where a match of p can begin: where
+// its first word is, or every token when it does not begin with one.
+func (x *index) starts(p *pattern, n int) []int {
+	x.cands = x.cands[:0]
+	if p.start == nil {
+		for i := range n {
+			x.cands = append(x.cands, i)
+		}
+		return x.cands
+	}
+	for _, w := range p.start {
+		for e := x.head[w] - 1; e >= 0; e = x.next[e] {
+			x.cands = append(x.cands, int(e/2))
+		}
+	}
+	slices.Sort(x.cands)
+	x.cands = slices.Compact(x.cands)
+	return x.cands
 }
 
 // find returns the first match of p in toks[from:to] as [start, end), or
