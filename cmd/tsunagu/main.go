@@ -49,6 +49,9 @@ type Main struct {
 	// SlackPerSecond paces posts to each Slack channel; 0 for Slack's
 	// guidance of one a second.
 	SlackPerSecond float64
+	// Routes, when set, adds handlers to the service's own (the `dev`
+	// playground's page); it cannot replace them.
+	Routes func(*http.ServeMux)
 
 	Store     *storage.Store
 	Bot       *bot.Bot
@@ -143,6 +146,9 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	mux.HandleFunc("GET /readyz", m.ready)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if m.Routes != nil {
+		m.Routes(mux)
+	}
 
 	m.ln, err = net.Listen("tcp", c.Listen)
 	if err != nil {
