@@ -8,6 +8,8 @@ let member = localStorage.getItem("tsunagu-dev-member") || "";
 let last = "";
 let state = null;
 let shownView = "";
+let chatCount = -1; // bubbles shown: new ones scroll the chat down
+let slackCount = -1;
 
 function el(tag, cls, text) {
   const e = document.createElement(tag);
@@ -58,7 +60,8 @@ function mrkdwn(text) {
     else { const [u, t] = inner.split("|"); out += '<a href="' + esc(u) + '" target="_blank" rel="noopener">' + esc(t || u) + "</a>"; }
     rest = rest.slice(m.index + m[0].length);
   }
-  return out.replace(/\n/g, "<br>");
+  // "> " quotes a line.
+  return out.split("\n").map((l) => l.startsWith("&gt; ") ? '<span class="sl-quote">' + l.slice(5) + "</span>" : l).join("<br>");
 }
 function inline(s) {
   return s
@@ -167,11 +170,13 @@ function render(s) {
   $("unfollow").hidden = !s.friend;
 
   const chat = $("chat");
-  const atBottom = chat.scrollHeight - chat.scrollTop - chat.clientHeight < 40;
+  const keep = chat.scrollTop;
   chat.textContent = "";
   if (!s.chat || !s.chat.length) chat.append(el("p", "empty", "「友だち追加」から始めましょう。"));
   for (const c of s.chat || []) chat.append(el("div", "bubble " + c.from, c.text));
-  if (atBottom || last === "") chat.scrollTop = chat.scrollHeight;
+  const n = (s.chat || []).length;
+  chat.scrollTop = n !== chatCount ? chat.scrollHeight : keep;
+  chatCount = n;
 
   const quick = $("quick");
   quick.textContent = "";
@@ -189,11 +194,13 @@ function render(s) {
   }
 
   const ch = $("channel");
-  const chBottom = ch.scrollHeight - ch.scrollTop - ch.clientHeight < 40;
+  const keepCh = ch.scrollTop;
   ch.textContent = "";
   if (!s.slack || !s.slack.length) ch.append(el("p", "empty", "まだアラートはありません。"));
   for (const m of s.slack || []) ch.append(slackMessage(m));
-  if (chBottom) ch.scrollTop = ch.scrollHeight;
+  const sn = (s.slack || []).length;
+  ch.scrollTop = sn !== slackCount ? ch.scrollHeight : keepCh;
+  slackCount = sn;
 
   const notes = $("notices");
   notes.textContent = "";
@@ -253,6 +260,7 @@ $("member").addEventListener("change", (e) => {
   member = e.target.value;
   localStorage.setItem("tsunagu-dev-member", member);
   last = "";
+  chatCount = -1;
   refresh();
 });
 $("follow").addEventListener("click", (e) => post("/dev/api/line/follow", { member }, e.target));
