@@ -35,6 +35,7 @@ const usage = `tsunagu — LINE check-ins for child and family support programme
 Usage:
   tsunagu dev                                 try it in a browser: the service with fake LINE and Slack
   tsunagu serve                               run the service (LINE webhook, Slack, workers)
+  tsunagu doctor                              check the configuration, Redis, LINE, Slack and flows
   tsunagu healthcheck [--url URL]             ask a running service for /healthz (for containers)
   tsunagu validate [--json] PATH...           check flow files or directories
   tsunagu simulate FILE [--answers "a|b|c"] [--json]
@@ -88,6 +89,8 @@ func (e *env) run(ctx context.Context, args []string) int {
 		return e.serve(ctx, rest)
 	case "dev":
 		return e.dev(ctx, rest)
+	case "doctor":
+		return e.doctor(ctx, rest)
 	case "healthcheck":
 		return e.healthcheck(ctx, rest)
 	case "version", "-version", "--version":

@@ -24,6 +24,13 @@ var commandHelp = map[string]struct{ what, usage, example string }{
 		"tsunagu dev [--config FILE] [--verbose]",
 		"go run ./cmd/tsunagu dev     # then open http://127.0.0.1:8080/",
 	},
+	"doctor": {
+		"Check a deployment before going live: the configuration, Redis (version, persistence, memory\n" +
+			"policy), the LINE token and webhook setting, the Slack token, channels and scopes, and the flows.\n" +
+			"Prints ✓ or ✗ per check with what to do; exit 1 if anything is wrong.",
+		"tsunagu doctor [--config FILE]",
+		"tsunagu doctor --config /etc/tsunagu/tsunagu.yaml",
+	},
 	"healthcheck": {
 		"Ask a running tsunagu on TSUNAGU_LISTEN for /healthz (for container HEALTHCHECKs, where there is\nno curl). Exit 0 when it answers 200, 1 otherwise.",
 		"tsunagu healthcheck [--config FILE] [--url URL]",
