@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/flows"
 )
 
 // Report is the support-status report (支援状況レポート): how check-ins
@@ -148,7 +149,7 @@ func streaks(m tsunagu.Member, hist []tsunagu.Session) []StreakRow {
 			continue
 		}
 		seen[h.FlowID] = true
-		if n, last := missedRun(hist, h.FlowID); n >= 2 {
+		if n, last := flows.MissedRun(hist, h.FlowID); n >= 2 {
 			row := StreakRow{Family: m.FamilyCode, Role: m.Role, Flow: h.FlowID, Streak: n}
 			if last != nil {
 				row.LastCompleted = last.UpdatedAt

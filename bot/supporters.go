@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/flows"
 	"github.com/tsunagu/tsunagu/storage"
 )
 
@@ -75,20 +76,22 @@ func (b *Bot) ReplyToFamily(ctx context.Context, id, user, text string, at time.
 	// is meant (a second "ありがとう").
 	sum := sha256.Sum256([]byte(id + "\x00" + text + "\x00" + at.UTC().Truncate(time.Minute).String()))
 	event := "reply:" + hex.EncodeToString(sum[:12])
-	err = b.apply(ctx, event, a.MemberID, tsunagu.Inbound{}, func(t *turn) error {
-		m := t.st.Member
+	var role tsunagu.Role
+	err = b.apply(ctx, event, a.MemberID, tsunagu.Inbound{}, func(f *facts) (flows.Turn, error) {
+		m := f.Member()
 		switch {
 		case m == nil:
-			return tsunagu.Errorf(tsunagu.EINVALID, "この家族のメンバーはもう登録されていません (the member is no longer linked)")
+			return flows.Turn{}, tsunagu.Errorf(tsunagu.EINVALID, "この家族のメンバーはもう登録されていません (the member is no longer linked)")
 		case m.Blocked:
-			return tsunagu.Errorf(tsunagu.EINVALID, "このメンバーはLINEでブロックしているため、届きません (the member has blocked the bot)")
+			return flows.Turn{}, tsunagu.Errorf(tsunagu.EINVALID, "このメンバーはLINEでブロックしているため、届きません (the member has blocked the bot)")
 		}
-		t.sayText(text)
-		t.ch.Slack = append(t.ch.Slack, storage.SlackJob{
+		role = m.Role
+		return flows.Turn{Summary: "supporter replied", Outcomes: []flows.Outcome{flows.Said{Messages: []tsunagu.Message{{Text: text}}}}}, nil
+	}, func(ch *storage.Change) {
+		ch.Slack = append(ch.Slack, storage.SlackJob{
 			Op: storage.SlackThread, AlertID: id,
-			Text: fmt.Sprintf("↩️ <@%s> がLINEで返信しました（%s）:\n%s", user, roleLabel(m.Role), quote(text)),
+			Text: fmt.Sprintf("↩️ <@%s> がLINEで返信しました（%s）:\n%s", user, roleLabel(role), quote(text)),
 		})
-		return nil
 	})
 	if errors.Is(err, storage.ErrDuplicate) {
 		return b.Store.Alert(ctx, id) // already sent and recorded
@@ -135,14 +138,14 @@ func (b *Bot) FamilySummary(ctx context.Context, code string) (*tsunagu.FamilySu
 		if err != nil {
 			return nil, err
 		}
-		ms := tsunagu.MemberSummary{Role: m.Role, LinkedAt: m.LinkedAt, Blocked: m.Blocked, Consent: m.Consent}
+		ms := tsunagu.MemberSummary{Role: m.Role, LinkedAt: m.LinkedAt, Blocked: m.Blocked, Consent: m.Consent, ConsentLabel: m.ConsentLabel}
 		for _, f := range b.Flows.All() {
 			if !f.ForRole(m.Role) {
 				continue
 			}
 			fs := tsunagu.FlowSummary{FlowID: f.ID, Title: f.Title, Open: open.Open() && open.FlowID == f.ID}
 			var last *tsunagu.Session
-			if fs.StreakMissed, last = missedRun(hist, f.ID); last != nil {
+			if fs.StreakMissed, last = flows.MissedRun(hist, f.ID); last != nil {
 				fs.LastCompleted, fs.LastAnswers = last.UpdatedAt, f.QA(last)
 			}
 			if fs.Open || !fs.LastCompleted.IsZero() || fs.StreakMissed > 0 {

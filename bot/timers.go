@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/flows"
 	"github.com/tsunagu/tsunagu/storage"
 )
 
@@ -26,10 +27,18 @@ func (b *Bot) HandleTimer(ctx context.Context, tm storage.Timer) error {
 		// No event id: the session itself says whether this was done (a
 		// reminder counts in Reminded, an expiry ends it), and 100,000
 		// event keys a week would outweigh the sessions.
-		err := b.apply(ctx, "", tm.MemberID, tsunagu.Inbound{}, func(t *turn) error {
+		ref := flows.SessionRef{SessionID: tm.SessionID, Dispatch: tm.Key}
+		err := b.apply(ctx, "", tm.MemberID, tsunagu.Inbound{}, func(f *facts) (flows.Turn, error) {
+			conv := b.Conversation()
+			var turn flows.Turn
 			var err error
-			outcome, err = t.timer(tm)
-			return err
+			if tm.Kind == storage.TimerReminder {
+				turn, err = conv.Remind(f, ref, tm.Index, f.now)
+			} else {
+				turn, err = conv.Expire(f, ref, f.now)
+			}
+			outcome = turn.Summary
+			return turn, err
 		})
 		if errors.Is(err, storage.ErrDuplicate) {
 			return nil
@@ -61,17 +70,8 @@ func (b *Bot) HandleTimer(ctx context.Context, tm storage.Timer) error {
 		}
 		return err
 	case storage.TimerStart:
-		err := b.apply(ctx, "timer:"+tm.ID(), tm.MemberID, tsunagu.Inbound{}, func(t *turn) error {
-			flow := b.Flows.Get(tm.FlowID)
-			switch {
-			case t.st.Member == nil || flow == nil:
-				return nil
-			case t.st.Session.Open():
-				// Something else started meanwhile: wait for it again.
-				t.ch.AddPending = &storage.PendingStart{FlowID: flow.ID, EventID: tm.Key, Since: t.now}
-				return nil
-			}
-			return t.startIfAllowed(flow)
+		err := b.apply(ctx, "timer:"+tm.ID(), tm.MemberID, tsunagu.Inbound{}, func(f *facts) (flows.Turn, error) {
+			return b.Conversation().StartWaiting(f, tm.FlowID, tm.Key, f.now)
 		})
 		if errors.Is(err, storage.ErrDuplicate) {
 			return nil
@@ -120,39 +120,4 @@ func (b *Bot) HandleTimer(ctx context.Context, tm storage.Timer) error {
 		return nil
 	}
 	return fmt.Errorf("unknown timer kind %q", tm.Kind)
-}
-
-// timer handles a reminder or an expiry within a member's turn.
-func (t *turn) timer(tm storage.Timer) (string, error) {
-	sess := t.st.Session
-	ours := sess.Open() && ((tm.SessionID != "" && sess.ID == tm.SessionID) || (tm.Key != "" && sess.Dispatch == tm.Key))
-	if !ours || t.st.Member == nil {
-		return "session moved on", nil
-	}
-	flow, err := t.bot.Flows.Version(t.ctx, sess.FlowID, sess.FlowHash)
-	if err != nil {
-		return "", err
-	}
-	if flow == nil {
-		return "flow gone", nil
-	}
-	if tm.Kind == storage.TimerReminder {
-		if sess.Reminded > tm.Index || t.st.Member.Blocked {
-			return "not needed", nil
-		}
-		msgs, ok := flow.Reminder(sess, tm.Index)
-		if !ok {
-			return "no such reminder", nil
-		}
-		next := *sess
-		next.Reminded = tm.Index + 1
-		t.ch.Session = &next
-		t.say(msgs...)
-		return "reminded", nil
-	}
-	env, err := t.env(flow)
-	if err != nil {
-		return "", err
-	}
-	return "expired", t.result(flow, flow.Expire(sess, t.now, env), env)
 }

@@ -150,6 +150,20 @@ func (s *Store) HeldTimers(ctx context.Context, now time.Time) (int64, error) {
 	return n, nil
 }
 
+// DueTimers counts timers of either kind that are due by now but not yet
+// forwarded to the timer stream.
+func (s *Store) DueTimers(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	for _, key := range []string{pushTimersKey(), quietTimersKey()} {
+		c, err := s.rdb.ZCount(ctx, key, "-inf", fmt.Sprint(now.UnixMilli())).Result()
+		if err != nil {
+			return 0, unavailable(err)
+		}
+		n += c
+	}
+	return n, nil
+}
+
 // TimerOutbox is the stream of timers that came due.
 func (s *Store) TimerOutbox() *Outbox {
 	return &Outbox{rdb: s.rdb, stream: timerStreamKey(), minIdle: 30 * time.Second}

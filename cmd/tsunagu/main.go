@@ -260,24 +260,27 @@ func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
 
 // newBot wires the conversation with its texts and risk words.
 func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsunagu.Clock, log *slog.Logger) *bot.Bot {
-	texts := bot.DefaultTexts
-	texts.Safety, texts.SafetyAdult = flows.DefaultSafetyMessage, flows.DefaultGuardianSafetyMessage
-	if c.SafetyMessage != "" {
-		texts.Safety, texts.SafetyAdult = c.SafetyMessage, c.SafetyMessage
-	}
-	words := flows.DefaultRiskWords
-	if len(c.RiskWords) > 0 {
-		words = c.RiskWords
-	}
+	texts, risk := programme(c)
 	return &bot.Bot{
 		Store: store,
 		Flows: bot.NewFlowSet(fs),
-		Risk:  flows.NewRiskScanner(words),
+		Risk:  risk,
 		Texts: texts,
 		Clock: clock,
 		NewID: bot.NewID,
 		Log:   log.With("comp", "bot"),
 	}
+}
+
+// programme is what the configuration makes of the conversation's words:
+// the texts with the safety messages, and the risk words. serve and
+// simulate both take them from here, so a simulation says what serve says.
+func programme(c *config.Config) (flows.Texts, *flows.RiskScanner) {
+	words := flows.DefaultRiskWords
+	if len(c.RiskWords) > 0 {
+		words = c.RiskWords
+	}
+	return flows.SimTexts(c.SafetyMessage), flows.NewRiskScanner(words)
 }
 
 // routes turns configured routes into the poster's.
