@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -139,6 +140,10 @@ func (e *env) help(run func() int, cmd string, rest []string) int {
 	return exitOK
 }
 
+// buildCommit is set by the container build (-X main.buildCommit=…),
+// where the source has no .git for the build info to read.
+var buildCommit string
+
 // versionText is `tsunagu --version`: the module version (set by `go
 // install …@vX`), the commit and whether the tree was modified (set by a
 // build from a git checkout), and the Go version.
@@ -147,7 +152,7 @@ func versionText() string {
 	if !ok {
 		return "tsunagu (no build information)\n"
 	}
-	version, commit, when, dirty := bi.Main.Version, "unknown", "", false
+	version, commit, when, dirty := bi.Main.Version, cmp.Or(buildCommit, "unknown"), "", false
 	for _, s := range bi.Settings {
 		switch s.Key {
 		case "vcs.revision":
