@@ -264,7 +264,8 @@ func (e *env) dev(ctx context.Context, args []string) int {
 func (p *playground) banner(w io.Writer, redisFromEnv bool) {
 	fmt.Fprintf(w, "tsunagu dev: open %s in a browser (Ctrl-C to stop)\n", p.URL())
 	if redisFromEnv {
-		fmt.Fprintln(w, "  data: the Redis at TSUNAGU_REDIS_URL (sample families F-0001..F-0003 were added to it)")
+		fmt.Fprintln(w, "  data: the Redis at TSUNAGU_REDIS_URL (sample families F-0001..F-0003 were added to it;")
+		fmt.Fprintln(w, "        use one you can throw away: moving the clock is recorded there too)")
 	} else {
 		fmt.Fprintln(w, "  data: IN MEMORY ONLY — everything is gone when dev stops (set TSUNAGU_REDIS_URL to keep it)")
 	}
