@@ -15,6 +15,7 @@ import (
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
 )
 
@@ -42,6 +43,9 @@ type Bot struct {
 	EscalateAfter time.Duration
 	// Location is the configured time zone, for dates people read.
 	Location *time.Location
+	// Pseudonyms makes member ids from LINE user ids (keyed by hash_key);
+	// the zero value is the legacy unkeyed hash.
+	Pseudonyms tsunagu.Pseudonyms
 }
 
 func (b *Bot) location() *time.Location {
@@ -62,7 +66,7 @@ func NewID() string {
 // recognised by its id and changes nothing. It returns an error only when the
 // event could not be recorded, so the webhook answers 5xx and LINE retries.
 func (b *Bot) HandleEvent(ctx context.Context, ev tsunagu.Inbound) error {
-	memberID := tsunagu.UserHash(ev.UserID)
+	memberID := b.Pseudonyms.UserHash(ev.UserID)
 	var outcome string
 	err := b.apply(ctx, ev.EventID, memberID, ev, func(f *facts) (flows.Turn, error) {
 		turn, err := b.Conversation().Event(f, memberID, ev, f.now)
@@ -99,6 +103,25 @@ func (b *Bot) apology(ctx context.Context, ev tsunagu.Inbound, memberID string) 
 		return nil
 	}
 	return err
+}
+
+// Relay sends a supporter's text to a member by push (with a retry key),
+// in a turn of the member's so that it is committed with record — the
+// Slack post that records it — exactly once for event. It fails when the
+// member is gone or has blocked the bot.
+func (b *Bot) Relay(ctx context.Context, event, memberID, text string, record func(tsunagu.Role) storage.SlackJob) error {
+	var role tsunagu.Role
+	return b.apply(ctx, event, memberID, tsunagu.Inbound{}, func(f *facts) (flows.Turn, error) {
+		m := f.Member()
+		switch {
+		case m == nil:
+			return flows.Turn{}, tsunagu.Errorf(tsunagu.EINVALID, "この家族のメンバーはもう登録されていません (the member is no longer linked)")
+		case m.Blocked:
+			return flows.Turn{}, tsunagu.Errorf(tsunagu.EINVALID, "このメンバーはLINEでブロックしているため、届きません (the member has blocked the bot)")
+		}
+		role = m.Role
+		return flows.Turn{Summary: "supporter replied", Outcomes: []flows.Outcome{flows.Said{Messages: []tsunagu.Message{{Text: text}}}}}, nil
+	}, func(ch *storage.Change) { ch.Slack = append(ch.Slack, record(role)) })
 }
 
 // Conversation is the engine that decides members' turns, with this bot's
@@ -181,7 +204,7 @@ func (b *Bot) change(st *storage.State, ev tsunagu.Inbound, memberID string, tur
 		case flows.WaitingTaken:
 			ch.PopPending = true
 		case flows.StartLater:
-			ch.Timers = append(ch.Timers, storage.Timer{Kind: storage.TimerStart, Due: now, MemberID: memberID, FlowID: o.FlowID, Key: o.Key})
+			ch.Timers = append(ch.Timers, storage.Timer{Kind: scheduler.JobStart, Due: now, MemberID: memberID, FlowID: o.FlowID, Key: o.Key})
 		case flows.RiskDetected, flows.StreakChanged:
 			// For the log and the simulator: the history already holds the
 			// streak, and the alert and the safety message carry the risk.
@@ -205,7 +228,7 @@ func (b *Bot) escalations(a *tsunagu.Alert) []storage.Timer {
 	ts := make([]storage.Timer, 0, 2)
 	for level := 1; level <= 2; level++ {
 		ts = append(ts, storage.Timer{
-			Kind: storage.TimerEscalate, Due: a.CreatedAt.Add(time.Duration(level) * b.EscalateAfter),
+			Kind: scheduler.JobEscalate, Due: a.CreatedAt.Add(time.Duration(level) * b.EscalateAfter),
 			AlertID: a.ID, Index: level,
 		})
 	}
@@ -217,9 +240,9 @@ func sessionTimers(st flows.SessionStarted) []storage.Timer {
 	s := st.Session
 	ts := make([]storage.Timer, 0, len(st.Reminders)+1)
 	for i, due := range st.Reminders {
-		ts = append(ts, storage.Timer{Kind: storage.TimerReminder, Due: due, MemberID: s.MemberID, SessionID: s.ID, Index: i})
+		ts = append(ts, storage.Timer{Kind: scheduler.JobReminder, Due: due, MemberID: s.MemberID, SessionID: s.ID, Index: i})
 	}
-	return append(ts, storage.Timer{Kind: storage.TimerExpire, Due: st.Expires, MemberID: s.MemberID, SessionID: s.ID})
+	return append(ts, storage.Timer{Kind: scheduler.JobExpire, Due: st.Expires, MemberID: s.MemberID, SessionID: s.ID})
 }
 
 // facts are what the conversation reads of a member, from the state of the

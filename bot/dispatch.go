@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
 )
 
@@ -29,6 +31,33 @@ const (
 	SentNoConsent   = flows.NoConsent
 	SentOverQuota   = "over quota" // the month's LINE quota would be exceeded: not sent
 )
+
+// maxResultMembers bounds the per-member list kept for whoever asked for a
+// dispatch; a family has a handful, a whole roster is summed up in counts.
+const maxResultMembers = 1000
+
+// DispatchJob is the job of a dispatch (scheduler.JobDispatch): a
+// schedule's occurrence, or a coordinator's `send`, whose result is kept
+// for whoever asked.
+func (b *Bot) DispatchJob(ctx context.Context, tm storage.Timer) error {
+	key := "occ:" + tm.FlowID + ":" + strconv.Itoa(tm.Schedule) + ":" + strconv.FormatInt(tm.Occurs.UnixMilli(), 10)
+	if tm.Key != "" {
+		key = "send:" + tm.Key
+	}
+	res, err := b.Dispatch(ctx, Dispatch{FlowID: tm.FlowID, Family: tm.Family, Key: key, At: tm.Due})
+	if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
+		b.Log.Warn("dispatch of a flow no longer in force skipped", "flow", tm.FlowID)
+		res, err = &DispatchResult{Error: err.Error()}, nil
+	}
+	if err != nil {
+		return err
+	}
+	if tm.Key != "" {
+		out, _ := json.Marshal(res)
+		return b.Store.SaveDispatchResult(ctx, tm.Key, out)
+	}
+	return nil
+}
 
 // Dispatch is one start of a flow for its audience: an occurrence of a
 // schedule, or a coordinator's `send`.
@@ -225,9 +254,9 @@ var began = map[string]string{
 func dispatchTimers(flow *flows.Flow, key string, start time.Time) []storage.Timer {
 	ts := make([]storage.Timer, 0, len(flow.Reminders)+1)
 	for i, r := range flow.Reminders {
-		ts = append(ts, storage.Timer{Kind: storage.TimerRemindAll, Due: start.Add(r.After), FlowID: flow.ID, Key: key, Index: i})
+		ts = append(ts, storage.Timer{Kind: scheduler.JobRemindAll, Due: start.Add(r.After), FlowID: flow.ID, Key: key, Index: i})
 	}
-	return append(ts, storage.Timer{Kind: storage.TimerExpireAll, Due: start.Add(flow.ExpiresAfter), FlowID: flow.ID, Key: key})
+	return append(ts, storage.Timer{Kind: scheduler.JobExpireAll, Due: start.Add(flow.ExpiresAfter), FlowID: flow.ID, Key: key})
 }
 
 // quota is what this month's LINE quota leaves for a dispatch.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -15,10 +16,8 @@ func TestExampleFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Slack.Routes) == 0 && len(c.RiskWords) == 0 {
-		c.Slack.Routes, c.RiskWords = nil, nil // an empty list is no list
-	}
-	if want := Defaults(); !reflect.DeepEqual(c, want) {
+	// Printed, so that an empty list in the file equals none.
+	if got, want := fmt.Sprintf("%+v", c), fmt.Sprintf("%+v", Defaults()); got != want {
 		t.Errorf("the example's values are not the defaults:\n got %+v\nwant %+v", c, want)
 	}
 	b, err := os.ReadFile(path)

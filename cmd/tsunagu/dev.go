@@ -110,9 +110,11 @@ func startPlayground(ctx context.Context, c config.Config, redisFromEnv bool, lo
 	c.LINE = config.LINE{ChannelSecret: devLineSecret, ChannelToken: devLineToken, APIURL: p.line.URL, BasicID: devBasicID}
 	c.Slack.BotToken, c.Slack.SigningSecret = fakeslack.Token, devSlackSecret
 	c.Slack.Channel, c.Slack.APIURL = fakeslack.Channel, p.slack.APIURL()
-	for _, r := range c.Slack.Routes {
-		p.slack.AddChannel(r.Channel)
-	}
+	c.Slack.TeamID, c.Slack.AppID = fakeslack.TeamID, ""
+	// The page shows one alert channel and plays one supporter who may act
+	// on every family: organisations, routes and who-may-act lists of the
+	// configuration would point at channels and people the fake lacks.
+	c.Slack.Routes, c.Organisations, c.Slack.Supporters, c.Slack.Admins = nil, nil, nil, nil
 	c.Slack.OnCall = ""
 	p.cfg = c
 	p.m = &Main{Config: c, Log: log, Clock: p.clock, TickEvery: o.tickEvery, Routes: p.routes}

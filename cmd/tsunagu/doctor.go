@@ -220,19 +220,28 @@ func slackChecks(ctx context.Context, c *config.Config, hc *http.Client) []docto
 		return []doctorCheck{{what: "Slack: cannot call auth.test: " + err.Error(), fix: "check that this machine reaches slack.com (or TSUNAGU_SLACK_API_URL)"}}
 	}
 	out := []doctorCheck{{ok: true, what: fmt.Sprintf("Slack: token accepted for @%s in %s", auth.User, auth.Team)}}
+	if c.Slack.TeamID != "" && auth.TeamID != c.Slack.TeamID {
+		out = append(out, doctorCheck{what: fmt.Sprintf("Slack: the token is for workspace %s, but TSUNAGU_SLACK_TEAM_ID is %s", auth.TeamID, c.Slack.TeamID),
+			fix: "set TSUNAGU_SLACK_TEAM_ID to " + auth.TeamID + ", or use that workspace's token: requests from any other workspace are refused"})
+	}
 	for _, n := range slackNeeds {
 		if !slices.Contains(scopes, n.scope) {
 			out = append(out, doctorCheck{what: "Slack: the token lacks the " + n.scope + " scope (" + n.why + ")",
 				fix: "api.slack.com → your app → OAuth & Permissions → Bot Token Scopes: add " + n.scope + ", then reinstall the app"})
 		}
 	}
-	if len(out) == 1 {
+	if !slices.ContainsFunc(out, func(c doctorCheck) bool { return !c.ok }) {
 		out = append(out, doctorCheck{ok: true, what: "Slack: scopes " + strings.Join(scopes, ", ")})
 	}
 	channels := []string{c.Slack.Channel}
 	for _, r := range c.Slack.Routes {
 		if !slices.Contains(channels, r.Channel) {
 			channels = append(channels, r.Channel)
+		}
+	}
+	for _, o := range c.Organisations {
+		if !slices.Contains(channels, o.Channel) {
+			channels = append(channels, o.Channel)
 		}
 	}
 	api := slackAPI(c, hc)

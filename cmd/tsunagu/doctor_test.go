@@ -53,6 +53,7 @@ func newDoctorSetup(t *testing.T) *doctorSetup {
 		"TSUNAGU_SLACK_BOT_TOKEN":      fakeslack.Token,
 		"TSUNAGU_SLACK_SIGNING_SECRET": slackSecret,
 		"TSUNAGU_SLACK_CHANNEL":        fakeslack.Channel,
+		"TSUNAGU_SLACK_TEAM_ID":        fakeslack.TeamID,
 		"TSUNAGU_SLACK_API_URL":        d.slack.APIURL(),
 	}
 	return d
@@ -103,6 +104,8 @@ func TestDoctorFindsProblems(t *testing.T) {
 			[]string{"✗ Redis: cannot reach it"}},
 		{"bot not in the channel", func(t *testing.T, d *doctorSetup) { d.slack.SetMember(fakeslack.Channel, false) },
 			[]string{"✗ Slack: the bot is not in", "/invite"}},
+		{"token of another workspace", func(t *testing.T, d *doctorSetup) { d.env["TSUNAGU_SLACK_TEAM_ID"] = "T0OTHER" },
+			[]string{"✗ Slack: the token is for workspace T0TSUNAGU, but TSUNAGU_SLACK_TEAM_ID is T0OTHER"}},
 		{"missing scope", func(t *testing.T, d *doctorSetup) { d.slack.SetScopes("chat:write,channels:read") },
 			[]string{"✗ Slack: the token lacks the commands scope"}},
 		{"no webhook", func(t *testing.T, d *doctorSetup) { d.line.SetWebhookEndpoint("", false) },

@@ -69,7 +69,9 @@ type Server struct {
 	views      []View
 	requests   []Request
 	calls      map[string]int
+	deleted    []Message
 	failures   map[string][]failure
+	groups     map[string][]string // user group id → member ids
 	seq        int64
 }
 
@@ -97,6 +99,7 @@ func Start() *Server {
 		ephemerals: map[string][]*Message{},
 		calls:      map[string]int{},
 		failures:   map[string][]failure{},
+		groups:     map[string][]string{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -135,6 +138,14 @@ func (s *Server) SetMember(channel string, member bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.channels[channel] = member
+}
+
+// SetUserGroup sets the members of a user group (S…), as
+// usergroups.users.list answers them.
+func (s *Server) SetUserGroup(group string, users ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.groups[group] = append([]string(nil), users...)
 }
 
 // FailNext makes the next n calls of method (e.g. "chat.postMessage")
@@ -255,10 +266,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.update(w, r)
 	case "chat.postEphemeral":
 		s.postEphemeral(w, r)
+	case "chat.delete":
+		s.delete(w, r)
+	case "conversations.replies":
+		s.replies(w, r)
 	case "views.open":
 		s.openView(w, body)
 	case "conversations.info":
 		s.conversationInfo(w, r)
+	case "usergroups.users.list":
+		users, ok := s.groups[r.PostForm.Get("usergroup")]
+		if !ok {
+			writeError(w, "no_such_subteam")
+			return
+		}
+		writeJSON(w, map[string]any{"ok": true, "users": users})
 	default:
 		writeError(w, "unknown_method")
 	}
@@ -425,4 +447,52 @@ func (s *Server) conversationInfo(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{
 		"id": id, "name": "tsunagu-alerts", "is_channel": true, "is_member": member,
 	}})
+}
+
+// delete removes a message, as chat.delete does (replies stay, as in
+// Slack, until deleted themselves).
+func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
+	channel, ts := r.PostForm.Get("channel"), r.PostForm.Get("ts")
+	if _, ok := s.channels[channel]; !ok {
+		writeError(w, "channel_not_found")
+		return
+	}
+	ms := s.messages[channel]
+	for i, m := range ms {
+		if m.TS == ts {
+			s.messages[channel] = append(ms[:i:i], ms[i+1:]...)
+			s.deleted = append(s.deleted, *m)
+			writeJSON(w, map[string]any{"ok": true, "channel": channel, "ts": ts})
+			return
+		}
+	}
+	writeError(w, "message_not_found")
+}
+
+// replies lists a thread: its root, then the replies, in posting order
+// (conversations.replies, in one page).
+func (s *Server) replies(w http.ResponseWriter, r *http.Request) {
+	channel, ts := r.PostForm.Get("channel"), r.PostForm.Get("ts")
+	if _, ok := s.channels[channel]; !ok {
+		writeError(w, "channel_not_found")
+		return
+	}
+	var out []map[string]any
+	for _, m := range s.messages[channel] {
+		if m.TS == ts || m.ThreadTS == ts {
+			out = append(out, wireMessage(m))
+		}
+	}
+	if len(out) == 0 {
+		writeError(w, "thread_not_found")
+		return
+	}
+	writeJSON(w, map[string]any{"ok": true, "messages": out, "has_more": false})
+}
+
+// Deleted returns the messages deleted with chat.delete, in order.
+func (s *Server) Deleted() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.deleted...)
 }

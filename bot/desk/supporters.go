@@ -1,4 +1,9 @@
-package bot
+// Package desk is the supporters' desk: what supporters do from Slack —
+// claim, unclaim, resolve, reassign, reply to a member, read a family's
+// summary, pause, send a check-in — and the jobs that serve them: the
+// escalation of an urgent alert nobody claimed, the support-status report
+// and the weekly digest.
+package desk
 
 import (
 	"context"
@@ -6,47 +11,68 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/bot"
 	"github.com/tsunagu/tsunagu/flows"
 	"github.com/tsunagu/tsunagu/storage"
 )
 
-// What supporters do from Slack (bot/slack.Supporters). Each records the
-// change in Redis first; the Slack edge then redraws the message.
+// Desk is what supporters do from Slack (bot/slack.Supporters) and the
+// jobs that serve them. Each action records the change in Redis first; the
+// Slack edge then redraws the message.
+type Desk struct {
+	Store *storage.Store
+	Flows *bot.FlowSet
+	// Bot is the member conversation: a reply to a member, or a check-in
+	// sent from Slack, goes through it.
+	Bot      *bot.Bot
+	Clock    tsunagu.Clock
+	Log      *slog.Logger
+	Location *time.Location // for dates people read; nil for UTC
+	Metrics  *bot.Metrics   // nil counts nothing
+}
+
+func (d *Desk) location() *time.Location {
+	if d.Location == nil {
+		return time.UTC
+	}
+	return d.Location
+}
 
 // ClaimAlert records that a supporter took an alert on; it stops its
 // escalation.
-func (b *Bot) ClaimAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
-	return b.Store.ClaimAlert(ctx, id, user, at)
+func (d *Desk) ClaimAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
+	return d.Store.ClaimAlert(ctx, id, user, at)
 }
 
 // QueueRedraw queues a redraw of an alert's message (one that failed).
-func (b *Bot) QueueRedraw(ctx context.Context, a *tsunagu.Alert) error {
-	return b.Store.QueueRedraw(ctx, a)
+func (d *Desk) QueueRedraw(ctx context.Context, a *tsunagu.Alert) error {
+	return d.Store.QueueRedraw(ctx, a)
 }
 
 // UnclaimAlert reopens a claimed alert.
-func (b *Bot) UnclaimAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
-	return b.Store.UnclaimAlert(ctx, id, user, at)
+func (d *Desk) UnclaimAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
+	return d.Store.UnclaimAlert(ctx, id, user, at)
 }
 
 // ResolveAlert resolves an alert with no note.
-func (b *Bot) ResolveAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
-	return b.Store.ResolveAlertNote(ctx, id, user, "", at)
+func (d *Desk) ResolveAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
+	return d.Store.ResolveAlertNote(ctx, id, user, "", at)
 }
 
 // ResolveAlertNote resolves an alert with a note of what was done.
-func (b *Bot) ResolveAlertNote(ctx context.Context, id, user, note string, at time.Time) (*tsunagu.Alert, error) {
-	return b.Store.ResolveAlertNote(ctx, id, user, strings.TrimSpace(note), at)
+func (d *Desk) ResolveAlertNote(ctx context.Context, id, user, note string, at time.Time) (*tsunagu.Alert, error) {
+	return d.Store.ResolveAlertNote(ctx, id, user, strings.TrimSpace(note), at)
 }
 
 // ReassignAlert hands an alert to another supporter.
-func (b *Bot) ReassignAlert(ctx context.Context, id, by, to string, at time.Time) (*tsunagu.Alert, error) {
-	return b.Store.ReassignAlert(ctx, id, by, to, at)
+func (d *Desk) ReassignAlert(ctx context.Context, id, by, to string, at time.Time) (*tsunagu.Alert, error) {
+	return d.Store.ReassignAlert(ctx, id, by, to, at)
 }
 
 // maxReply is LINE's limit for one text message.
@@ -56,7 +82,7 @@ const maxReply = 5000
 // with a retry key, and records it on the alert and in the family's
 // thread, all in one transaction. The member's answer comes back into the
 // same thread like any message of theirs.
-func (b *Bot) ReplyToFamily(ctx context.Context, id, user, text string, at time.Time) (*tsunagu.Alert, error) {
+func (d *Desk) ReplyToFamily(ctx context.Context, id, user, text string, at time.Time) (*tsunagu.Alert, error) {
 	text = strings.TrimSpace(text)
 	switch {
 	case text == "":
@@ -64,7 +90,7 @@ func (b *Bot) ReplyToFamily(ctx context.Context, id, user, text string, at time.
 	case utf8.RuneCountInString(text) > maxReply:
 		return nil, tsunagu.Errorf(tsunagu.EINVALID, "返信は%d文字までです (at most %d characters)", maxReply, maxReply)
 	}
-	a, err := b.Store.Alert(ctx, id)
+	a, err := d.Store.Alert(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -76,31 +102,20 @@ func (b *Bot) ReplyToFamily(ctx context.Context, id, user, text string, at time.
 	// is meant (a second "ありがとう").
 	sum := sha256.Sum256([]byte(id + "\x00" + text + "\x00" + at.UTC().Truncate(time.Minute).String()))
 	event := "reply:" + hex.EncodeToString(sum[:12])
-	var role tsunagu.Role
-	err = b.apply(ctx, event, a.MemberID, tsunagu.Inbound{}, func(f *facts) (flows.Turn, error) {
-		m := f.Member()
-		switch {
-		case m == nil:
-			return flows.Turn{}, tsunagu.Errorf(tsunagu.EINVALID, "この家族のメンバーはもう登録されていません (the member is no longer linked)")
-		case m.Blocked:
-			return flows.Turn{}, tsunagu.Errorf(tsunagu.EINVALID, "このメンバーはLINEでブロックしているため、届きません (the member has blocked the bot)")
-		}
-		role = m.Role
-		return flows.Turn{Summary: "supporter replied", Outcomes: []flows.Outcome{flows.Said{Messages: []tsunagu.Message{{Text: text}}}}}, nil
-	}, func(ch *storage.Change) {
-		ch.Slack = append(ch.Slack, storage.SlackJob{
+	err = d.Bot.Relay(ctx, event, a.MemberID, text, func(role tsunagu.Role) storage.SlackJob {
+		return storage.SlackJob{
 			Op: storage.SlackThread, AlertID: id,
 			Text: fmt.Sprintf("↩️ <@%s> がLINEで返信しました（%s）:\n%s", user, roleLabel(role), quote(text)),
-		})
+		}
 	})
 	if errors.Is(err, storage.ErrDuplicate) {
-		return b.Store.Alert(ctx, id) // already sent and recorded
+		return d.Store.Alert(ctx, id) // already sent and recorded
 	}
 	if err != nil {
 		return nil, err
 	}
-	b.Log.Info("reply to family", "alert", id, "by", user)
-	return b.Store.RecordAlertEvent(ctx, id, tsunagu.AlertEvent{At: at, By: user, What: "replied"}, 0)
+	d.Log.Info("reply to family", "alert", id, "by", user)
+	return d.Store.RecordAlertEvent(ctx, id, tsunagu.AlertEvent{At: at, By: user, What: "replied"}, 0)
 }
 
 func roleLabel(r tsunagu.Role) string {
@@ -119,27 +134,27 @@ func quote(s string) string {
 
 // FamilySummary is a family at a glance: members, how each flow went, and
 // the alerts still open.
-func (b *Bot) FamilySummary(ctx context.Context, code string) (*tsunagu.FamilySummary, error) {
-	fam, err := b.Store.Family(ctx, code)
+func (d *Desk) FamilySummary(ctx context.Context, code string) (*tsunagu.FamilySummary, error) {
+	fam, err := d.Store.Family(ctx, code)
 	if err != nil {
 		return nil, err
 	}
-	ms, err := b.Store.FamilyMembers(ctx, code)
+	ms, err := d.Store.FamilyMembers(ctx, code)
 	if err != nil {
 		return nil, err
 	}
 	sum := &tsunagu.FamilySummary{Family: *fam}
 	for _, m := range ms {
-		hist, err := b.Store.History(ctx, m.ID)
+		hist, err := d.Store.History(ctx, m.ID)
 		if err != nil {
 			return nil, err
 		}
-		open, err := b.Store.Session(ctx, m.ID)
+		open, err := d.Store.Session(ctx, m.ID)
 		if err != nil {
 			return nil, err
 		}
 		ms := tsunagu.MemberSummary{Role: m.Role, LinkedAt: m.LinkedAt, Blocked: m.Blocked, Consent: m.Consent, ConsentLabel: m.ConsentLabel}
-		for _, f := range b.Flows.All() {
+		for _, f := range d.Flows.All() {
 			if !f.ForRole(m.Role) {
 				continue
 			}
@@ -154,54 +169,54 @@ func (b *Bot) FamilySummary(ctx context.Context, code string) (*tsunagu.FamilySu
 		}
 		sum.Members = append(sum.Members, ms)
 	}
-	if sum.OpenAlerts, err = b.Store.FamilyAlerts(ctx, code); err != nil {
+	if sum.OpenAlerts, err = d.Store.FamilyAlerts(ctx, code); err != nil {
 		return nil, err
 	}
 	return sum, nil
 }
 
 // PauseFamily pauses or resumes a family's scheduled check-ins.
-func (b *Bot) PauseFamily(ctx context.Context, code, user string, paused bool) error {
-	if err := b.Store.SetFamilyPaused(ctx, code, paused); err != nil {
+func (d *Desk) PauseFamily(ctx context.Context, code, user string, paused bool) error {
+	if err := d.Store.SetFamilyPaused(ctx, code, paused); err != nil {
 		return err
 	}
-	b.Log.Info("family paused", "family", code, "paused", paused, "by", user)
+	d.Log.Info("family paused", "family", code, "paused", paused, "by", user)
 	return nil
 }
 
 // SendFlow starts a flow now for a family, from Slack, and says what it did.
-func (b *Bot) SendFlow(ctx context.Context, flowID, code, user string) (string, error) {
-	if _, err := b.Store.Family(ctx, code); err != nil {
+func (d *Desk) SendFlow(ctx context.Context, flowID, code, user string) (string, error) {
+	if _, err := d.Store.Family(ctx, code); err != nil {
 		return "", err
 	}
 	// Keyed by who, what and the minute: Slack retries a slow command, and
 	// the family must not get it twice.
-	now := b.Clock.Now()
+	now := d.Clock.Now()
 	sum := sha256.Sum256([]byte(user + "\x00" + flowID + "\x00" + code + "\x00" + now.UTC().Truncate(time.Minute).String()))
-	res, err := b.Dispatch(ctx, Dispatch{FlowID: flowID, Family: code, Key: "slack-send:" + hex.EncodeToString(sum[:12]), At: now})
+	res, err := d.Bot.Dispatch(ctx, bot.Dispatch{FlowID: flowID, Family: code, Key: "slack-send:" + hex.EncodeToString(sum[:12]), At: now})
 	if err != nil {
 		return "", err
 	}
-	b.Log.Info("send from slack", "flow", flowID, "family", code, "by", user, "counts", res.Counts)
+	d.Log.Info("send from slack", "flow", flowID, "family", code, "by", user, "counts", res.Counts)
 	if len(res.Members) == 0 {
 		return fmt.Sprintf("%s にはまだLINEで登録した人がいません。招待コードを渡してください。", code), nil
 	}
 	var parts []string
-	for _, o := range []string{SentStarted, SentRestarted, SentWaiting, SentNotAudience, SentBlocked, SentPaused, SentNoConsent, SentOverQuota} {
+	for _, o := range []string{bot.SentStarted, bot.SentRestarted, bot.SentWaiting, bot.SentNotAudience, bot.SentBlocked, bot.SentPaused, bot.SentNoConsent, bot.SentOverQuota} {
 		if n := res.Counts[o]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", outcomeLabel[o], n))
 		}
 	}
-	return fmt.Sprintf("%s に「%s」: %s", code, b.Flows.Get(flowID).Title, strings.Join(parts, "、")), nil
+	return fmt.Sprintf("%s に「%s」: %s", code, d.Flows.Get(flowID).Title, strings.Join(parts, "、")), nil
 }
 
 var outcomeLabel = map[string]string{
-	SentStarted:     "送信",
-	SentRestarted:   "送信（前回分は未回答で終了）",
-	SentWaiting:     "ほかの質問の回答後に送信",
-	SentNotAudience: "対象外",
-	SentBlocked:     "ブロック中",
-	SentPaused:      "一時停止中",
-	SentNoConsent:   "同意なし",
-	SentOverQuota:   "送信数の上限で未送信",
+	bot.SentStarted:     "送信",
+	bot.SentRestarted:   "送信（前回分は未回答で終了）",
+	bot.SentWaiting:     "ほかの質問の回答後に送信",
+	bot.SentNotAudience: "対象外",
+	bot.SentBlocked:     "ブロック中",
+	bot.SentPaused:      "一時停止中",
+	bot.SentNoConsent:   "同意なし",
+	bot.SentOverQuota:   "送信数の上限で未送信",
 }
