@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -103,6 +104,14 @@ func startPlayground(ctx context.Context, c config.Config, redisFromEnv bool, lo
 		}
 		p.mini = mini
 		c.RedisURL = "redis://" + mini.Addr()
+		// A fresh store: run as production should, with free text
+		// encrypted and keyed pseudonyms (throwaway keys, as the data is).
+		if c.EncryptionKey == "" {
+			c.EncryptionKey = base64.StdEncoding.EncodeToString([]byte("tsunagu-dev-throwaway-key-32byte"))
+		}
+		if c.HashKey == "" {
+			c.HashKey = "tsunagu-dev-throwaway-hash-key"
+		}
 	}
 	if o.listen != "" {
 		c.Listen = o.listen
