@@ -77,8 +77,7 @@ func TestOutboxCount(t *testing.T) {
 func TestOutboxTakeover(t *testing.T) {
 	e := newEnv(t)
 	ctx := testCtx(t)
-	const idle = 50 * time.Millisecond
-	out := e.store.LineOutbox().WithMinIdle(idle)
+	out := e.store.LineOutbox().WithMinIdle(time.Minute)
 	mustApply(t, e.store, "", "m1", change(&Change{Out: []tsunagu.Outgoing{outgoing("o1", "m1")}}))
 
 	a := mustRead(t, out, "dead-worker", 10)
@@ -90,7 +89,7 @@ func TestOutboxTakeover(t *testing.T) {
 		t.Errorf("job taken over before its min idle: %+v", b)
 	}
 
-	time.Sleep(idle + 20*time.Millisecond)
+	e.idle(t, "dead-worker", a[0].ID)
 	b := mustRead(t, out, "w2", 10)
 	if len(b) != 1 {
 		t.Fatalf("takeover read %d jobs, want 1", len(b))
@@ -102,7 +101,7 @@ func TestOutboxTakeover(t *testing.T) {
 		t.Errorf("taken-over job: Attempts %d, want 2", b[0].Attempts)
 	}
 
-	time.Sleep(idle + 20*time.Millisecond)
+	e.idle(t, "w2", b[0].ID)
 	c := mustRead(t, out, "w3", 10)
 	if len(c) != 1 || c[0].Attempts != 3 {
 		t.Errorf("third hand-out: %+v, want attempt 3", c)
@@ -111,7 +110,6 @@ func TestOutboxTakeover(t *testing.T) {
 	if err := out.Done(ctx, c[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(idle + 20*time.Millisecond)
 	if d := mustRead(t, out, "w4", 10); len(d) != 0 {
 		t.Errorf("a done job was handed out again: %+v", d)
 	}
@@ -123,8 +121,7 @@ func TestOutboxTakeover(t *testing.T) {
 func TestOutboxTakeoverAttemptsWithBusyJobBetween(t *testing.T) {
 	e := newEnv(t)
 	ctx := testCtx(t)
-	const idle = 50 * time.Millisecond
-	out := e.store.LineOutbox().WithMinIdle(idle)
+	out := e.store.LineOutbox().WithMinIdle(time.Minute)
 	mustApply(t, e.store, "", "m1", change(&Change{Out: []tsunagu.Outgoing{
 		outgoing("o1", "m1"), outgoing("o2", "m1"), outgoing("o3", "m1"),
 	}}))
@@ -132,7 +129,7 @@ func TestOutboxTakeoverAttemptsWithBusyJobBetween(t *testing.T) {
 	if len(a) != 3 {
 		t.Fatalf("read %d jobs, want 3", len(a))
 	}
-	time.Sleep(idle + 20*time.Millisecond)
+	e.idle(t, "dead-worker", a[0].ID, a[1].ID, a[2].ID)
 	// A live worker has just picked up the middle job: it is not idle.
 	if err := e.raw.XClaimJustID(ctx, &redis.XClaimArgs{
 		Stream: lineOutboxKey(), Group: outboxGroup, Consumer: "live-worker",
@@ -248,5 +245,21 @@ func TestOutboxesSeparate(t *testing.T) {
 	var job SlackJob
 	if err := slack[0].Decode(&job); err != nil || job != (SlackJob{Op: SlackPost, AlertID: "a1"}) {
 		t.Errorf("Slack job = %+v, %v", job, err)
+	}
+}
+
+// idle makes pending entries of consumer look idle for an hour, as if their
+// worker had died long ago: XCLAIM's IDLE sets the idle time on Redis's own
+// clock, so no test sleeps through a takeover limit (or, on a busy machine,
+// past one it meant not to reach). JUSTID leaves the delivery count alone.
+func (e *testEnv) idle(t *testing.T, consumer string, ids ...string) {
+	t.Helper()
+	args := []any{"XCLAIM", lineOutboxKey(), outboxGroup, consumer, 0}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	args = append(args, "IDLE", time.Hour.Milliseconds(), "JUSTID")
+	if err := e.raw.Do(testCtx(t), args...).Err(); err != nil {
+		t.Fatalf("XCLAIM IDLE: %v", err)
 	}
 }

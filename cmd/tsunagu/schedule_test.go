@@ -12,6 +12,7 @@ import (
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/internal/fakeline"
 	"github.com/tsunagu/tsunagu/internal/fakeslack"
+	"github.com/tsunagu/tsunagu/storage"
 )
 
 var tokyo = mustLoad("Asia/Tokyo")
@@ -174,13 +175,70 @@ func TestRestartKeepsTimers(t *testing.T) {
 }
 
 // settle lets the service's loops run a few ticks on the current clock.
+// settle waits until everything due on the service's clock is done. It
+// ticks the scheduler itself, so the schedules have been looked at at the
+// clock's time however busy the machine is (the background tick may not
+// have run yet), and waits by condition, not for a time: the timer, LINE
+// and Slack streams are empty (an entry leaves its stream only when its
+// work is done) and no due timer is left to forward.
 func (h *harness) settle() {
 	h.t.Helper()
-	time.Sleep(150 * time.Millisecond)
+	ctx := context.Background()
+	st := h.main.Store
+	outboxes := []*storage.Outbox{st.TimerOutbox(), st.LineOutbox(), st.SlackOutbox(), st.SlackUrgentOutbox()}
 	eventually(h.t, func() bool {
-		n, err := h.main.Store.LineOutbox().Len(context.Background())
+		if err := h.main.Scheduler.Tick(ctx); err != nil {
+			return false
+		}
+		for _, o := range outboxes {
+			if n, err := o.Len(ctx); err != nil || n != 0 {
+				return false
+			}
+		}
+		// Nothing was being worked on; anything a finished job left due
+		// must still be forwarded.
+		now := h.main.Scheduler.Clock.Now()
+		n, err := st.ForwardTimers(ctx, now, h.main.Scheduler.Quiet.In(now))
 		return err == nil && n == 0
-	}, "the outbox to drain")
+	}, "everything due to be done")
+}
+
+// timersDone waits until every timer due on the service's clock has been
+// handled (the work it queued for LINE and Slack may still be under way).
+func (h *harness) timersDone() {
+	h.t.Helper()
+	ctx := context.Background()
+	st := h.main.Store
+	eventually(h.t, func() bool {
+		if err := h.main.Scheduler.Tick(ctx); err != nil {
+			return false
+		}
+		if n, err := st.TimerOutbox().Len(ctx); err != nil || n != 0 {
+			return false
+		}
+		now := h.main.Scheduler.Clock.Now()
+		n, err := st.ForwardTimers(ctx, now, h.main.Scheduler.Quiet.In(now))
+		return err == nil && n == 0
+	}, "the due timers to be handled")
+}
+
+// waitPosted waits until n alerts are recorded as posted to Slack (Slack
+// shows a post a moment before the poster has recorded it).
+func (h *harness) waitPosted(n int) {
+	h.t.Helper()
+	eventually(h.t, func() bool {
+		alerts, err := h.main.Store.Alerts(context.Background(), 100)
+		if err != nil {
+			return false
+		}
+		posted := 0
+		for _, a := range alerts {
+			if a.TS != "" {
+				posted++
+			}
+		}
+		return posted >= n
+	}, "%d alerts recorded as posted", n)
 }
 
 func (h *harness) history(user string) []tsunagu.Session {
