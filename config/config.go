@@ -91,7 +91,7 @@ func parseDuration(s string) (time.Duration, error) {
 	}
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		var n int
-		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != days {
+		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n <= 0 || n > 10000 || fmt.Sprint(n) != days { // 10000 days: far from overflowing
 			return 0, fmt.Errorf("%q is not a duration such as 14d or 336h", s)
 		}
 		return time.Duration(n) * 24 * time.Hour, nil
