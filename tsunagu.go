@@ -56,9 +56,16 @@ type Member struct {
 	LinkedAt   time.Time `json:"linked_at"`
 	Blocked    bool      `json:"blocked,omitempty"` // unfollowed: gets nothing until they follow again
 	// Consent is the member's answer to the sign-up flow's `consent` step:
-	// "yes", "no", or "" when they have not answered it.
-	Consent string `json:"consent,omitempty"`
+	// its value ("yes", "no"...), or "" when they have not answered it, and
+	// the label of the button they tapped, as supporters read it.
+	Consent      string `json:"consent,omitempty"`
+	ConsentLabel string `json:"consent_label,omitempty"`
 }
+
+// Consented reports whether the member agreed in the sign-up flow: its
+// consent step answered "yes" or "agree". Any other answer declines, and
+// no answer is no consent.
+func Consented(m Member) bool { return m.Consent == "yes" || m.Consent == "agree" }
 
 // Invite is a one-time enrolment code for a family and role.
 type Invite struct {
@@ -257,11 +264,13 @@ type FamilySummary struct {
 
 // MemberSummary is one member of a FamilySummary.
 type MemberSummary struct {
-	Role     Role          `json:"role"`
-	LinkedAt time.Time     `json:"linked_at"`
-	Blocked  bool          `json:"blocked,omitempty"`
-	Consent  string        `json:"consent,omitempty"`
-	Flows    []FlowSummary `json:"flows"`
+	Role     Role      `json:"role"`
+	LinkedAt time.Time `json:"linked_at"`
+	Blocked  bool      `json:"blocked,omitempty"`
+	Consent  string    `json:"consent,omitempty"`
+	// ConsentLabel is the consent answer as the member saw it.
+	ConsentLabel string        `json:"consent_label,omitempty"`
+	Flows        []FlowSummary `json:"flows"`
 }
 
 // FlowSummary is how one member's check-ins of one flow went.
@@ -272,4 +281,15 @@ type FlowSummary struct {
 	LastAnswers   []QA      `json:"last_answers,omitempty"`
 	StreakMissed  int       `json:"streak_missed"`
 	Open          bool      `json:"open"` // a session is waiting for an answer now
+}
+
+// AuditEntry is one recorded action on a family's data: who did what, and
+// when. Reads count as much as changes: a programme must be able to answer
+// "who has seen this child's data". It never holds a message text.
+type AuditEntry struct {
+	At     time.Time `json:"at"`
+	By     string    `json:"by"`               // Slack user id, "cli:NAME" for a coordinator's command, or "tsunagu"
+	Action string    `json:"action"`           // e.g. claimed, resolved, replied, paused, read-summary, exported, forgotten, refused
+	Family string    `json:"family,omitempty"` // the family code acted on, if any
+	Detail string    `json:"detail,omitempty"` // what else identifies the action (alert id, flow, channel); never a text
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -14,21 +15,49 @@ import (
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
 )
 
 // Outcomes of a dispatch for one member.
 const (
-	SentStarted     = "started"         // the first question is queued by push
-	SentRestarted   = "restarted"       // an open session of the same flow ended as missed first
-	SentWaiting     = "waiting"         // the member is in another flow; this one starts when it ends
-	SentDuplicate   = "duplicate"       // this member already got this occurrence
-	SentNotAudience = "not in audience" // role or tags do not match
-	SentBlocked     = "blocked"         // the member has blocked the bot
-	SentPaused      = "paused"          // the family is paused
-	SentNoConsent   = "no consent"      // the member declined, or has not answered, the sign-up consent
-	SentOverQuota   = "over quota"      // the month's LINE quota would be exceeded: not sent
+	SentStarted     = "started"   // the first question is queued by push
+	SentRestarted   = "restarted" // an open session of the same flow ended as missed first
+	SentWaiting     = "waiting"   // the member is in another flow; this one starts when it ends
+	SentDuplicate   = "duplicate" // this member already got this occurrence
+	SentNotAudience = flows.NotInAudience
+	SentBlocked     = flows.Blocked
+	SentPaused      = flows.Paused
+	SentNoConsent   = flows.NoConsent
+	SentOverQuota   = "over quota" // the month's LINE quota would be exceeded: not sent
 )
+
+// maxResultMembers bounds the per-member list kept for whoever asked for a
+// dispatch; a family has a handful, a whole roster is summed up in counts.
+const maxResultMembers = 1000
+
+// DispatchJob is the job of a dispatch (scheduler.JobDispatch): a
+// schedule's occurrence, or a coordinator's `send`, whose result is kept
+// for whoever asked.
+func (b *Bot) DispatchJob(ctx context.Context, tm storage.Timer) error {
+	key := "occ:" + tm.FlowID + ":" + strconv.Itoa(tm.Schedule) + ":" + strconv.FormatInt(tm.Occurs.UnixMilli(), 10)
+	if tm.Key != "" {
+		key = "send:" + tm.Key
+	}
+	res, err := b.Dispatch(ctx, Dispatch{FlowID: tm.FlowID, Family: tm.Family, Key: key, At: tm.Due})
+	if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
+		b.Log.Warn("dispatch of a flow no longer in force skipped", "flow", tm.FlowID)
+		res, err = &DispatchResult{Error: err.Error()}, nil
+	}
+	if err != nil {
+		return err
+	}
+	if tm.Key != "" {
+		out, _ := json.Marshal(res)
+		return b.Store.SaveDispatchResult(ctx, tm.Key, out)
+	}
+	return nil
+}
 
 // Dispatch is one start of a flow for its audience: an occurrence of a
 // schedule, or a coordinator's `send`.
@@ -139,11 +168,12 @@ func (b *Bot) dispatchChunk(ctx context.Context, flow *flows.Flow, d Dispatch, i
 	if err != nil {
 		return nil, err
 	}
+	conv := b.Conversation()
 	out := make([]SendResult, len(members))
 	var candidates []int
 	for i, m := range members {
 		out[i] = SendResult{MemberID: m.ID, Family: m.FamilyCode, Role: m.Role}
-		if out[i].Outcome = b.Exclusion(flow, m, fams[m.FamilyCode]); out[i].Outcome == "" {
+		if out[i].Outcome = conv.Exclusion(flow, m, fams[m.FamilyCode]); out[i].Outcome == "" {
 			candidates = append(candidates, i)
 		}
 	}
@@ -167,12 +197,11 @@ func (b *Bot) dispatchChunk(ctx context.Context, flow *flows.Flow, d Dispatch, i
 		case !q.take():
 			out[i].Outcome = SentOverQuota
 		default:
-			r := flow.Start(b.NewID(), m.ID, now, flows.Env{Role: m.Role, Tags: fams[m.FamilyCode].Tags})
-			r.Session.Dispatch = d.Key
+			sess, msgs := conv.Opening(flow, m, fams[m.FamilyCode], d.Key, now)
 			// The validator keeps a flow's first question within one
 			// batch of five messages.
-			outs := batches(b.NewID, m.ID, m.LineUserID, r.Messages, now)
-			starts = append(starts, storage.Start{MemberID: m.ID, Session: r.Session, Out: outs[0]})
+			outs := batches(b.NewID, m.ID, m.LineUserID, msgs, now)
+			starts = append(starts, storage.Start{MemberID: m.ID, Session: sess, Out: outs[0]})
 			started = append(started, i)
 		}
 	}
@@ -196,106 +225,38 @@ func (b *Bot) dispatchChunk(ctx context.Context, flow *flows.Flow, d Dispatch, i
 	return out, nil
 }
 
-// Exclusion says why a member gets no dispatch of flow, or "" when they do.
-func (b *Bot) Exclusion(flow *flows.Flow, m tsunagu.Member, fam tsunagu.Family) string {
-	switch {
-	case !flow.ForAudience(m.Role, fam.Tags):
-		return SentNotAudience
-	case m.Blocked:
-		return SentBlocked
-	case fam.Paused:
-		return SentPaused
-	case !flow.OnEnrol && (m.Consent != "" || b.consentRequired()) && !Consented(m):
-		return SentNoConsent
-	}
-	return ""
-}
-
 // startBusy starts the flow for a member who has an open session: one of
 // the same flow ends as missed first; one of another flow finishes first
 // and this check-in waits for it.
 func (b *Bot) startBusy(ctx context.Context, flow *flows.Flow, d Dispatch, memberID string) (string, error) {
 	var outcome string
-	err := b.apply(ctx, d.Key+":"+memberID, memberID, tsunagu.Inbound{}, func(t *turn) error {
-		t.ch.Dispatched = d.Key
-		cur := t.st.Session
-		switch {
-		case t.st.Member == nil:
-			outcome = SentNotAudience
-			return nil
-		case !cur.Open():
-			outcome = SentStarted
-			return t.start(flow)
-		case cur.FlowID != flow.ID:
-			outcome = SentWaiting
-			pending, err := t.st.Pending()
-			if err != nil {
-				return err
-			}
-			if slices.ContainsFunc(pending, func(p storage.PendingStart) bool { return p.FlowID == flow.ID }) {
-				return nil // already waiting: once is enough
-			}
-			t.ch.AddPending = &storage.PendingStart{FlowID: flow.ID, EventID: d.Key, Since: t.now}
-			return nil
-		}
-		old, err := t.bot.Flows.Version(t.ctx, cur.FlowID, cur.FlowHash)
-		if err != nil {
-			return err
-		}
-		if old == nil {
-			old = flow
-		}
-		env, err := t.env(old)
-		if err != nil {
-			return err
-		}
-		// One session per member and flow: the old one ends as missed, with
-		// what missing it means (alerts, streak), then the new one starts.
-		r := old.Expire(cur, t.now, env)
-		fam, err := t.family()
-		if err != nil {
-			return err
-		}
-		for i := range r.Alerts {
-			a := r.Alerts[i]
-			t.alert(&a, fam)
-		}
-		t.ch.Ended = r.Session
-		if old.Missed != nil && env.StreakMissed+1 == old.Missed.Streak {
-			t.alert(t.streakAlert(old, env.StreakMissed+1), fam)
-		}
-		outcome = SentRestarted
-		return t.start(flow)
-	})
+	err := b.apply(ctx, d.Key+":"+memberID, memberID, tsunagu.Inbound{}, func(f *facts) (flows.Turn, error) {
+		turn, err := b.Conversation().Begin(f, flow, d.Key, f.now)
+		outcome = began[turn.Summary]
+		return turn, err
+	}, func(ch *storage.Change) { ch.Dispatched = d.Key })
 	if err == storage.ErrDuplicate {
 		return SentDuplicate, nil
 	}
 	return outcome, err
 }
 
-// Consented reports whether the member agreed in the sign-up flow: its
-// `consent` step answered "yes" or "agree". Any other answer declines.
-func Consented(m tsunagu.Member) bool { return m.Consent == "yes" || m.Consent == "agree" }
+// began maps what the conversation's Begin did to a dispatch outcome.
+var began = map[string]string{
+	flows.BeganStarted:   SentStarted,
+	flows.BeganRestarted: SentRestarted,
+	flows.BeganWaiting:   SentWaiting,
+	flows.BeganNoMember:  SentNotAudience,
+}
 
 // dispatchTimers are the reminders and the expiry of all the sessions a
 // dispatch starts.
 func dispatchTimers(flow *flows.Flow, key string, start time.Time) []storage.Timer {
 	ts := make([]storage.Timer, 0, len(flow.Reminders)+1)
 	for i, r := range flow.Reminders {
-		ts = append(ts, storage.Timer{Kind: storage.TimerRemindAll, Due: start.Add(r.After), FlowID: flow.ID, Key: key, Index: i})
+		ts = append(ts, storage.Timer{Kind: scheduler.JobRemindAll, Due: start.Add(r.After), FlowID: flow.ID, Key: key, Index: i})
 	}
-	return append(ts, storage.Timer{Kind: storage.TimerExpireAll, Due: start.Add(flow.ExpiresAfter), FlowID: flow.ID, Key: key})
-}
-
-// consentRequired reports whether a sign-up flow asks for consent, in
-// which case only members who gave it get scheduled check-ins.
-func (b *Bot) consentRequired() bool {
-	for _, f := range b.Flows.All() {
-		if f.OnEnrol && f.Step("consent") != nil {
-			return true
-		}
-	}
-	return false
+	return append(ts, storage.Timer{Kind: scheduler.JobExpireAll, Due: start.Add(flow.ExpiresAfter), FlowID: flow.ID, Key: key})
 }
 
 // quota is what this month's LINE quota leaves for a dispatch.

@@ -78,7 +78,8 @@ func (m *Metrics) dispatch(counts map[string]int) {
 	}
 }
 
-func (m *Metrics) timer(kind, outcome string) {
+// Job counts a job done, by kind and what it did.
+func (m *Metrics) Job(kind, outcome string) {
 	if m != nil {
 		m.timers.WithLabelValues(kind, outcome).Inc()
 	}
@@ -90,7 +91,8 @@ func (m *Metrics) sessionEnded(status string) {
 	}
 }
 
-func (m *Metrics) delivery(by, result string) {
+// Delivery counts a message delivered by "reply" or "push": delivery.Metrics.
+func (m *Metrics) Delivery(by, result string) {
 	if m != nil {
 		m.delivered.WithLabelValues(by, result).Inc()
 	}

@@ -42,7 +42,11 @@ func (r *Reloader) Reload(ctx context.Context) error {
 func (r *Reloader) reloadSettled(ctx context.Context, settle time.Duration) {
 	loaded, diags := flows.LoadPaths(flows.Options{Lang: r.Lang}, r.Dir)
 	for range 10 {
-		sleep(ctx, settle)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(settle):
+		}
 		again, againDiags := flows.LoadPaths(flows.Options{Lang: r.Lang}, r.Dir)
 		if fingerprint(again, againDiags) == fingerprint(loaded, diags) {
 			break

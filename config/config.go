@@ -38,6 +38,18 @@ type Config struct {
 	TakeOver Duration `yaml:"takeover"`
 	// Digest is when the weekly report goes to Slack (cron), "off" for never.
 	Digest string `yaml:"digest"`
+
+	// Organisations split the families, their alert channels and who may
+	// act on them; none means one organisation (see access.go).
+	Organisations []Organisation `yaml:"organisations"`
+	Metrics       Metrics        `yaml:"metrics"`
+}
+
+// Metrics says where GET /metrics is served: on Listen of its own, or on
+// the main address behind Token. Neither means it is not served.
+type Metrics struct {
+	Listen string `yaml:"listen"`
+	Token  string `yaml:"token"`
 }
 
 // LINE is the Messaging API channel.
@@ -63,6 +75,49 @@ type Slack struct {
 	// Routes send some alerts to channels of their own; the first that
 	// matches wins, the rest go to Channel.
 	Routes []Route `yaml:"routes"`
+
+	// TeamID is the workspace whose requests are served; AppID, when set,
+	// the app. Requests from anything else are refused.
+	TeamID string `yaml:"team_id"`
+	AppID  string `yaml:"app_id"`
+	// Supporters may act on the families of no organisation (all families
+	// without organisations): user ids U… or user groups S…; empty means
+	// anyone of the workspace, from the alert channels only.
+	Supporters IDList `yaml:"supporters"`
+	// Admins may act on every family, from any configured channel.
+	Admins IDList `yaml:"admins"`
+}
+
+// Organisation is one of several organisations sharing the workspace: the
+// families with any of Tags (the first organisation that has one of a
+// family's tags), the channel their alerts go to, and who may act on them.
+type Organisation struct {
+	ID         string   `yaml:"id"`
+	Tags       []string `yaml:"tags"`
+	Channel    string   `yaml:"channel"`
+	Supporters IDList   `yaml:"supporters"`
+}
+
+// IDList is a list of Slack ids, written in YAML as a list or in the
+// environment as "U0AAA S0BBB" (spaces or commas).
+type IDList []string
+
+func (l *IDList) UnmarshalYAML(b []byte) error {
+	var list []string
+	if err := yaml.Unmarshal(b, &list); err == nil {
+		*l = list
+		return nil
+	}
+	var one string
+	if err := yaml.Unmarshal(b, &one); err != nil {
+		return fmt.Errorf("write Slack ids as a list such as [U0AAA, S0BBB]")
+	}
+	*l = splitIDs(one)
+	return nil
+}
+
+func splitIDs(s string) IDList {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 }
 
 // Route sends the alerts of families with any of Tags (any family when
@@ -151,6 +206,10 @@ func (c *Config) env() []struct {
 		{"TSUNAGU_QUIET_HOURS", &c.QuietHours},
 		{"TSUNAGU_SLACK_ONCALL", &c.Slack.OnCall},
 		{"TSUNAGU_DIGEST", &c.Digest},
+		{"TSUNAGU_SLACK_TEAM_ID", &c.Slack.TeamID},
+		{"TSUNAGU_SLACK_APP_ID", &c.Slack.AppID},
+		{"TSUNAGU_METRICS_LISTEN", &c.Metrics.Listen},
+		{"TSUNAGU_METRICS_TOKEN", &c.Metrics.Token},
 	}
 }
 
@@ -180,6 +239,14 @@ func Load(path string, explicit bool, getenv func(string) string) (Config, error
 	for _, e := range c.env() {
 		if v := getenv(e.name); v != "" {
 			*e.dst = v
+		}
+	}
+	for _, l := range []struct {
+		name string
+		dst  *IDList
+	}{{"TSUNAGU_SLACK_SUPPORTERS", &c.Slack.Supporters}, {"TSUNAGU_SLACK_ADMINS", &c.Slack.Admins}} {
+		if v := getenv(l.name); v != "" {
+			*l.dst = splitIDs(v)
 		}
 	}
 	for _, d := range []struct {
@@ -252,7 +319,7 @@ func (c *Config) check() error {
 	if _, _, err := ParseQuietHours(c.QuietHours); err != nil {
 		return fmt.Errorf("TSUNAGU_QUIET_HOURS: %v", err)
 	}
-	return nil
+	return c.checkAccess()
 }
 
 // CheckServe validates what `tsunagu serve` needs on top: the LINE channel
@@ -264,6 +331,7 @@ func (c *Config) CheckServe() error {
 		{"TSUNAGU_SLACK_BOT_TOKEN", c.Slack.BotToken},
 		{"TSUNAGU_SLACK_SIGNING_SECRET", c.Slack.SigningSecret},
 		{"TSUNAGU_SLACK_CHANNEL", c.Slack.Channel},
+		{"TSUNAGU_SLACK_TEAM_ID", c.Slack.TeamID},
 	} {
 		if strings.TrimSpace(s.v) == "" {
 			return fmt.Errorf("%s is required for serve (set it in the environment or in tsunagu.yaml)", s.name)

@@ -88,6 +88,7 @@ func TestCheckServe(t *testing.T) {
 		"TSUNAGU_SLACK_BOT_TOKEN":      "xoxb-1",
 		"TSUNAGU_SLACK_SIGNING_SECRET": "s3cret-slack",
 		"TSUNAGU_SLACK_CHANNEL":        "C1",
+		"TSUNAGU_SLACK_TEAM_ID":        "T1",
 	}
 	for name := range full {
 		t.Run("missing "+name, func(t *testing.T) {

@@ -313,28 +313,6 @@ func (f *Flow) raise(s *tsunagu.Session, vars map[string]any, when string, now t
 	return alerts
 }
 
-// MissedAlert is the alert of the flow's `missed:` rule for a member whose
-// session s just ended as missed, streak being the sessions of this flow
-// they have now missed in a row, this one included. ok is false when the
-// flow has no rule or streak is not the rule's: the alert comes once, when
-// the streak reaches it.
-func (f *Flow) MissedAlert(s *tsunagu.Session, streak int, now time.Time) (tsunagu.Alert, bool) {
-	if f.Missed == nil || streak != f.Missed.Streak {
-		return tsunagu.Alert{}, false
-	}
-	a := tsunagu.Alert{
-		Severity:  f.Missed.Severity,
-		FlowID:    f.ID,
-		FlowTitle: f.Title,
-		Reason:    f.Missed.Note,
-		CreatedAt: now,
-	}
-	if s != nil {
-		a.Answers = f.QA(s)
-	}
-	return a, true
-}
-
 // QA lists a session's answers as supporters read them, in the order given:
 // the question, and the choice's label or the number or text typed.
 func (f *Flow) QA(s *tsunagu.Session) []tsunagu.QA {

@@ -455,13 +455,6 @@ func TestAudienceKeywordsAndLiving(t *testing.T) {
 	if !reflect.DeepEqual(f.RiskWords(), []string{"家出"}) || f.OnEnrol || len(f.Schedules) != 0 {
 		t.Errorf("risk words %v on enrol %v schedules %v", f.RiskWords(), f.OnEnrol, f.Schedules)
 	}
-	for streak, want := range map[int]bool{1: false, 2: true, 3: false} {
-		a, ok := f.MissedAlert(nil, streak, t1)
-		if ok != want || ok && (a.Severity != tsunagu.SeverityWarning || a.Reason != "2回つづけて未回答" || a.FlowID != f.ID) {
-			t.Errorf("MissedAlert(%d) = %+v %v", streak, a, ok)
-		}
-	}
-
 	g := mustParse(t, `
 id: scheduled
 title: 予定
@@ -469,7 +462,7 @@ on: enrol
 schedule:
   - "0 17 * * 5"
   - {cron: "@monthly", timezone: Asia/Tokyo}
-steps: [{id: a, say: a?, text: {}}]
+steps: [{id: consent, say: a?, text: {}}]
 `)
 	if !g.OnEnrol || len(g.Schedules) != 2 || g.ExpiresAfter != DefaultExpiresAfter {
 		t.Fatalf("%+v", g)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -31,6 +32,9 @@ func Parse(filename string, src []byte, opt Options) (*Flow, Diagnostics) {
 }
 
 func (r *reporter) parse(src []byte) *Flow {
+	if !r.checkShape(src) {
+		return nil
+	}
 	file, err := parser.ParseBytes(src, 0)
 	if err != nil {
 		r.syntaxError(err)
@@ -98,7 +102,7 @@ func LoadPaths(opt Options, paths ...string) ([]*Flow, Diagnostics) {
 	files, ds := flowFiles(paths)
 	all = append(all, ds...)
 	for _, name := range files {
-		src, err := os.ReadFile(name)
+		src, err := readFlowFile(name)
 		if err != nil {
 			all = append(all, fileError(name, readError(err)))
 			continue
@@ -120,6 +124,17 @@ func LoadPaths(opt Options, paths ...string) ([]*Flow, Diagnostics) {
 		flows = append(flows, f)
 	}
 	return flows, all
+}
+
+// readFlowFile reads at most one byte more than MaxFileSize, which is
+// enough for Parse to refuse a larger file without reading all of it.
+func readFlowFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 }
 
 // flowFiles expands directories to the flow files directly inside them.

@@ -2,10 +2,7 @@ package flows
 
 import (
 	"strings"
-	"time"
 	"unicode"
-
-	"github.com/tsunagu/tsunagu"
 )
 
 // DefaultRiskWords are words that, typed anywhere by a child or a guardian,
@@ -100,20 +97,3 @@ const DefaultGuardianSafetyMessage = `話してくださって、ありがとう
 ・児童相談所 虐待対応ダイヤル 189（子どもに手をあげてしまいそうなときも、相談できます）
 
 危ないときは、110（警察）か 119（救急）に電話してください。`
-
-// RiskAlert is the urgent alert for a risk word typed during session s
-// (before the text was handled), with the answers so far and the text.
-func (f *Flow) RiskAlert(s *tsunagu.Session, text, word string, now time.Time) tsunagu.Alert {
-	q := "（メッセージ）"
-	if step := f.Step(s.Step); step != nil {
-		q = render(step.Question(), s)
-	}
-	return tsunagu.Alert{
-		Severity:  tsunagu.SeverityUrgent,
-		FlowID:    f.ID,
-		FlowTitle: f.Title,
-		Reason:    "気になることば「" + word + "」が書かれています",
-		Answers:   append(f.QA(s), tsunagu.QA{Question: q, Answer: text}),
-		CreatedAt: now,
-	}
-}

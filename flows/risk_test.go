@@ -3,9 +3,6 @@ package flows
 import (
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/tsunagu/tsunagu"
 )
 
 func TestNormalize(t *testing.T) {
@@ -78,19 +75,5 @@ func TestSafetyMessages(t *testing.T) {
 		if !strings.Contains(DefaultSafetyMessage, number) {
 			t.Errorf("child message lacks %s", number)
 		}
-	}
-}
-
-func TestRiskAlert(t *testing.T) {
-	f := mustParse(t, engineFlow)
-	s := waitingAt(f, "why", nil)
-	s.Answers["mood"] = tsunagu.Answer{Value: "bad", Label: "よくない"}
-	s.Order = []string{"mood"}
-	now := time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)
-	a := f.RiskAlert(s, "ｼﾆﾀｲ", "しにたい", now)
-	want := []tsunagu.QA{{Question: "気分は？", Answer: "よくない"}, {Question: "なにがあった？", Answer: "ｼﾆﾀｲ"}}
-	if a.Severity != tsunagu.SeverityUrgent || a.FlowID != f.ID || !a.CreatedAt.Equal(now) ||
-		!strings.Contains(a.Reason, "しにたい") || len(a.Answers) != 2 || a.Answers[0] != want[0] || a.Answers[1] != want[1] {
-		t.Errorf("alert = %+v", a)
 	}
 }

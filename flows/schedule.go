@@ -23,6 +23,11 @@ func (r *reporter) living(f *Flow, sf *srcFlow) {
 		}
 	}
 	f.OnEnrol = sf.onEnrol
+	if f.OnEnrol && f.Step(ConsentStep) == nil {
+		r.warnf(sf.at, hint("登録のときに始まるフロー (`on: enrol`) に同意のステップ (`id: consent`) がありません。同意をたずねないと、定期のチェックインは同意の確認なしに届きます。答えの `yes` か `agree` が同意です。",
+			"This sign-up flow (`on: enrol`) has no consent step (`id: consent`): without one, scheduled check-ins go out with no consent asked. The answers `yes` and `agree` consent."),
+			"on: enrol flow has no %q step", ConsentStep)
+	}
 	for _, k := range sf.keywords {
 		if compact(k.s) == "" {
 			r.errorf(k.at, hint("空のことばは使えません。", "A keyword cannot be empty."), "on: empty keyword")

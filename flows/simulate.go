@@ -2,6 +2,7 @@ package flows
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -35,6 +36,8 @@ func ScriptedAnswers(script string) Answerer {
 
 type scripted struct{ answers []string }
 
+func (s *scripted) More() bool { return len(s.answers) > 0 }
+
 func (s *scripted) Answer() (string, bool, error) {
 	if len(s.answers) == 0 {
 		return "", false, nil
@@ -66,17 +69,23 @@ func (a *interactive) Answer() (string, bool, error) {
 
 // SimOptions tune a simulation.
 type SimOptions struct {
-	Risk          *RiskScanner // scans typed text as the bot does; nil for none
-	SafetyMessage string       // sent on a risk word; "" for the default for the flow's audience
-	JSON          bool         // write the transcript as JSON at the end instead of text as it goes
-	Now           time.Time    // the simulated time, for reproducible alerts
+	Risk  *RiskScanner // the programme's risk words, as serve has them; nil for none
+	Texts Texts        // what the bot says outside the flow, as serve has it; zero for the defaults
+	JSON  bool         // write the transcript as JSON at the end instead of text as it goes
+	Now   time.Time    // the simulated time, for reproducible alerts
 	// Who is simulated: the member's role ("" for the flow's first) and
 	// their family's tags, their last answers and missed streak.
 	Role         tsunagu.Role
 	Tags         []string
 	Previous     map[string]tsunagu.Answer
 	StreakMissed int
-	Location     *time.Location // for the next time a schedule fires; nil for Asia/Tokyo
+	Location     *time.Location // for the next time a schedule fires and the dates alerts show; nil for Asia/Tokyo
+	// Flows are the other flows in force, for keywords typed after the
+	// check-in ends; nil for the simulated flow alone.
+	Flows Catalog
+	// Trace, when set, is called with every turn the conversation decides,
+	// before it is rendered: what serve would commit.
+	Trace func(Turn)
 }
 
 // AudienceError is returned by Simulate when the flow is not for the
@@ -147,6 +156,7 @@ const (
 	EventReminder = "reminder" // a reminder went out (Text says when)
 	EventMissed   = "missed"   // the session ended as missed
 	EventNote     = "note"     // a remark of the simulator, not seen by the member
+	EventConsent  = "consent"  // the sign-up consent was recorded (Text is the label)
 	EventRanOut   = "ran_out"  // no more answers
 )
 
@@ -175,12 +185,16 @@ const (
 	CmdBack   = ":back"   // undo the last answer
 	CmdMissed = ":missed" // end the session as missed, as expiry would
 	CmdWait   = ":wait"   // `:wait 24h`: move the clock on, sending reminders and expiring
+	CmdSend   = ":send"   // the next check-in of the flow arrives now, as a schedule or `send` would bring it
 	CmdHelp   = ":help"
 )
 
 // Simulate runs f with answers from in, writing to w what the member would
-// see (or, with opt.JSON, the transcript as JSON at the end). It returns an
-// *AudienceError when the flow is not for the simulated member.
+// see (or, with opt.JSON, the transcript as JSON at the end). Every turn
+// goes through the same Conversation `serve` uses, so the messages,
+// re-asks, safety replies, alerts and streaks are the ones production
+// would send. It returns an *AudienceError when the flow is not for the
+// simulated member.
 func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, error) {
 	if opt.Role == "" {
 		opt.Role = f.Roles[0]
@@ -188,22 +202,34 @@ func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, er
 	if !f.ForAudience(opt.Role, opt.Tags) {
 		return Transcript{}, &AudienceError{Flow: f, Role: opt.Role, Tags: opt.Tags}
 	}
+	if opt.Texts == (Texts{}) {
+		opt.Texts = SimTexts("")
+	}
+	if opt.Risk == nil {
+		opt.Risk = NewRiskScanner(nil)
+	}
+	if opt.Location == nil {
+		opt.Location = tokyo()
+	}
+	ids := 0
 	sim := &simulation{w: w, f: f, opt: opt, t: Transcript{
 		FlowID: f.ID, Title: f.Title, Roles: f.Roles, Role: opt.Role, Tags: opt.Tags,
 		Events: []SimEvent{}, Answers: []tsunagu.QA{}, Alerts: []SimAlert{},
-	}, env: Env{Role: opt.Role, Tags: opt.Tags, Previous: opt.Previous, StreakMissed: opt.StreakMissed}}
-	if opt.SafetyMessage == "" {
-		sim.opt.SafetyMessage = DefaultSafetyMessage
-		if opt.Role == tsunagu.RoleGuardian {
-			sim.opt.SafetyMessage = DefaultGuardianSafetyMessage
-		}
+	}}
+	catalog := opt.Flows
+	if catalog == nil {
+		catalog = oneFlow{f}
 	}
+	sim.conv = &Conversation{Flows: withFlow{catalog, f}, Risk: opt.Risk, Texts: opt.Texts, Location: opt.Location,
+		NewID: func() string { ids++; return "sim-" + strconv.Itoa(ids) }}
+	sim.facts = newSimFacts(f, opt)
+	sim.facts.flows = sim.conv.Flows
 	if !opt.JSON {
 		sim.header()
 	}
 	err := sim.run(in)
 	if sim.last != nil {
-		sim.t.Answers = append(sim.t.Answers, f.QA(sim.last)...)
+		sim.t.Answers = append(sim.t.Answers, sim.flowOf(sim.last).QA(sim.last)...)
 	}
 	if err == nil {
 		if opt.JSON {
@@ -218,15 +244,111 @@ func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, er
 	return sim.t, err
 }
 
+// SimTexts are the default texts with the programme's safety message for
+// children and guardians alike, or the default ones for each when it is
+// "": what `serve` and `simulate` both say.
+func SimTexts(safety string) Texts {
+	t := DefaultTexts
+	t.Safety, t.SafetyAdult = DefaultSafetyMessage, DefaultGuardianSafetyMessage
+	if safety != "" {
+		t.Safety, t.SafetyAdult = safety, safety
+	}
+	return t
+}
+
+// withFlow is a catalog in which f, the flow tried, is in force whatever
+// version the catalog holds.
+type withFlow struct {
+	Catalog
+	f *Flow
+}
+
+func (c withFlow) Get(id string) *Flow {
+	if id == c.f.ID {
+		return c.f
+	}
+	return c.Catalog.Get(id)
+}
+
+func (c withFlow) All() []*Flow {
+	all := []*Flow{c.f}
+	for _, g := range c.Catalog.All() {
+		if g.ID != c.f.ID {
+			all = append(all, g)
+		}
+	}
+	return all
+}
+
+// oneFlow is the catalog of a simulation of one flow alone.
+type oneFlow struct{ f *Flow }
+
+func (c oneFlow) Get(id string) *Flow {
+	if id == c.f.ID {
+		return c.f
+	}
+	return nil
+}
+
+func (c oneFlow) All() []*Flow { return []*Flow{c.f} }
+
+// simFacts is the simulated member, kept in memory.
+type simFacts struct {
+	flows   Catalog
+	member  tsunagu.Member
+	family  tsunagu.Family
+	session *tsunagu.Session
+	history []tsunagu.Session // newest first
+}
+
+var _ Facts = (*simFacts)(nil)
+
+// newSimFacts is a member with the options' past: their missed streak, and
+// before it the completed session with their previous answers.
+func newSimFacts(f *Flow, opt SimOptions) *simFacts {
+	sf := &simFacts{
+		flows:  oneFlow{f},
+		member: tsunagu.Member{ID: "sim-member", FamilyCode: "SIM-0001", Role: opt.Role, Consent: "yes"},
+		family: tsunagu.Family{Code: "SIM-0001", Tags: opt.Tags},
+	}
+	week := 7 * 24 * time.Hour
+	for i := range opt.StreakMissed {
+		at := opt.Now.Add(-time.Duration(i+1) * week)
+		sf.history = append(sf.history, tsunagu.Session{FlowID: f.ID, Status: tsunagu.SessionMissed, StartedAt: at, UpdatedAt: at})
+	}
+	if opt.Previous != nil {
+		at := opt.Now.Add(-time.Duration(opt.StreakMissed+1) * week)
+		sf.history = append(sf.history, tsunagu.Session{FlowID: f.ID, Status: tsunagu.SessionCompleted, Answers: opt.Previous, StartedAt: at, UpdatedAt: at})
+	}
+	return sf
+}
+
+func (sf *simFacts) Member() *tsunagu.Member                { return &sf.member }
+func (sf *simFacts) Family(string) (*tsunagu.Family, error) { return &sf.family, nil }
+func (sf *simFacts) Session() *tsunagu.Session              { return sf.session }
+func (sf *simFacts) History() ([]tsunagu.Session, error)    { return sf.history, nil }
+func (sf *simFacts) Waiting() ([]Waiting, error)            { return nil, nil }
+func (sf *simFacts) EnrolFails() int                        { return 0 }
+func (sf *simFacts) Invite(string) (*tsunagu.Invite, error) { return nil, nil }
+func (sf *simFacts) SessionFlow() (*Flow, error) {
+	if !sf.session.Open() {
+		return nil, nil
+	}
+	return sf.flows.Get(sf.session.FlowID), nil
+}
+
 type simulation struct {
 	w       io.Writer
 	f       *Flow
 	opt     SimOptions
-	env     Env
+	conv    *Conversation
+	facts   *simFacts
 	t       Transcript
-	last    *tsunagu.Session // the session after the latest answer
-	elapsed time.Duration    // since the session started, moved on by :wait
+	last    *tsunagu.Session // the session after the latest turn
+	elapsed time.Duration    // since the simulation started, moved on by :wait
+	started time.Time        // when the latest session started
 	undo    []snapshot       // the state before each answer, for :back
+	ended   bool
 }
 
 // snapshot is the simulation before an answer.
@@ -238,61 +360,194 @@ type snapshot struct {
 func (sim *simulation) now() time.Time { return sim.opt.Now.Add(sim.elapsed) }
 
 func (sim *simulation) run(in Answerer) error {
-	res := sim.f.Start("sim", "sim-member", sim.now(), sim.env)
-	sim.said(res)
-	sim.last = res.Session
-	for !res.Ended {
-		s := res.Session
+	turn, err := sim.conv.Begin(sim.facts, sim.f, "sim", sim.now())
+	if err != nil {
+		return err
+	}
+	sim.render(turn, "")
+	// Scripted answers go on after the check-in ends, as messages outside
+	// it (or `:send` for the next one); typed ones stop with it.
+	for !sim.ended || more(in) {
+		s := sim.facts.session
 		text, ok, err := in.Answer()
 		if err != nil {
 			return fmt.Errorf("read answer: %w", err)
 		}
 		if !ok {
-			sim.t.RanOut = true
-			sim.emit(SimEvent{Kind: EventRanOut, Step: s.Step})
-			return nil
+			if s.Open() {
+				sim.t.RanOut = true
+				sim.emit(SimEvent{Kind: EventRanOut, Step: s.Step})
+			}
+			break
 		}
 		if cmd, arg, isCmd := command(text); isCmd {
-			res = sim.command(res, cmd, arg)
+			if err := sim.command(cmd, arg); err != nil {
+				return err
+			}
 			continue
 		}
 		input, tapped := sim.input(s, text)
-		sim.emit(SimEvent{Kind: EventMember, Step: s.Step, Text: text, Tapped: tapped})
-		if tapped == "" && sim.opt.Risk != nil {
-			if word, ok := sim.opt.Risk.Match(text); ok {
-				sim.emit(SimEvent{Kind: EventRisk, Step: s.Step, Word: word})
-				sim.emit(SimEvent{Kind: EventBot, Text: sim.opt.SafetyMessage})
-				sim.raise(sim.f.RiskAlert(s, text, word, sim.now()))
-			}
+		sim.emit(SimEvent{Kind: EventMember, Step: stepOf(s), Text: text, Tapped: tapped})
+		ev := tsunagu.Inbound{Kind: tsunagu.InboundText, Text: input.Text, ReplyToken: "sim", At: sim.now()}
+		if input.Postback != "" {
+			ev = tsunagu.Inbound{Kind: tsunagu.InboundPostback, Data: input.Postback, ReplyToken: "sim", At: sim.now()}
 		}
-		from := sim.f.Step(s.Step)
 		before := snapshot{session: s, alerts: len(sim.t.Alerts)}
-		res, err = sim.f.Resume(s, input, sim.now(), sim.env)
+		turn, err := sim.conv.Event(sim.facts, sim.facts.member.ID, ev, sim.now())
 		if err != nil {
-			return fmt.Errorf("resume at step %q: %w", s.Step, err)
+			return fmt.Errorf("answer at step %q: %w", stepOf(s), err)
 		}
-		sim.last = res.Session
-		if res.Reasked {
-			sim.emit(SimEvent{Kind: EventReask, Step: from.ID})
-		} else {
+		if !sim.render(turn, "ループ防止 (loop guard)") && s.Open() {
 			sim.undo = append(sim.undo, before)
-			to := stepOrEnd(res.Session.Step)
-			if res.Session.Status == tsunagu.SessionMissed {
-				to = End
-			}
-			sim.emit(SimEvent{Kind: EventMove, Step: from.ID, To: to, Branch: to != sim.f.following(from)})
-		}
-		sim.said(res)
-		for _, a := range res.Alerts {
-			sim.raise(a)
-		}
-		if res.Ended && res.Session.Status == tsunagu.SessionMissed {
-			sim.missed(res.Session, "ループ防止 (loop guard)")
-			return nil
 		}
 	}
-	sim.t.Completed = res.Session.Status == tsunagu.SessionCompleted
+	sim.t.Completed = sim.last != nil && sim.last.Status == tsunagu.SessionCompleted
 	return nil
+}
+
+// more reports whether a scripted Answerer has answers left.
+func more(in Answerer) bool {
+	m, ok := in.(interface{ More() bool })
+	return ok && m.More()
+}
+
+func stepOf(s *tsunagu.Session) string {
+	if s.Open() {
+		return s.Step
+	}
+	return ""
+}
+
+// flowOf is the flow of session s, or the simulated one.
+func (sim *simulation) flowOf(s *tsunagu.Session) *Flow {
+	if s != nil {
+		if f := sim.conv.Flows.Get(s.FlowID); f != nil {
+			return f
+		}
+	}
+	return sim.f
+}
+
+// render shows a turn's outcomes as the member and the supporters would
+// see them, and keeps the simulated member's state as storage would.
+// missedWhy says why a session that ends unfinished ended. It reports
+// whether the answer was asked again.
+func (sim *simulation) render(turn Turn, missedWhy string) (reasked bool) {
+	if sim.opt.Trace != nil {
+		sim.opt.Trace(turn)
+	}
+	from := sim.facts.session
+	var after *tsunagu.Session // nil when the turn leaves the session as it was
+	for _, o := range turn.Outcomes {
+		switch o := o.(type) {
+		case SessionStarted:
+			after = o.Session
+		case SessionChanged:
+			after = o.Session
+		case SessionEnded:
+			after = o.Session
+		}
+	}
+	// Where the answer took the session is shown before what it brings,
+	// after the safety reply and its alert when the text held a risk word.
+	transition := sim.transition(from, after)
+	reasked = transition != nil && transition.Kind == EventReask
+	riskLeft := 0
+	for _, o := range turn.Outcomes {
+		switch o.(type) {
+		case RiskDetected:
+			riskLeft = 2 // its safety message and its alert
+		default:
+			if riskLeft > 0 {
+				riskLeft--
+			} else if transition != nil {
+				sim.emit(*transition)
+				transition = nil
+			}
+		}
+		sim.outcome(o, after, missedWhy)
+	}
+	if transition != nil {
+		sim.emit(*transition)
+	}
+	return reasked
+}
+
+// transition is the re-ask or the move from one state of the session to
+// the next, or nil for neither.
+func (sim *simulation) transition(from, after *tsunagu.Session) *SimEvent {
+	if !from.Open() || after == nil || after.ID != from.ID {
+		return nil
+	}
+	switch {
+	case after.Open() && after.Step == from.Step && after.Reasks > from.Reasks:
+		return &SimEvent{Kind: EventReask, Step: from.Step}
+	case after.Open() && after.Reminded != from.Reminded:
+		return nil
+	case !after.Open() && after.Status == tsunagu.SessionMissed && len(after.Answers) == len(from.Answers):
+		return nil // ended by time, not by an answer
+	}
+	to := stepOrEnd(after.Step)
+	if !after.Open() {
+		to = End
+	}
+	f := sim.flowOf(from)
+	return &SimEvent{Kind: EventMove, Step: from.Step, To: to, Branch: to != f.following(f.Step(from.Step))}
+}
+
+// outcome renders one outcome; after is the session as the turn leaves it.
+func (sim *simulation) outcome(o Outcome, after *tsunagu.Session, missedWhy string) {
+	switch o := o.(type) {
+	case Said:
+		step := ""
+		if s := cmp.Or(after, sim.facts.session); s.Open() {
+			step = s.Step
+		}
+		for _, m := range o.Messages {
+			ev := SimEvent{Kind: EventBot, Step: step, Text: m.Text}
+			for _, q := range m.QuickReplies {
+				ev.Buttons = append(ev.Buttons, q.Label)
+			}
+			sim.emit(ev)
+		}
+	case RiskDetected:
+		sim.emit(SimEvent{Kind: EventRisk, Step: stepOf(sim.facts.session), Word: o.Word})
+	case AlertRaised:
+		sim.raise(o.Alert)
+	case SessionStarted:
+		sim.facts.session, sim.last, sim.ended = o.Session, o.Session, false
+		sim.started = sim.now()
+	case SessionChanged:
+		sim.facts.session, sim.last = o.Session, o.Session
+	case SessionEnded:
+		sim.facts.session, sim.last, sim.ended = nil, o.Session, true
+		sim.facts.history = append([]tsunagu.Session{*o.Session}, sim.facts.history...)
+		if o.Session.Status == tsunagu.SessionMissed {
+			sim.t.Missed = true
+			sim.emit(SimEvent{Kind: EventMissed, Text: missedWhy})
+		}
+	case StreakChanged:
+		sim.streak(sim.conv.Flows.Get(o.FlowID), o.Missed)
+	case ConsentRecorded:
+		sim.facts.member.Consent = o.Value
+		sim.emit(SimEvent{Kind: EventConsent, Text: o.Label})
+	}
+}
+
+// streak says what the flow's `missed:` rule makes of a run of n misses.
+func (sim *simulation) streak(f *Flow, n int) {
+	if f == nil || f.Missed == nil || n == 0 {
+		return
+	}
+	m := f.Missed
+	if n == m.Streak {
+		sim.emit(SimEvent{Kind: EventNote, Text: fmt.Sprintf("%d回つづけて未回答なので missed のアラートが出ます (missed streak %d)", n, n)})
+		return
+	}
+	if left := m.Streak - n; left > 0 {
+		sim.emit(SimEvent{Kind: EventNote, Text: fmt.Sprintf("未回答は%d回目。あと%d回つづくと [%s] %s のアラートが出ます (missed streak %d of %d)",
+			n, left, m.Severity, m.Note, n, m.Streak)})
+	}
 }
 
 // command reads a simulator command: one of the Cmd* words, then an
@@ -303,105 +558,106 @@ func command(text string) (cmd, arg string, ok bool) {
 		return "", "", false
 	}
 	switch fields[0] {
-	case CmdBack, CmdMissed, CmdWait, CmdHelp:
+	case CmdBack, CmdMissed, CmdWait, CmdSend, CmdHelp:
 		return fields[0], strings.Join(fields[1:], " "), true
 	}
 	return "", "", false
 }
 
-// command carries out a simulator command on the session in res.
-func (sim *simulation) command(res Result, cmd, arg string) Result {
-	s := res.Session
-	sim.emit(SimEvent{Kind: EventMember, Step: s.Step, Text: strings.TrimSpace(cmd + " " + arg)})
+// command carries out a simulator command.
+func (sim *simulation) command(cmd, arg string) error {
+	s := sim.facts.session
+	sim.emit(SimEvent{Kind: EventMember, Step: stepOf(s), Text: strings.TrimSpace(cmd + " " + arg)})
+	var ref SessionRef
+	if s != nil {
+		ref.SessionID = s.ID
+	}
 	switch cmd {
 	case CmdHelp:
 		sim.emit(SimEvent{Kind: EventNote, Text: simHelp})
 	case CmdBack:
-		if len(sim.undo) == 0 {
+		if len(sim.undo) == 0 || !s.Open() {
 			sim.emit(SimEvent{Kind: EventNote, Text: "もどせる答えがありません (nothing to undo)"})
-			return res
+			return nil
 		}
 		snap := sim.undo[len(sim.undo)-1]
 		sim.undo = sim.undo[:len(sim.undo)-1]
 		sim.t.Alerts = sim.t.Alerts[:snap.alerts]
-		sim.last = snap.session
+		sim.facts.session, sim.last = snap.session, snap.session
 		sim.emit(SimEvent{Kind: EventBack, Step: snap.session.Step})
-		res = Result{Session: snap.session}
-		if q, ok := sim.f.Prompt(snap.session); ok {
-			res.Messages = []tsunagu.Message{q}
+		if q, ok := sim.flowOf(snap.session).Prompt(snap.session); ok {
+			sim.render(Turn{Outcomes: []Outcome{Said{Messages: []tsunagu.Message{q}}}}, "")
 		}
-		sim.said(res)
 	case CmdMissed:
-		return sim.expire(res, "")
+		if !s.Open() {
+			sim.emit(SimEvent{Kind: EventNote, Text: "いま開いているチェックインはありません (no check-in is open)"})
+			return nil
+		}
+		return sim.expire(ref, sim.now(), "未回答 (:missed)")
+	case CmdSend:
+		sim.undo = nil
+		turn, err := sim.conv.Begin(sim.facts, sim.f, "sim-send", sim.now())
+		if err != nil {
+			return err
+		}
+		sim.render(turn, "次のチェックインが届いた (superseded)")
 	case CmdWait:
 		d, err := parseDuration(arg)
 		if err != nil || d <= 0 {
 			sim.emit(SimEvent{Kind: EventNote, Text: "時間の長さを書いてください（例: :wait 24h、:wait 3d）(e.g. :wait 24h)"})
-			return res
+			return nil
 		}
 		sim.elapsed += d
 		sim.emit(SimEvent{Kind: EventWait, Text: formatDuration(sim.elapsed)})
-		next := cloneSession(s)
-		for i := next.Reminded; i < len(sim.f.Reminders) && sim.f.Reminders[i].After <= sim.elapsed && sim.f.Reminders[i].After < sim.f.ExpiresAfter; i++ {
-			msgs, ok := sim.f.Reminder(next, i)
-			if !ok {
-				break
-			}
-			next.Reminded = i + 1
-			sim.emit(SimEvent{Kind: EventReminder, Step: next.Step, Text: formatDuration(sim.f.Reminders[i].After)})
-			sim.said(Result{Session: next, Messages: msgs})
+		if !s.Open() {
+			return nil
 		}
-		res.Session, sim.last = next, next
-		if sim.elapsed >= sim.f.ExpiresAfter {
-			return sim.expire(res, formatDuration(sim.f.ExpiresAfter))
-		}
+		return sim.wait(ref, s)
 	}
-	return res
+	return nil
+}
+
+// wait plays the reminders and the expiry of the open session s that came
+// due by now, at the times their timers would fire.
+func (sim *simulation) wait(ref SessionRef, s *tsunagu.Session) error {
+	f := sim.flowOf(s)
+	since := sim.now().Sub(sim.started)
+	for i, r := range f.Reminders {
+		if r.After > since || r.After >= f.ExpiresAfter || i < sim.facts.session.Reminded {
+			continue
+		}
+		turn, err := sim.conv.Remind(sim.facts, ref, i, sim.started.Add(r.After))
+		if err != nil {
+			return err
+		}
+		if len(turn.Messages()) > 0 {
+			sim.emit(SimEvent{Kind: EventReminder, Step: s.Step, Text: formatDuration(r.After)})
+		}
+		sim.render(turn, "")
+	}
+	if since >= f.ExpiresAfter {
+		return sim.expire(ref, sim.started.Add(f.ExpiresAfter), "期限切れ (expires_after "+formatDuration(f.ExpiresAfter)+")")
+	}
+	return nil
 }
 
 const simHelp = `答えのかわりに打てるコマンド (commands):
   :back       ひとつ前の答えを取り消す (undo the last answer)
   :missed     答えないまま期限切れにする (end the session as missed)
-  :wait 24h   時間を進める。リマインダーと期限切れが起きます (move the clock on)`
+  :wait 24h   時間を進める。リマインダーと期限切れが起きます (move the clock on)
+  :send       次のチェックインが届く。開いているものは未回答で終わります (the next check-in arrives)`
 
-// expire ends the session as missed, after the given expiry ("" for
-// :missed), and shows what the missed streak would do.
-func (sim *simulation) expire(res Result, after string) Result {
-	res = sim.f.Expire(res.Session, sim.now(), sim.env)
-	sim.last = res.Session
-	for _, a := range res.Alerts {
-		sim.raise(a)
+// expire ends the session as missed at time at, as its expiry timer would.
+func (sim *simulation) expire(ref SessionRef, at time.Time, why string) error {
+	turn, err := sim.conv.Expire(sim.facts, ref, at)
+	if err != nil {
+		return err
 	}
-	why := "未回答 (:missed)"
-	if after != "" {
-		why = "期限切れ (expires_after " + after + ")"
-	}
-	sim.missed(res.Session, why)
-	return res
+	sim.render(turn, why)
+	return nil
 }
 
-// missed records that the session ended as missed and says what the
-// `missed:` rule would do about it.
-func (sim *simulation) missed(s *tsunagu.Session, why string) {
-	sim.t.Missed = true
-	sim.emit(SimEvent{Kind: EventMissed, Text: why})
-	m := sim.f.Missed
-	if m == nil {
-		return
-	}
-	streak := sim.opt.StreakMissed + 1
-	if a, ok := sim.f.MissedAlert(s, streak, sim.now()); ok {
-		sim.emit(SimEvent{Kind: EventNote, Text: fmt.Sprintf("%d回つづけて未回答なので missed のアラートが出ます (missed streak %d)", streak, streak)})
-		sim.raise(a)
-		return
-	}
-	if left := m.Streak - streak; left > 0 {
-		sim.emit(SimEvent{Kind: EventNote, Text: fmt.Sprintf("未回答は%d回目。あと%d回つづくと [%s] %s のアラートが出ます (missed streak %d of %d)",
-			streak, left, m.Severity, m.Note, streak, m.Streak)})
-	}
-}
-
-// cmpStep names where a session stands: its step, or End once it is over.
+// stepOrEnd names where a session stands: its step, or End once it is over.
 func stepOrEnd(step string) string {
 	if step == "" {
 		return End
@@ -413,26 +669,20 @@ func stepOrEnd(step string) string {
 // with buttons, a number that is no button's own label or value taps that
 // button; anything else is typed text.
 func (sim *simulation) input(s *tsunagu.Session, text string) (Input, string) {
-	step := sim.f.Step(s.Step)
+	if !s.Open() {
+		return Input{Text: text}, ""
+	}
+	f := sim.flowOf(s)
+	step := f.Step(s.Step)
 	if step == nil || len(step.Choices) == 0 || readChoice(step, text, casual).ok {
 		return Input{Text: text}, ""
 	}
-	q, _ := sim.f.Prompt(s)
+	q, _ := f.Prompt(s)
 	buttons := q.QuickReplies
 	if n, err := strconv.Atoi(Normalize(text)); err == nil && n >= 1 && n <= len(buttons) {
 		return Input{Postback: buttons[n-1].Data}, buttons[n-1].Label
 	}
 	return Input{Text: text}, ""
-}
-
-func (sim *simulation) said(res Result) {
-	for _, m := range res.Messages {
-		ev := SimEvent{Kind: EventBot, Step: res.Session.Step, Text: m.Text}
-		for _, q := range m.QuickReplies {
-			ev.Buttons = append(ev.Buttons, q.Label)
-		}
-		sim.emit(ev)
-	}
 }
 
 func (sim *simulation) raise(a tsunagu.Alert) {
@@ -574,6 +824,8 @@ func (sim *simulation) print(ev SimEvent) {
 		fmt.Fprintf(w, "  ⏰ リマインダー (reminder, after %s)\n\n", ev.Text)
 	case EventMissed:
 		fmt.Fprintf(w, "  ✕ セッションは未回答 (missed) で終わりました: %s\n\n", ev.Text)
+	case EventConsent:
+		fmt.Fprintf(w, "  ✓ 同意の答えを記録します (consent): %s\n\n", ev.Text)
 	case EventNote:
 		for _, line := range strings.Split(ev.Text, "\n") {
 			fmt.Fprintf(w, "  ℹ %s\n", line)

@@ -3,11 +3,12 @@ package scheduler
 import (
 	"context"
 	"errors"
-	"github.com/tsunagu/tsunagu/internal/clocktest"
 	"log/slog"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tsunagu/tsunagu/internal/clocktest"
 
 	"github.com/redis/go-redis/v9"
 
@@ -100,13 +101,13 @@ var errHandler = errors.New("handler failed on purpose")
 
 // newStore returns a Store on its own connection to srv, as a separate
 // replica would have.
-func newStore(srv *redistest.Server) *storage.Store { return storage.New(srv.Client()) }
+func newStore(srv *redistest.Server) *storage.Store { return storage.New(srv.Client()).WithJobs(Quiet) }
 
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // newScheduler is a scheduler in Tokyo with a 6h catch-up, no quiet hours,
 // 3 tries and a short take-over, as a test wants it.
-func newScheduler(store *storage.Store, clock *clocktest.Clock, fl flowSet, h Handler) *Scheduler {
+func newScheduler(store *storage.Store, clock *clocktest.Clock, fl flowSet, h Runner) *Scheduler {
 	return &Scheduler{
 		Store: store, Flows: fl, Handler: h, Clock: clock,
 		Location: tokyo, CatchUp: 6 * time.Hour,

@@ -16,8 +16,9 @@ import (
 	"github.com/tsunagu/tsunagu/storage"
 )
 
-// Handler does the work of a timer that came due (the bot).
-type Handler interface {
+// Runner does the work of a timer that came due: Jobs, which routes it to
+// the handler of its kind.
+type Runner interface {
 	HandleTimer(ctx context.Context, t storage.Timer) error
 }
 
@@ -30,7 +31,7 @@ type Flows interface {
 type Scheduler struct {
 	Store    *storage.Store
 	Flows    Flows
-	Handler  Handler
+	Handler  Runner
 	Clock    tsunagu.Clock
 	Location *time.Location // for schedules without their own time zone
 	CatchUp  time.Duration  // an occurrence missed by less than this is still dispatched
@@ -61,14 +62,14 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 	var errs []error
 	for _, f := range s.Flows.All() {
 		for i, sched := range f.Schedules {
-			t := storage.Timer{Kind: storage.TimerDispatch, FlowID: f.ID, Schedule: i}
+			t := storage.Timer{Kind: JobDispatch, FlowID: f.ID, Schedule: i}
 			if err := s.look(ctx, t, sched, now); err != nil {
 				errs = append(errs, fmt.Errorf("flow %s schedule %d: %w", f.ID, i, err))
 			}
 		}
 	}
 	if s.Digest != nil {
-		if err := s.look(ctx, storage.Timer{Kind: storage.TimerDigest, FlowID: "(digest)"}, *s.Digest, now); err != nil {
+		if err := s.look(ctx, storage.Timer{Kind: JobDigest, FlowID: "(digest)"}, *s.Digest, now); err != nil {
 			errs = append(errs, fmt.Errorf("digest: %w", err))
 		}
 	}

@@ -61,7 +61,7 @@ func TestOccurrenceBetweenTicksDispatchedOnce(t *testing.T) {
 		t.Fatalf("forwarded %d timers (%+v), want exactly one dispatch", len(got), got)
 	}
 	tm := got[0]
-	if tm.Kind != storage.TimerDispatch || tm.FlowID != "weekly" || tm.Schedule != 0 {
+	if tm.Kind != JobDispatch || tm.FlowID != "weekly" || tm.Schedule != 0 {
 		t.Errorf("timer %+v, want a dispatch of weekly schedule 0", tm)
 	}
 	if !tm.Occurs.Equal(friday17) || !tm.Due.Equal(friday17) {
@@ -259,10 +259,10 @@ func TestQuietHoursHoldPushTimers(t *testing.T) {
 	ctx := testCtx(t)
 
 	mustTick(t, s) // first look, at 21:00
-	reminderEarly := storage.Timer{Kind: storage.TimerReminder, Due: jst(2025, 4, 4, 20, 50), MemberID: "m1", SessionID: "s1"}
-	reminderLate := storage.Timer{Kind: storage.TimerReminder, Due: jst(2025, 4, 4, 22, 0), MemberID: "m2", SessionID: "s2", Index: 1}
-	expire := storage.Timer{Kind: storage.TimerExpire, Due: jst(2025, 4, 4, 23, 0), MemberID: "m3", SessionID: "s3"}
-	expireMorning := storage.Timer{Kind: storage.TimerExpire, Due: jst(2025, 4, 5, 9, 0), MemberID: "m4", SessionID: "s4"}
+	reminderEarly := storage.Timer{Kind: JobReminder, Due: jst(2025, 4, 4, 20, 50), MemberID: "m1", SessionID: "s1"}
+	reminderLate := storage.Timer{Kind: JobReminder, Due: jst(2025, 4, 4, 22, 0), MemberID: "m2", SessionID: "s2", Index: 1}
+	expire := storage.Timer{Kind: JobExpire, Due: jst(2025, 4, 4, 23, 0), MemberID: "m3", SessionID: "s3"}
+	expireMorning := storage.Timer{Kind: JobExpire, Due: jst(2025, 4, 5, 9, 0), MemberID: "m4", SessionID: "s4"}
 	if err := store.AddTimers(ctx, reminderLate, expire, reminderEarly, expireMorning); err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +293,7 @@ func TestQuietHoursHoldPushTimers(t *testing.T) {
 		kinds = append(kinds, tm.Kind)
 		dues = append(dues, tm.Due)
 	}
-	wantKinds := []string{storage.TimerReminder, storage.TimerDispatch, storage.TimerReminder}
+	wantKinds := []string{JobReminder, JobDispatch, JobReminder}
 	wantDues := []time.Time{reminderEarly.Due, jst(2025, 4, 4, 21, 30), reminderLate.Due}
 	if !slices.Equal(kinds, wantKinds) || !slices.EqualFunc(dues, wantDues, time.Time.Equal) {
 		t.Fatalf("at 08:00 forwarded %v due %v, want %v due %v (held push timers, in due order)", kinds, dues, wantKinds, wantDues)
@@ -314,9 +314,9 @@ func TestRunHandsEachDueTimerOnce(t *testing.T) {
 	s := newScheduler(store, clock, flowSet{scheduledFlow(t, "weekly", "0 17 * * 5")}, h)
 	var ts []storage.Timer
 	for i := range 30 {
-		ts = append(ts, storage.Timer{Kind: storage.TimerReminder, Due: clock.Now().Add(-time.Duration(i) * time.Minute), MemberID: "m", SessionID: "s", Index: i})
+		ts = append(ts, storage.Timer{Kind: JobReminder, Due: clock.Now().Add(-time.Duration(i) * time.Minute), MemberID: "m", SessionID: "s", Index: i})
 	}
-	later := storage.Timer{Kind: storage.TimerExpire, Due: friday17.Add(24 * time.Hour), MemberID: "m", SessionID: "s"}
+	later := storage.Timer{Kind: JobExpire, Due: friday17.Add(24 * time.Hour), MemberID: "m", SessionID: "s"}
 	if err := store.AddTimers(testCtx(t), append(ts, later)...); err != nil {
 		t.Fatal(err)
 	}
@@ -331,7 +331,7 @@ func TestRunHandsEachDueTimerOnce(t *testing.T) {
 	})
 	stop()
 
-	for _, tm := range append(ts, storage.Timer{Kind: storage.TimerDispatch, Due: friday17, FlowID: "weekly", Occurs: friday17}) {
+	for _, tm := range append(ts, storage.Timer{Kind: JobDispatch, Due: friday17, FlowID: "weekly", Occurs: friday17}) {
 		if n := h.callsOf(tm); n != 1 {
 			t.Errorf("timer %+v handed out %d times, want once", tm, n)
 		}
@@ -353,9 +353,9 @@ func TestRunRetriesFailedTimersThenGivesUp(t *testing.T) {
 	raw := srv.Client()
 	clock := newClock(jst(2025, 4, 4, 12, 0))
 	due := clock.Now().Add(-time.Minute)
-	ok := storage.Timer{Kind: storage.TimerReminder, Due: due, MemberID: "ok", SessionID: "s1"}
-	flaky := storage.Timer{Kind: storage.TimerReminder, Due: due, MemberID: "flaky", SessionID: "s2"}
-	broken := storage.Timer{Kind: storage.TimerExpire, Due: due, MemberID: "broken", SessionID: "s3"}
+	ok := storage.Timer{Kind: JobReminder, Due: due, MemberID: "ok", SessionID: "s1"}
+	flaky := storage.Timer{Kind: JobReminder, Due: due, MemberID: "flaky", SessionID: "s2"}
+	broken := storage.Timer{Kind: JobExpire, Due: due, MemberID: "broken", SessionID: "s3"}
 	h := newRecorder()
 	h.fail = func(_ context.Context, tm storage.Timer, n int) error {
 		switch {
@@ -403,7 +403,7 @@ func TestRunRetriesFailedTimersThenGivesUp(t *testing.T) {
 	// A new worker finds nothing to retry.
 	h2 := newRecorder()
 	s2 := newScheduler(newStore(srv), clock, nil, h2)
-	probe := storage.Timer{Kind: storage.TimerReminder, Due: due, MemberID: "probe", SessionID: "s4"}
+	probe := storage.Timer{Kind: JobReminder, Due: due, MemberID: "probe", SessionID: "s4"}
 	if err := store.AddTimers(testCtx(t), probe); err != nil {
 		t.Fatal(err)
 	}
@@ -424,7 +424,7 @@ func TestRestartLosesNoTimers(t *testing.T) {
 	// is due and dies while handling it.
 	storeA := newStore(srv)
 	hA := newRecorder()
-	inFlight := storage.Timer{Kind: storage.TimerReminder, Due: clock.Now().Add(-time.Minute), MemberID: "m0", SessionID: "s0"}
+	inFlight := storage.Timer{Kind: JobReminder, Due: clock.Now().Add(-time.Minute), MemberID: "m0", SessionID: "s0"}
 	started := make(chan struct{})
 	var once sync.Once
 	hA.fail = func(ctx context.Context, tm storage.Timer, _ int) error {
@@ -440,8 +440,8 @@ func TestRestartLosesNoTimers(t *testing.T) {
 	var later []storage.Timer
 	for i := range 5 {
 		later = append(later,
-			storage.Timer{Kind: storage.TimerReminder, Due: jst(2025, 4, 4, 13, i), MemberID: "m", SessionID: "s", Index: i},
-			storage.Timer{Kind: storage.TimerExpire, Due: jst(2025, 4, 4, 14, i), MemberID: "m", SessionID: "s", Index: i})
+			storage.Timer{Kind: JobReminder, Due: jst(2025, 4, 4, 13, i), MemberID: "m", SessionID: "s", Index: i},
+			storage.Timer{Kind: JobExpire, Due: jst(2025, 4, 4, 14, i), MemberID: "m", SessionID: "s", Index: i})
 	}
 	if err := storeA.AddTimers(testCtx(t), append(later, inFlight)...); err != nil {
 		t.Fatal(err)
@@ -463,7 +463,7 @@ func TestRestartLosesNoTimers(t *testing.T) {
 	hB := newRecorder()
 	b := newScheduler(newStore(srv), clock, flowSet{f}, hB)
 	b.TakeOver = 50 * time.Millisecond
-	want := append(later, inFlight, storage.Timer{Kind: storage.TimerDispatch, Due: friday17, FlowID: "weekly", Occurs: friday17})
+	want := append(later, inFlight, storage.Timer{Kind: JobDispatch, Due: friday17, FlowID: "weekly", Occurs: friday17})
 	running(t, b, "host-b")
 	eventually(t, "the new process handled every timer", func() bool {
 		for _, tm := range want {

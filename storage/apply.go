@@ -265,7 +265,7 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, eventID, memberID 
 		}
 	}
 	for _, t := range ch.Timers {
-		if err := addTimer(ctx, p, t); err != nil {
+		if err := s.addTimer(ctx, p, t); err != nil {
 			return err
 		}
 	}

@@ -133,3 +133,13 @@ func dispatchMembersKey(key string) string { return prefix + "dispatch:" + key +
 // openAlertsKey: sorted set of the ids of alerts not resolved, by creation
 // time (unix ms), so that old unclaimed ones are never out of sight.
 func openAlertsKey() string { return prefix + "alerts:open" }
+
+// slackRequestKey: string "1" marking a signed Slack request (by a hash of
+// its timestamp and signature) as taken; expires after slackRequestTTL,
+// just beyond the 5 minutes in which Slack's signature is accepted.
+func slackRequestKey(sum string) string { return prefix + "slackreq:" + sum }
+
+// accessAuditKey: stream of JSON tsunagu.AuditEntry (field "e") from the
+// Slack edge — refused actions and reads of family summaries — capped at
+// about accessAuditLen entries, oldest dropped first.
+func accessAuditKey() string { return prefix + "audit:access" }

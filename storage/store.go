@@ -23,7 +23,8 @@ import (
 // Store is tsunagu's Redis. It holds no state of its own, so any number of
 // processes may share one Redis.
 type Store struct {
-	rdb redis.UniversalClient
+	rdb   redis.UniversalClient
+	quiet func(kind string) bool // which timers may fire in quiet hours (WithJobs)
 }
 
 // Open connects to the Redis at url (redis://, rediss:// or unix://).

@@ -9,26 +9,13 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/tsunagu/tsunagu"
 )
 
-// Kinds of Timer.
-const (
-	TimerReminder = "reminder" // push a reminder to a member whose session is still open
-	TimerExpire   = "expire"   // end a session that is still open as missed
-	TimerDispatch = "dispatch" // start a flow for its audience (a schedule's occurrence, or `send`)
-	TimerEscalate = "escalate" // remind on-call supporters of an urgent alert still unclaimed
-	TimerDigest   = "digest"   // post the weekly support-status report to Slack
-	TimerStart    = "start"    // start a check-in that waited for the member's previous one to end
-	// A dispatch's reminders and expiry are one timer each for all the
-	// members it started, not one per member; when due they fan out into
-	// per-member timers.
-	TimerRemindAll = "remind-all"
-	TimerExpireAll = "expire-all"
-)
-
-// Timer is durable delayed work. It carries what it was set for (the
-// session and the step or reminder), so one that fires after the member
-// moved on does nothing.
+// Timer is durable delayed work: a job of a kind the scheduler defines
+// (scheduler.Job*). It carries what it was set for (the session and the
+// step or reminder), so one that fires after the member moved on does
+// nothing.
 type Timer struct {
 	Kind      string    `json:"kind"`
 	Due       time.Time `json:"due"`
@@ -50,19 +37,25 @@ func (t Timer) ID() string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// quiet reports whether the timer may fire in quiet hours: it sends no push
-// to a family (an expiry, or an escalation to supporters).
-func (t Timer) quiet() bool {
-	return t.Kind == TimerExpire || t.Kind == TimerExpireAll || t.Kind == TimerEscalate || t.Kind == TimerDigest
+// WithJobs gives the store the scheduler's rule for which jobs may run in
+// quiet hours (scheduler.Quiet): those are filed apart from the ones that
+// wait for the morning. A store without it refuses to file a timer rather
+// than guess.
+func (s *Store) WithJobs(quiet func(kind string) bool) *Store {
+	s.quiet = quiet
+	return s
 }
 
-func addTimer(ctx context.Context, p redis.Pipeliner, t Timer) error {
+func (s *Store) addTimer(ctx context.Context, p redis.Pipeliner, t Timer) error {
+	if s.quiet == nil {
+		return tsunagu.Errorf(tsunagu.EINTERNAL, "storage: no rule for quiet jobs (Store.WithJobs) to file a %q timer", t.Kind)
+	}
 	b, err := json.Marshal(t)
 	if err != nil {
 		return fmt.Errorf("encode timer: %w", err)
 	}
 	key := pushTimersKey()
-	if t.quiet() {
+	if s.quiet(t.Kind) {
 		key = quietTimersKey()
 	}
 	p.ZAdd(ctx, key, redis.Z{Score: float64(t.Due.UnixMilli()), Member: b})
@@ -73,7 +66,7 @@ func addTimer(ctx context.Context, p redis.Pipeliner, t Timer) error {
 func (s *Store) AddTimers(ctx context.Context, ts ...Timer) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for _, t := range ts {
-			if err := addTimer(ctx, p, t); err != nil {
+			if err := s.addTimer(ctx, p, t); err != nil {
 				return err
 			}
 		}
@@ -150,6 +143,20 @@ func (s *Store) HeldTimers(ctx context.Context, now time.Time) (int64, error) {
 	return n, nil
 }
 
+// DueTimers counts timers of either kind that are due by now but not yet
+// forwarded to the timer stream.
+func (s *Store) DueTimers(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	for _, key := range []string{pushTimersKey(), quietTimersKey()} {
+		c, err := s.rdb.ZCount(ctx, key, "-inf", fmt.Sprint(now.UnixMilli())).Result()
+		if err != nil {
+			return 0, unavailable(err)
+		}
+		n += c
+	}
+	return n, nil
+}
+
 // TimerOutbox is the stream of timers that came due.
 func (s *Store) TimerOutbox() *Outbox {
 	return &Outbox{rdb: s.rdb, stream: timerStreamKey(), minIdle: 30 * time.Second}
@@ -172,7 +179,7 @@ func (s *Store) ClaimOccurrence(ctx context.Context, t Timer) (bool, error) {
 		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.Set(ctx, key, "1", occurrenceTTL)
-			return addTimer(ctx, p, t)
+			return s.addTimer(ctx, p, t)
 		})
 		won = err == nil
 		return err

@@ -14,11 +14,11 @@ func TestTimerIDStable(t *testing.T) {
 		t.Fatal(err)
 	}
 	due := time.Date(2025, 4, 4, 17, 0, 0, 0, tokyo)
-	base := Timer{Kind: TimerReminder, Due: due, MemberID: "m1", SessionID: "s1", Index: 1}
+	base := Timer{Kind: jobReminder, Due: due, MemberID: "m1", SessionID: "s1", Index: 1}
 	if base.ID() != base.ID() {
 		t.Fatal("ID differs between two calls")
 	}
-	same := Timer{Kind: TimerReminder, Due: time.Date(2025, 4, 4, 17, 0, 0, 0, tokyo), MemberID: "m1", SessionID: "s1", Index: 1}
+	same := Timer{Kind: jobReminder, Due: time.Date(2025, 4, 4, 17, 0, 0, 0, tokyo), MemberID: "m1", SessionID: "s1", Index: 1}
 	if base.ID() != same.ID() {
 		t.Errorf("equal timers have different ids %s and %s", base.ID(), same.ID())
 	}
@@ -35,7 +35,7 @@ func TestTimerIDStable(t *testing.T) {
 	if back.ID() != base.ID() {
 		t.Errorf("id after a JSON round trip %s, want %s", back.ID(), base.ID())
 	}
-	occ := Timer{Kind: TimerDispatch, Due: due, FlowID: "weekly", Occurs: due}
+	occ := Timer{Kind: jobDispatch, Due: due, FlowID: "weekly", Occurs: due}
 	var occBack Timer
 	ob, _ := json.Marshal(occ)
 	if err := json.Unmarshal(ob, &occBack); err != nil {
@@ -46,11 +46,11 @@ func TestTimerIDStable(t *testing.T) {
 	}
 
 	differ := map[string]Timer{
-		"kind":    {Kind: TimerExpire, Due: due, MemberID: "m1", SessionID: "s1", Index: 1},
-		"due":     {Kind: TimerReminder, Due: due.Add(time.Millisecond), MemberID: "m1", SessionID: "s1", Index: 1},
-		"member":  {Kind: TimerReminder, Due: due, MemberID: "m2", SessionID: "s1", Index: 1},
-		"session": {Kind: TimerReminder, Due: due, MemberID: "m1", SessionID: "s2", Index: 1},
-		"index":   {Kind: TimerReminder, Due: due, MemberID: "m1", SessionID: "s1", Index: 2},
+		"kind":    {Kind: jobExpire, Due: due, MemberID: "m1", SessionID: "s1", Index: 1},
+		"due":     {Kind: jobReminder, Due: due.Add(time.Millisecond), MemberID: "m1", SessionID: "s1", Index: 1},
+		"member":  {Kind: jobReminder, Due: due, MemberID: "m2", SessionID: "s1", Index: 1},
+		"session": {Kind: jobReminder, Due: due, MemberID: "m1", SessionID: "s2", Index: 1},
+		"index":   {Kind: jobReminder, Due: due, MemberID: "m1", SessionID: "s1", Index: 2},
 	}
 	seen := map[string]string{base.ID(): "base"}
 	for name, tm := range differ {
@@ -68,7 +68,7 @@ func TestTimerIDStable(t *testing.T) {
 func TestAddTimersSameTimerTwiceIsOne(t *testing.T) {
 	e := newEnv(t)
 	ctx := testCtx(t)
-	tm := Timer{Kind: TimerReminder, Due: t0, MemberID: "m1", SessionID: "s1"}
+	tm := Timer{Kind: jobReminder, Due: t0, MemberID: "m1", SessionID: "s1"}
 	if err := e.store.AddTimers(ctx, tm, tm); err != nil {
 		t.Fatal(err)
 	}
@@ -88,10 +88,10 @@ func TestForwardTimersMovesAllDueInBatches(t *testing.T) {
 			var ts []Timer
 			for i := range due {
 				// Due times out of insertion order, to check the stream order.
-				ts = append(ts, Timer{Kind: TimerReminder, Due: t0.Add(-time.Duration((i*37)%due+1) * time.Second), MemberID: "m", SessionID: "s", Index: i})
+				ts = append(ts, Timer{Kind: jobReminder, Due: t0.Add(-time.Duration((i*37)%due+1) * time.Second), MemberID: "m", SessionID: "s", Index: i})
 			}
 			for i := range 5 {
-				ts = append(ts, Timer{Kind: TimerReminder, Due: t0.Add(time.Duration(i+1) * time.Millisecond), MemberID: "later", SessionID: "s", Index: i})
+				ts = append(ts, Timer{Kind: jobReminder, Due: t0.Add(time.Duration(i+1) * time.Millisecond), MemberID: "later", SessionID: "s", Index: i})
 			}
 			if err := e.store.AddTimers(ctx, ts...); err != nil {
 				t.Fatal(err)
@@ -134,7 +134,7 @@ func TestForwardTimersScriptMovesOneBatch(t *testing.T) {
 	ctx := testCtx(t)
 	var ts []Timer
 	for i := range 250 {
-		ts = append(ts, Timer{Kind: TimerReminder, Due: t0.Add(-time.Minute), MemberID: "m", SessionID: "s", Index: i})
+		ts = append(ts, Timer{Kind: jobReminder, Due: t0.Add(-time.Minute), MemberID: "m", SessionID: "s", Index: i})
 	}
 	if err := e.store.AddTimers(ctx, ts...); err != nil {
 		t.Fatal(err)
@@ -155,9 +155,9 @@ func TestForwardTimersQuietMovesOnlyExpiries(t *testing.T) {
 	e := newEnv(t)
 	ctx := testCtx(t)
 	past := t0.Add(-time.Minute)
-	reminder := Timer{Kind: TimerReminder, Due: past, MemberID: "m1", SessionID: "s1"}
-	dispatch := Timer{Kind: TimerDispatch, Due: past, FlowID: "weekly", Occurs: past}
-	expire := Timer{Kind: TimerExpire, Due: past, MemberID: "m1", SessionID: "s1"}
+	reminder := Timer{Kind: jobReminder, Due: past, MemberID: "m1", SessionID: "s1"}
+	dispatch := Timer{Kind: jobDispatch, Due: past, FlowID: "weekly", Occurs: past}
+	expire := Timer{Kind: jobExpire, Due: past, MemberID: "m1", SessionID: "s1"}
 	if err := e.store.AddTimers(ctx, reminder, dispatch, expire); err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestForwardTimersQuietMovesOnlyExpiries(t *testing.T) {
 	}
 	jobs := mustRead(t, e.store.TimerOutbox(), "c", 10)
 	var got Timer
-	if len(jobs) != 1 || jobs[0].Decode(&got) != nil || got.Kind != TimerExpire {
+	if len(jobs) != 1 || jobs[0].Decode(&got) != nil || got.Kind != jobExpire {
 		t.Fatalf("quiet: stream holds %v, want the expiry", jobs)
 	}
 	n, err = e.store.ForwardTimers(ctx, t0, false)
@@ -180,7 +180,7 @@ func TestClaimOccurrenceOnce(t *testing.T) {
 	e := newEnv(t)
 	ctx := testCtx(t)
 	at := time.Date(2025, 4, 4, 8, 0, 0, 0, time.UTC)
-	tm := Timer{Kind: TimerDispatch, Due: at, FlowID: "weekly", Schedule: 1, Occurs: at}
+	tm := Timer{Kind: jobDispatch, Due: at, FlowID: "weekly", Schedule: 1, Occurs: at}
 	won, err := e.store.ClaimOccurrence(ctx, tm)
 	if err != nil || !won {
 		t.Fatalf("first claim: %v, %v; want true", won, err)
@@ -194,9 +194,9 @@ func TestClaimOccurrenceOnce(t *testing.T) {
 	}
 	// Other schedules, flows and occurrences are claimed on their own.
 	for _, other := range []Timer{
-		{Kind: TimerDispatch, Due: at, FlowID: "weekly", Schedule: 0, Occurs: at},
-		{Kind: TimerDispatch, Due: at, FlowID: "monthly", Schedule: 1, Occurs: at},
-		{Kind: TimerDispatch, Due: at.Add(time.Hour), FlowID: "weekly", Schedule: 1, Occurs: at.Add(time.Hour)},
+		{Kind: jobDispatch, Due: at, FlowID: "weekly", Schedule: 0, Occurs: at},
+		{Kind: jobDispatch, Due: at, FlowID: "monthly", Schedule: 1, Occurs: at},
+		{Kind: jobDispatch, Due: at.Add(time.Hour), FlowID: "weekly", Schedule: 1, Occurs: at.Add(time.Hour)},
 	} {
 		if won, err := e.store.ClaimOccurrence(ctx, other); err != nil || !won {
 			t.Errorf("claim %+v: %v, %v; want true", other, won, err)
@@ -210,14 +210,14 @@ func TestClaimOccurrenceOnce(t *testing.T) {
 func TestClaimOccurrenceConcurrent(t *testing.T) {
 	e := newEnv(t)
 	at := time.Date(2025, 4, 4, 8, 0, 0, 0, time.UTC)
-	tm := Timer{Kind: TimerDispatch, Due: at, FlowID: "weekly", Occurs: at}
+	tm := Timer{Kind: jobDispatch, Due: at, FlowID: "weekly", Occurs: at}
 	const claimers = 20
 	var wins int
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for range claimers {
-		s := New(e.srv.Client()) // each its own connection, as replicas
+		s := New(e.srv.Client()).WithJobs(quietJobs) // each its own connection, as replicas
 		wg.Go(func() {
 			<-start
 			won, err := s.ClaimOccurrence(testCtx(t), tm)

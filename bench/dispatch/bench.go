@@ -14,6 +14,7 @@ import (
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/bot"
+	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
 )
 
@@ -148,6 +149,7 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 	logf("tsunagu serve (pid %d) on %s, push_rate %g, fake LINE limit %g/s", serve.pid(), addr, cfg.PushRate, cfg.Rate)
 
 	store, err := storage.Open(rs.URL())
+	store = store.WithJobs(scheduler.Quiet)
 	if err != nil {
 		return res, err
 	}
@@ -171,7 +173,7 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 	// Queue the occurrence as `tsunagu send` does, for every family.
 	key := bot.NewID()
 	t0 := time.Now()
-	if err := store.AddTimers(ctx, storage.Timer{Kind: storage.TimerDispatch, Due: t0, FlowID: benchFlowID, Key: key}); err != nil {
+	if err := store.AddTimers(ctx, storage.Timer{Kind: scheduler.JobDispatch, Due: t0, FlowID: benchFlowID, Key: key}); err != nil {
 		return res, err
 	}
 	logf("dispatch queued (key %s)", key)

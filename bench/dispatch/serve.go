@@ -81,6 +81,7 @@ slack:
   bot_token: xoxb-bench
   signing_secret: bench-signing-secret
   channel: C0BENCH
+  team_id: T0BENCH
   api_url: %s
 `, q(redisURL), q(flowsDir), pushRate, workersLine, q(channelToken), q(lineURL), q(slackURL))
 	path := filepath.Join(dir, "tsunagu.yaml")

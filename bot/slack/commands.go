@@ -34,6 +34,9 @@ type Commands struct {
 	// Location is the time zone of dates in summaries; NewCommands sets
 	// Asia/Tokyo. Set it before use to follow TSUNAGU_TIMEZONE.
 	Location *time.Location
+	// Guard checks every command before it is carried out; nil lets every
+	// signed request act (set it in production).
+	Guard *Guard
 }
 
 // NewCommands returns the slash command handler. Requests are checked
@@ -88,6 +91,15 @@ func (c *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
+	if fresh, err := c.Guard.fresh(r.Context(), r); err != nil {
+		c.log.Error("slack replay check failed", "err", err)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	} else if !fresh {
+		c.log.Warn("slack command replayed; ignored")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	sc, err := slackapi.SlashCommandParse(r)
 	if err != nil {
@@ -95,7 +107,16 @@ func (c *Commands) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
-	resp := c.run(r.Context(), sc)
+	var resp *commandResponse
+	if c.Guard != nil {
+		if ok, why := c.Guard.Access.Workspace(sc.TeamID, sc.APIAppID); !ok {
+			c.Guard.refuse(r.Context(), c.log, commandRequest(sc), "", "command", why, "")
+			resp = ephemeral(refusedText)
+		}
+	}
+	if resp == nil {
+		resp = c.run(r.Context(), sc)
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	_ = json.NewEncoder(w).Encode(resp)
 }
@@ -119,6 +140,9 @@ func (c *Commands) run(ctx context.Context, sc slackapi.SlashCommand) *commandRe
 			return bad
 		}
 		paused := sub == "pause"
+		if no := c.refused(ctx, log, sc, code, Action(sub)); no != nil {
+			return no
+		}
 		if err := c.sup.PauseFamily(ctx, code, sc.UserID, paused); err != nil {
 			return c.failed(log, err, code, name)
 		}
@@ -132,6 +156,9 @@ func (c *Commands) run(ctx context.Context, sc slackapi.SlashCommand) *commandRe
 		if bad != nil {
 			return bad
 		}
+		if no := c.refused(ctx, log, sc, code, DoSend); no != nil {
+			return no
+		}
 		said, err := c.sup.SendFlow(ctx, flow, code, sc.UserID)
 		if err != nil {
 			return c.failed(log, err, code, name)
@@ -141,6 +168,12 @@ func (c *Commands) run(ctx context.Context, sc slackapi.SlashCommand) *commandRe
 		code, bad := familyCode(args[0], name)
 		if bad != nil {
 			return bad
+		}
+		if no := c.refused(ctx, log, sc, code, DoSummary); no != nil {
+			return no
+		}
+		if c.Guard != nil && !c.Guard.read(ctx, log, commandRequest(sc), code, DoSummary) {
+			return ephemeral("いま読み込めませんでした。少し待ってから、もう一度お試しください。")
 		}
 		s, err := c.sup.FamilySummary(ctx, code)
 		if err != nil {
@@ -204,4 +237,29 @@ func familyCode(s, name string) (string, *commandResponse) {
 		return "", ephemeral("「" + escape(truncate(s, 40)) + "」は家族コードの形ではありません。例: `" + name + " F-0012`")
 	}
 	return code, nil
+}
+
+func commandRequest(sc slackapi.SlashCommand) Request {
+	return Request{Team: sc.TeamID, App: sc.APIAppID, User: sc.UserID, Channel: sc.ChannelID, Via: ViaCommand}
+}
+
+// refused asks Access whether the command's user may do act to the family
+// from this channel; nil means yes. A refusal is recorded and answered
+// with refusedText alone, the same for a family of another organisation
+// as for none.
+func (c *Commands) refused(ctx context.Context, log *slog.Logger, sc slackapi.SlashCommand, code string, act Action) *commandResponse {
+	if c.Guard == nil {
+		return nil
+	}
+	r := commandRequest(sc)
+	tags, err := c.Guard.tagsOf(ctx, code)
+	if err != nil {
+		log.Error("slack access: family lookup failed", "err", err)
+		return ephemeral("いま処理できませんでした。少し待ってから、もう一度お試しください。")
+	}
+	if d := c.Guard.Access.Decide(ctx, r, tags, "", act); !d.Allowed {
+		c.Guard.refuse(ctx, log, r, code, act, d.Reason, "")
+		return ephemeral(refusedText)
+	}
+	return nil
 }

@@ -57,6 +57,10 @@ type Interactions struct {
 	slack *Notifier
 	log   *slog.Logger
 	clock tsunagu.Clock
+
+	// Guard checks every request before it is acted on; nil lets every
+	// signed request act (set it in production).
+	Guard *Guard
 }
 
 // NewSupporterInteractions returns the handler for every alert button —
@@ -108,11 +112,29 @@ func (h *Interactions) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
+	if fresh, err := h.Guard.fresh(r.Context(), r); err != nil {
+		h.log.Error("slack replay check failed", "err", err)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	} else if !fresh {
+		h.log.Warn("slack interaction replayed; ignored")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	ic, err := parseInteraction(body)
 	if err != nil {
 		h.log.Warn("slack interaction unreadable", "err", err)
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
+	}
+	if h.Guard != nil {
+		if ok, why := h.Guard.Access.Workspace(ic.Team.ID, ic.APIAppID); !ok {
+			// Nothing is read or told: our token cannot write to another
+			// workspace, and the payload is theirs.
+			h.Guard.refuse(r.Context(), h.log, requestOf(ic, clickChannel(ic)), "", Action(ic.Type), why, "")
+			w.WriteHeader(http.StatusOK)
+			return
+		}
 	}
 	switch {
 	case ic.Type == slackapi.InteractionTypeBlockActions:
@@ -180,6 +202,18 @@ func (h *Interactions) handleAction(ctx context.Context, ic *slackapi.Interactio
 	meta := viewMeta{Alert: ref.Alert,
 		Channel: cmp.Or(ic.Container.ChannelID, ic.Channel.ID),
 		TS:      cmp.Or(ic.Container.MessageTs, ic.Message.Timestamp)}
+	if h.Guard != nil {
+		do, ok := buttonActions[act.ActionID]
+		if !ok {
+			return http.StatusOK // a button of another version of us
+		}
+		a, status := h.allowed(ctx, log, ic, ref.Alert, do)
+		if a == nil {
+			return status
+		}
+		// The family is the stored alert's, never what a button says.
+		ref.Family, ref.Role = a.FamilyCode, a.Role
+	}
 
 	switch {
 	case act.ActionID == ActionClaim:
@@ -270,9 +304,13 @@ func (h *Interactions) openModal(ctx context.Context, log *slog.Logger, ic *slac
 
 // detail shows the family summary to the clicking supporter alone.
 func (h *Interactions) detail(ctx context.Context, log *slog.Logger, ic *slackapi.InteractionCallback, ref alertRef) {
-	s, err := h.sup.FamilySummary(ctx, ref.Family)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), slackTimeout)
 	defer cancel()
+	if h.Guard != nil && !h.Guard.read(ctx, log, requestOf(ic, clickChannel(ic)), ref.Family, DoDetail) {
+		h.tell(sctx, log, ic, "いま読み込めませんでした。少し待ってから、もう一度お試しください。")
+		return
+	}
+	s, err := h.sup.FamilySummary(ctx, ref.Family)
 	switch tsunagu.ErrorCode(err) {
 	case "":
 	case tsunagu.ENOTFOUND:
@@ -311,6 +349,11 @@ func (h *Interactions) handleSubmission(ctx context.Context, ic *slackapi.Intera
 	if !ok || user == "" {
 		log.Warn("slack submission without alert or user")
 		return nil
+	}
+	if h.Guard != nil {
+		if resp := h.guardSubmission(ctx, log, ic, meta); resp != nil {
+			return resp
+		}
 	}
 	now := h.clock.Now()
 	var (

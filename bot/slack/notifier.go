@@ -138,6 +138,13 @@ func (n *Notifier) postEphemeral(ctx context.Context, channel, user string, bloc
 	return sendError("chat.postEphemeral", err)
 }
 
+// UserGroupMembers lists the members of a user group
+// (usergroups.users.list, scope usergroups:read), for Access.
+func (n *Notifier) UserGroupMembers(ctx context.Context, group string) ([]string, error) {
+	users, err := n.api.GetUserGroupMembersContext(ctx, group)
+	return users, sendError("usergroups.users.list", err)
+}
+
 // UpdateAlert rewrites the message a was posted as to show its state now.
 func (n *Notifier) UpdateAlert(ctx context.Context, a *tsunagu.Alert) error {
 	if a.Channel == "" || a.TS == "" {

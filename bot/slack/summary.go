@@ -25,8 +25,6 @@ const (
 
 const dateLayout = "2006-01-02"
 
-var consentLabels = map[string]string{"yes": "同意あり", "no": "同意なし", "": "同意は未回答"}
-
 // summaryBlocks renders a family at a glance for 詳細 and /tsunagu CODE:
 // members by role with their check-ins, then open alerts with links. Like
 // alerts, it shows the family code, roles, flows and answers, never a name
@@ -83,6 +81,19 @@ func roleOrder(r tsunagu.Role) int {
 	return len(tsunagu.Roles)
 }
 
+// consentText says whether the member consented, with the answer as they
+// saw it (the button's label), not its value.
+func consentText(m tsunagu.MemberSummary) string {
+	if m.Consent == "" {
+		return "同意は未回答"
+	}
+	said := "同意あり"
+	if !tsunagu.Consented(tsunagu.Member{Consent: m.Consent}) {
+		said = "同意なし"
+	}
+	return said + "（「" + escape(cmp.Or(m.ConsentLabel, m.Consent)) + "」）"
+}
+
 // memberText is one member: role, when linked, consent, and each flow's
 // last completion, missed streak and last answers.
 func memberText(m tsunagu.MemberSummary, now time.Time, loc *time.Location) string {
@@ -91,7 +102,7 @@ func memberText(m tsunagu.MemberSummary, now time.Time, loc *time.Location) stri
 	if !m.LinkedAt.IsZero() {
 		b.WriteString(" · 登録 " + m.LinkedAt.In(loc).Format(dateLayout))
 	}
-	b.WriteString(" · " + cmp.Or(consentLabels[m.Consent], escape(m.Consent)))
+	b.WriteString(" · " + consentText(m))
 	if m.Blocked {
 		b.WriteString(" · 🚫 ブロック中（LINEのメッセージは届きません）")
 	}

@@ -97,13 +97,9 @@ func (e *env) simulate(args []string) int {
 	} else {
 		in = flows.InteractiveAnswers(e.stdin, e.stdout)
 	}
-	words := flows.DefaultRiskWords
-	if len(c.RiskWords) > 0 {
-		words = c.RiskWords
-	}
-	words = append(words[:len(words):len(words)], f.RiskWords()...)
+	texts, risk := programme(&c)
 	_, err = flows.Simulate(e.stdout, f, in, flows.SimOptions{
-		Risk: flows.NewRiskScanner(words), SafetyMessage: c.SafetyMessage, JSON: *asJSON, Now: e.clock.Now(),
+		Risk: risk, Texts: texts, JSON: *asJSON, Now: e.clock.Now(),
 		Role: tsunagu.Role(*role), Tags: tagList, StreakMissed: *streak, Location: c.Location(),
 	})
 	var ae *flows.AudienceError

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
-	"github.com/tsunagu/tsunagu/bot"
+	"github.com/tsunagu/tsunagu/bot/delivery"
 	"github.com/tsunagu/tsunagu/config"
 	"github.com/tsunagu/tsunagu/internal/clocktest"
 	"github.com/tsunagu/tsunagu/internal/fakeline"
@@ -96,6 +96,7 @@ func newHarness(t *testing.T, flowsDir string, opts ...harnessOption) *harness {
 		"TSUNAGU_SLACK_BOT_TOKEN":      fakeslack.Token,
 		"TSUNAGU_SLACK_SIGNING_SECRET": slackSecret,
 		"TSUNAGU_SLACK_CHANNEL":        fakeslack.Channel,
+		"TSUNAGU_SLACK_TEAM_ID":        fakeslack.TeamID,
 		"TSUNAGU_SLACK_API_URL":        h.slack.APIURL(),
 		"TSUNAGU_QUIET_HOURS":          "off",
 		// Most tests count Slack messages one per alert; TestCoalescing
@@ -124,7 +125,7 @@ func newHarness(t *testing.T, flowsDir string, opts ...harnessOption) *harness {
 		SlackPerSecond: 50,
 		Log:            slog.New(slog.NewJSONHandler(h.logs, nil)),
 		TakeOver:       500 * time.Millisecond,
-		Backoff:        bot.Backoff{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond, Tries: 3, MaxJobs: 10},
+		Backoff:        delivery.Backoff{Base: 10 * time.Millisecond, Max: 100 * time.Millisecond, Tries: 3, MaxJobs: 10},
 	}
 	if err := h.main.Run(context.Background()); err != nil {
 		t.Fatal(err)

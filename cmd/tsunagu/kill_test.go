@@ -16,6 +16,7 @@ import (
 	"github.com/tsunagu/tsunagu/internal/fakeline"
 	"github.com/tsunagu/tsunagu/internal/fakeslack"
 	"github.com/tsunagu/tsunagu/internal/redistest"
+	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
 )
 
@@ -32,7 +33,7 @@ func TestKillMidDispatch(t *testing.T) {
 	redis := redistest.Start(t)
 	fl := fakeline.New(t, fakeline.WithChannelToken(lineToken))
 	fs := fakeslack.New(t)
-	store := storage.New(redis.Client())
+	store := storage.New(redis.Client()).WithJobs(scheduler.Quiet)
 	ctx := context.Background()
 
 	if _, err := store.ImportFamilies(ctx, []tsunagu.Family{{Code: "F-BIG"}}); err != nil {
@@ -54,6 +55,7 @@ func TestKillMidDispatch(t *testing.T) {
 		"TSUNAGU_SLACK_BOT_TOKEN="+fakeslack.Token,
 		"TSUNAGU_SLACK_SIGNING_SECRET="+slackSecret,
 		"TSUNAGU_SLACK_CHANNEL="+fakeslack.Channel,
+		"TSUNAGU_SLACK_TEAM_ID="+fakeslack.TeamID,
 		"TSUNAGU_SLACK_API_URL="+fs.APIURL(),
 	)
 	start := func() (*exec.Cmd, *bytes.Buffer) {
@@ -69,7 +71,7 @@ func TestKillMidDispatch(t *testing.T) {
 	}
 
 	first, _ := start()
-	err := store.AddTimers(ctx, storage.Timer{Kind: storage.TimerDispatch, Due: time.Now(), FlowID: "test-checkin", Family: "F-BIG", Key: "kill-test"})
+	err := store.AddTimers(ctx, storage.Timer{Kind: scheduler.JobDispatch, Due: time.Now(), FlowID: "test-checkin", Family: "F-BIG", Key: "kill-test"})
 	if err != nil {
 		t.Fatal(err)
 	}

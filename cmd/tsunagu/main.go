@@ -20,6 +20,8 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/bot"
+	"github.com/tsunagu/tsunagu/bot/delivery"
+	"github.com/tsunagu/tsunagu/bot/desk"
 	"github.com/tsunagu/tsunagu/bot/line"
 	"github.com/tsunagu/tsunagu/bot/slack"
 	"github.com/tsunagu/tsunagu/config"
@@ -42,7 +44,7 @@ type Main struct {
 	// TakeOver is how long an outbox entry stays pending with a worker
 	// before another takes it over (the worker is presumed dead).
 	TakeOver time.Duration
-	Backoff  bot.Backoff
+	Backoff  delivery.Backoff
 
 	// TickEvery is how often the scheduler looks for due work.
 	TickEvery time.Duration
@@ -51,16 +53,20 @@ type Main struct {
 	SlackPerSecond float64
 
 	Store     *storage.Store
-	Bot       *bot.Bot
+	Bot       *bot.Bot   // the member conversation
+	Desk      *desk.Desk // the supporters' desk
 	Scheduler *scheduler.Scheduler
 
 	reloader *bot.Reloader
 	hup      chan os.Signal
 
-	ln     net.Listener
-	srv    *http.Server
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ln  net.Listener
+	srv *http.Server
+
+	metricsLn  net.Listener // TSUNAGU_METRICS_LISTEN, when set
+	metricsSrv *http.Server
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
 
 	closeOnce sync.Once
 	closeErr  error
@@ -89,12 +95,12 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.TakeOver == 0 {
 		m.TakeOver = time.Duration(c.TakeOver)
 	}
-	if m.Backoff == (bot.Backoff{}) {
-		m.Backoff = bot.DefaultBackoff
+	if m.Backoff == (delivery.Backoff{}) {
+		m.Backoff = delivery.DefaultBackoff
 	}
 
 	storage.SetLogger(m.Log.With("comp", "redis"))
-	store, err := storage.Open(c.RedisURL)
+	store, err := openStore(c.RedisURL)
 	if err != nil {
 		return &configError{fmt.Errorf("TSUNAGU_REDIS_URL: %w", err)}
 	}
@@ -132,23 +138,33 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("load flows: %w", err)
 	}
 
+	m.Desk = newDesk(c, m.Bot, m.Clock, m.Log)
+
+	guard := slackGuard(c, store, notifier, m.Clock)
+	m.Log.Info("slack access", "mode", guard.Access.Mode())
 	mux := http.NewServeMux()
 	mux.Handle("POST /line/webhook", line.NewWebhook(c.LINE.ChannelSecret, m.Bot, m.Log))
-	mux.Handle("POST /slack/interactions", slack.NewSupporterInteractions(c.Slack.SigningSecret, m.Bot, notifier, m.Log, m.Clock))
-	commands := slack.NewCommands(c.Slack.SigningSecret, m.Bot, m.Log, m.Clock)
-	commands.Location = c.Location()
+	interactions := slack.NewSupporterInteractions(c.Slack.SigningSecret, m.Desk, notifier, m.Log, m.Clock)
+	interactions.Guard = guard
+	mux.Handle("POST /slack/interactions", interactions)
+	commands := slack.NewCommands(c.Slack.SigningSecret, m.Desk, m.Log, m.Clock)
+	commands.Location, commands.Guard = c.Location(), guard
 	mux.Handle("POST /slack/commands", commands)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /readyz", m.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	metricsLn, metricsSrv, err := serveMetrics(c.Metrics, mux, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), m.Log.Info)
+	if err != nil {
+		return &configError{fmt.Errorf("TSUNAGU_METRICS_LISTEN: %w", err)}
+	}
+	m.metricsLn, m.metricsSrv = metricsLn, metricsSrv
 
 	m.ln, err = net.Listen("tcp", c.Listen)
 	if err != nil {
 		return &configError{fmt.Errorf("TSUNAGU_LISTEN: %w", err)}
 	}
-	m.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	m.srv = newHTTPServer(mux)
 	go func() {
 		if err := m.srv.Serve(m.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Log.Error("http server stopped", "err", err)
@@ -157,22 +173,22 @@ func (m *Main) Run(ctx context.Context) error {
 
 	wctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	sender := &bot.LineSender{
+	sender := &delivery.LineSender{
 		Store: store, Outbox: store.LineOutbox().WithMinIdle(m.TakeOver), Messenger: messenger,
 		Clock: m.Clock, Backoff: m.Backoff, NewID: bot.NewID, Log: m.Log.With("comp", "sender"),
 		Limiter: rate.NewLimiter(rate.Limit(c.PushRate), max(1, int(c.PushRate/10))),
 		Metrics: m.Bot.Metrics,
 	}
-	m.Scheduler = newScheduler(c, store, m.Bot, m.Clock, m.Log)
+	m.Scheduler = newScheduler(c, store, m.Bot, m.Desk, m.Clock, m.Log)
 	if m.TickEvery == 0 {
 		m.TickEvery = 250 * time.Millisecond // a due timer waits at most this; a tick is a few cheap Redis calls
 	}
-	poster := &bot.SlackPoster{
+	poster := &delivery.SlackPoster{
 		Store: store, Outbox: store.SlackOutbox().WithMinIdle(m.TakeOver), Notifier: notifier,
 		Backoff: m.Backoff, Log: m.Log.With("comp", "slack"),
 		ThreadWindow: time.Duration(c.Slack.ThreadWindow), OnCall: c.Slack.OnCall, Channel: c.Slack.Channel,
 		Coalesce: time.Duration(c.Slack.Coalesce),
-		Urgent:   store.SlackUrgentOutbox().WithMinIdle(m.TakeOver), PerSecond: cmp.Or(m.SlackPerSecond, 1), Routes: routes(c.Slack.Routes),
+		Urgent:   store.SlackUrgentOutbox().WithMinIdle(m.TakeOver), PerSecond: cmp.Or(m.SlackPerSecond, 1), Routes: routes(c.AlertRoutes()),
 	}
 	m.hup = make(chan os.Signal, 1)
 	signal.Notify(m.hup, syscall.SIGHUP)
@@ -199,6 +215,14 @@ func (m *Main) goRun(f func()) {
 // Addr is the address the service listens on.
 func (m *Main) Addr() string { return m.ln.Addr().String() }
 
+// MetricsAddr is where /metrics is served on its own, "" when it is not.
+func (m *Main) MetricsAddr() string {
+	if m.metricsLn == nil {
+		return ""
+	}
+	return m.metricsLn.Addr().String()
+}
+
 // Close stops taking requests, lets the ones in flight finish, stops the
 // workers and closes Redis.
 func (m *Main) Close() error {
@@ -211,6 +235,11 @@ func (m *Main) close() error {
 	if m.srv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		errs = append(errs, m.srv.Shutdown(ctx))
+		cancel()
+	}
+	if m.metricsSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs = append(errs, shutdown(ctx, m.metricsSrv))
 		cancel()
 	}
 	if m.hup != nil {
@@ -241,21 +270,31 @@ func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ready")
 }
 
+// newDesk wires the supporters' desk to the conversation.
+func newDesk(c *config.Config, b *bot.Bot, clock tsunagu.Clock, log *slog.Logger) *desk.Desk {
+	return &desk.Desk{
+		Store: b.Store, Flows: b.Flows, Bot: b, Clock: clock, Location: c.Location(),
+		Metrics: b.Metrics, Log: log.With("comp", "desk"),
+	}
+}
+
+// openStore connects to Redis with the scheduler's rule for which jobs may
+// run in quiet hours.
+func openStore(url string) (*storage.Store, error) {
+	s, err := storage.Open(url)
+	if err != nil {
+		return nil, err
+	}
+	return s.WithJobs(scheduler.Quiet), nil
+}
+
 // newBot wires the conversation with its texts and risk words.
 func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsunagu.Clock, log *slog.Logger) *bot.Bot {
-	texts := bot.DefaultTexts
-	texts.Safety, texts.SafetyAdult = flows.DefaultSafetyMessage, flows.DefaultGuardianSafetyMessage
-	if c.SafetyMessage != "" {
-		texts.Safety, texts.SafetyAdult = c.SafetyMessage, c.SafetyMessage
-	}
-	words := flows.DefaultRiskWords
-	if len(c.RiskWords) > 0 {
-		words = c.RiskWords
-	}
+	texts, risk := programme(c)
 	return &bot.Bot{
 		Store: store,
 		Flows: bot.NewFlowSet(fs),
-		Risk:  flows.NewRiskScanner(words),
+		Risk:  risk,
 		Texts: texts,
 		Clock: clock,
 		NewID: bot.NewID,
@@ -263,11 +302,22 @@ func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsun
 	}
 }
 
+// programme is what the configuration makes of the conversation's words:
+// the texts with the safety messages, and the risk words. serve and
+// simulate both take them from here, so a simulation says what serve says.
+func programme(c *config.Config) (flows.Texts, *flows.RiskScanner) {
+	words := flows.DefaultRiskWords
+	if len(c.RiskWords) > 0 {
+		words = c.RiskWords
+	}
+	return flows.SimTexts(c.SafetyMessage), flows.NewRiskScanner(words)
+}
+
 // routes turns configured routes into the poster's.
-func routes(rs []config.Route) []bot.Route {
-	out := make([]bot.Route, len(rs))
+func routes(rs []config.Route) []delivery.Route {
+	out := make([]delivery.Route, len(rs))
 	for i, r := range rs {
-		out[i] = bot.Route{Tags: r.Tags, Channel: r.Channel}
+		out[i] = delivery.Route{Tags: r.Tags, Channel: r.Channel}
 		for _, s := range r.Severities {
 			out[i].Severities = append(out[i].Severities, tsunagu.Severity(s))
 		}
@@ -290,7 +340,7 @@ func consumerName() string {
 
 // newScheduler wires the scheduler with the configured time zone, quiet
 // hours and catch-up window.
-func newScheduler(c *config.Config, store *storage.Store, b *bot.Bot, clock tsunagu.Clock, log *slog.Logger) *scheduler.Scheduler {
+func newScheduler(c *config.Config, store *storage.Store, b *bot.Bot, d *desk.Desk, clock tsunagu.Clock, log *slog.Logger) *scheduler.Scheduler {
 	start, end, _ := config.ParseQuietHours(c.QuietHours) // checked when loaded
 	var digest *flows.Schedule
 	if c.Digest != "" && c.Digest != "off" {
@@ -299,11 +349,25 @@ func newScheduler(c *config.Config, store *storage.Store, b *bot.Bot, clock tsun
 	}
 	return &scheduler.Scheduler{
 		Digest: digest,
-		Store:  store, Flows: b.Flows, Handler: b, Clock: clock,
+		Store:  store, Flows: b.Flows, Handler: jobs(b, d), Clock: clock,
 		Location: c.Location(), CatchUp: time.Duration(c.CatchUp),
 		Quiet:    scheduler.QuietHours{Start: start, End: end, Location: c.Location()},
 		MaxTries: 20,
 		Log:      log.With("comp", "scheduler"),
+	}
+}
+
+// jobs is the one table of the jobs the scheduler runs and who does each.
+func jobs(b *bot.Bot, d *desk.Desk) scheduler.Jobs {
+	return scheduler.Jobs{
+		scheduler.JobReminder:  b.Remind,
+		scheduler.JobExpire:    b.Expire,
+		scheduler.JobRemindAll: b.FanOut,
+		scheduler.JobExpireAll: b.FanOut,
+		scheduler.JobStart:     b.StartWaiting,
+		scheduler.JobDispatch:  b.DispatchJob,
+		scheduler.JobEscalate:  d.Escalate,
+		scheduler.JobDigest:    d.Digest,
 	}
 }
 

@@ -19,7 +19,7 @@ import (
 // tap and by typing (a branch and a re-ask), the Slack alert, and a signed
 // claim click that updates it in place.
 func TestCheckIn(t *testing.T) {
-	h := newHarness(t, "")
+	h := newHarness(t, "", withEnv("TSUNAGU_METRICS_TOKEN", "metrics-token-for-tests"))
 	h.roster("F-0001,uwajima,U0SUPPORT", "F-0002,,")
 	user := h.enrol("F-0001", tsunagu.RoleChild)
 	if got := h.received(user)[0].Text; !strings.Contains(got, "招待コード") {
@@ -98,7 +98,9 @@ func TestCheckIn(t *testing.T) {
 		t.Errorf("logs contain a LINE user id, an answer or a token")
 	}
 
-	res, err = http.Get(h.url + "/metrics")
+	mreq, _ := http.NewRequest(http.MethodGet, h.url+"/metrics", nil)
+	mreq.Header.Set("Authorization", "Bearer metrics-token-for-tests")
+	res, err = http.DefaultClient.Do(mreq)
 	if err != nil {
 		t.Fatal(err)
 	}

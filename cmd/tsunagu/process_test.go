@@ -50,6 +50,7 @@ func TestServeProcess(t *testing.T) {
 		"TSUNAGU_SLACK_BOT_TOKEN=" + fakeslack.Token,
 		"TSUNAGU_SLACK_SIGNING_SECRET=" + slackSecret,
 		"TSUNAGU_SLACK_CHANNEL=" + fakeslack.Channel,
+		"TSUNAGU_SLACK_TEAM_ID=" + fakeslack.TeamID,
 		"TSUNAGU_SLACK_API_URL=" + fs.APIURL(),
 	}
 

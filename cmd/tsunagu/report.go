@@ -48,7 +48,7 @@ func (e *env) report(ctx context.Context, args []string) int {
 		return exitFail
 	}
 	defer b.Store.Close()
-	rep, err := b.Report(ctx, from, to)
+	rep, err := newDesk(&c, b, e.clock, discardLog()).Report(ctx, from, to)
 	if err != nil {
 		return e.fail(err)
 	}

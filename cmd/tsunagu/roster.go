@@ -15,13 +15,14 @@ import (
 	"github.com/tsunagu/tsunagu/bot"
 	"github.com/tsunagu/tsunagu/config"
 	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
 )
 
 // store opens Redis for a CLI command and checks that it answers, so a
 // coordinator hears at once when it does not.
 func (e *env) store(ctx context.Context, c config.Config) (*storage.Store, bool) {
-	s, err := storage.Open(c.RedisURL)
+	s, err := openStore(c.RedisURL)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "tsunagu: TSUNAGU_REDIS_URL: %v\n", err)
 		return nil, false
@@ -250,11 +251,11 @@ func (e *env) send(ctx context.Context, args []string) int {
 	// as a scheduled check-in: nobody gets it twice, whatever crashes.
 	now := e.clock.Now()
 	key := bot.NewID()
-	t := storage.Timer{Kind: storage.TimerDispatch, Due: now, FlowID: pos[0], Family: *family, Key: key}
+	t := storage.Timer{Kind: scheduler.JobDispatch, Due: now, FlowID: pos[0], Family: *family, Key: key}
 	if err := s.AddTimers(ctx, t); err != nil {
 		return e.fail(err)
 	}
-	if sched := newScheduler(&c, s, b, e.clock, discardLog()); sched.Quiet.In(now) {
+	if sched := newScheduler(&c, s, b, nil, e.clock, discardLog()); sched.Quiet.In(now) {
 		fmt.Fprintf(e.stdout, "quiet hours (%s): the check-in goes out when they end\n", c.QuietHours)
 		return exitOK
 	}

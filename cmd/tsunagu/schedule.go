@@ -62,7 +62,7 @@ func (e *env) schedule(ctx context.Context, args []string) int {
 		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "FAMILY\tROLE\tMEMBER\tGETS IT")
 		for _, m := range members {
-			why := b.Exclusion(f, m, fams[m.FamilyCode])
+			why := b.Conversation().Exclusion(f, m, fams[m.FamilyCode])
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.FamilyCode, m.Role, m.ID, orText(why, "yes"))
 		}
 		tw.Flush()
@@ -78,7 +78,7 @@ func (e *env) schedule(ctx context.Context, args []string) int {
 			r.Cron = append(r.Cron, sc.Cron)
 		}
 		for _, m := range members {
-			if why := b.Exclusion(f, m, fams[m.FamilyCode]); why != "" {
+			if why := b.Conversation().Exclusion(f, m, fams[m.FamilyCode]); why != "" {
 				r.Excluded[why]++
 			} else {
 				r.Audience++

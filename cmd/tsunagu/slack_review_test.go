@@ -95,7 +95,7 @@ func TestReplyDedup(t *testing.T) {
 	id := alerts[0].ID
 	at := time.Now().Truncate(time.Minute)
 	for _, when := range []time.Time{at, at.Add(10 * time.Second), at.Add(time.Minute)} {
-		if _, err := h.main.Bot.ReplyToFamily(context.Background(), id, "U0SUPPORT", "ありがとう", when); err != nil {
+		if _, err := h.main.Desk.ReplyToFamily(context.Background(), id, "U0SUPPORT", "ありがとう", when); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -132,7 +132,7 @@ func TestUrgentDoesNotJoinAClaim(t *testing.T) {
 	h.mustDeliver(h.line.Text(user, "ねえ"))
 	h.slackMessages(1)
 	alerts, _ := h.main.Store.Alerts(context.Background(), 10)
-	if _, err := h.main.Bot.ClaimAlert(context.Background(), alerts[0].ID, "U0CLAIM", thursday); err != nil {
+	if _, err := h.main.Desk.ClaimAlert(context.Background(), alerts[0].ID, "U0CLAIM", thursday); err != nil {
 		t.Fatal(err)
 	}
 	h.mustDeliver(h.line.Text(user, "しにたい"))

@@ -32,7 +32,7 @@ func TestFamilyThreadAndReply(t *testing.T) {
 
 	alerts, _ := h.main.Store.Alerts(context.Background(), 10)
 	a := alerts[len(alerts)-1] // the first, the thread's root
-	if _, err := h.main.Bot.ReplyToFamily(context.Background(), a.ID, "U0SUPPORT", "メッセージありがとう。金曜日に会えるかな？", time.Now()); err != nil {
+	if _, err := h.main.Desk.ReplyToFamily(context.Background(), a.ID, "U0SUPPORT", "メッセージありがとう。金曜日に会えるかな？", time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	got := h.next(user, "金曜日に会えるかな？")
@@ -64,7 +64,7 @@ func TestFamilyThreadAndReply(t *testing.T) {
 
 	// A blocked member cannot be replied to, and the supporter is told so.
 	h.mustDeliver(h.line.Unfollow(user))
-	if _, err := h.main.Bot.ReplyToFamily(context.Background(), a.ID, "U0SUPPORT", "げんき？", time.Now()); tsunagu.ErrorCode(err) != tsunagu.EINVALID {
+	if _, err := h.main.Desk.ReplyToFamily(context.Background(), a.ID, "U0SUPPORT", "げんき？", time.Now()); tsunagu.ErrorCode(err) != tsunagu.EINVALID {
 		t.Fatalf("reply to a member who blocked the bot: %v", err)
 	}
 }
@@ -88,7 +88,7 @@ func TestEscalation(t *testing.T) {
 			claimed = al
 		}
 	}
-	if _, err := h.main.Bot.ClaimAlert(context.Background(), claimed.ID, "U0CLAIM", thursday); err != nil {
+	if _, err := h.main.Desk.ClaimAlert(context.Background(), claimed.ID, "U0CLAIM", thursday); err != nil {
 		t.Fatal(err)
 	}
 

@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,6 +41,13 @@ func Sign(signingSecret, ts string, body []byte) string {
 	return "v0=" + hex.EncodeToString(mac.Sum(nil))
 }
 
+// actionSeq makes each click and command unlike any other, as Slack's
+// action_ts and trigger_id do: otherwise two clicks in one second would be
+// one signed request, which the service takes once (a replay).
+var actionSeq atomic.Int64
+
+func nextActionTS() string { return fmt.Sprintf("1700000000.%06d", actionSeq.Add(1)) }
+
 // ClickTriggerID is the trigger_id of every click BlockActionForm builds;
 // views.open must be called with it to open a modal.
 const ClickTriggerID = "1700000000.1.fake"
@@ -54,6 +63,7 @@ type Click struct {
 	BlockID   string
 	Value     string
 	Type      string // the interaction type; defaults to "block_actions"
+	TeamID    string // the workspace; defaults to TeamID
 }
 
 // BlockActionForm returns the form Slack posts for c: a single "payload"
@@ -69,13 +79,16 @@ func BlockActionForm(c Click) url.Values {
 	if c.UserName == "" {
 		c.UserName = "supporter"
 	}
+	if c.TeamID == "" {
+		c.TeamID = TeamID
+	}
 	payload := map[string]any{
 		"type":       c.Type,
 		"api_app_id": "A0TSUNAGU",
 		"token":      "verification-token-unused",
 		"trigger_id": ClickTriggerID,
-		"team":       map[string]any{"id": TeamID, "domain": "tsunagu-test"},
-		"user":       map[string]any{"id": c.UserID, "username": c.UserName, "name": c.UserName, "team_id": TeamID},
+		"team":       map[string]any{"id": c.TeamID, "domain": "tsunagu-test"},
+		"user":       map[string]any{"id": c.UserID, "username": c.UserName, "name": c.UserName, "team_id": c.TeamID},
 		"channel":    map[string]any{"id": c.ChannelID, "name": "tsunagu-alerts"},
 		"container": map[string]any{
 			"type": "message", "message_ts": c.MessageTS, "channel_id": c.ChannelID, "is_ephemeral": false,
@@ -90,7 +103,7 @@ func BlockActionForm(c Click) url.Values {
 			"block_id":  c.BlockID,
 			"value":     c.Value,
 			"text":      map[string]any{"type": "plain_text", "text": c.ActionID},
-			"action_ts": "1700000000.000001",
+			"action_ts": nextActionTS(),
 		}},
 		"state": map[string]any{"values": map[string]any{}},
 	}
@@ -120,7 +133,7 @@ func CommandForm(command, text, userID, channelID string) url.Values {
 		"text":                  {text},
 		"api_app_id":            {"A0TSUNAGU"},
 		"response_url":          {"https://hooks.slack.com/commands/" + TeamID + "/1/fake"},
-		"trigger_id":            {"1700000000.3.fake"},
+		"trigger_id":            {"1700000000.3.fake" + nextActionTS()},
 		"is_enterprise_install": {"false"},
 	}
 }

@@ -68,6 +68,7 @@ type Server struct {
 	requests   []Request
 	calls      map[string]int
 	failures   map[string][]failure
+	groups     map[string][]string // user group id → member ids
 	seq        int64
 }
 
@@ -86,6 +87,7 @@ func New(t testing.TB) *Server {
 		ephemerals: map[string][]*Message{},
 		calls:      map[string]int{},
 		failures:   map[string][]failure{},
+		groups:     map[string][]string{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
@@ -101,6 +103,14 @@ func (s *Server) AddChannel(channel string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.channels[channel] = true
+}
+
+// SetUserGroup sets the members of a user group (S…), as
+// usergroups.users.list answers them.
+func (s *Server) SetUserGroup(group string, users ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.groups[group] = append([]string(nil), users...)
 }
 
 // FailNext makes the next n calls of method (e.g. "chat.postMessage")
@@ -221,6 +231,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.postEphemeral(w, r)
 	case "views.open":
 		s.openView(w, body)
+	case "usergroups.users.list":
+		users, ok := s.groups[r.PostForm.Get("usergroup")]
+		if !ok {
+			writeError(w, "no_such_subteam")
+			return
+		}
+		writeJSON(w, map[string]any{"ok": true, "users": users})
 	default:
 		writeError(w, "unknown_method")
 	}

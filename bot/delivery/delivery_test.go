@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/bot"
 	"github.com/tsunagu/tsunagu/bot/line"
 	"github.com/tsunagu/tsunagu/internal/fakeline"
 	"github.com/tsunagu/tsunagu/internal/redistest"
@@ -38,7 +39,7 @@ func (f *senderFixture) sender(m tsunagu.Messenger, minIdle time.Duration) *Line
 		Store: f.store, Outbox: f.store.LineOutbox().WithMinIdle(minIdle), Messenger: m,
 		Clock:   tsunagu.ClockFunc(func() time.Time { return f.now }),
 		Backoff: Backoff{Base: time.Millisecond, Max: 5 * time.Millisecond, Tries: 3, MaxJobs: 3},
-		NewID:   NewID, Log: slog.New(slog.DiscardHandler),
+		NewID:   bot.NewID, Log: slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -91,7 +92,7 @@ func TestLineSenderReplyOrPush(t *testing.T) {
 			f := newSenderFixture(t)
 			user := fakeline.NewUserID()
 			out := tsunagu.Outgoing{
-				ID: NewID(), MemberID: tsunagu.UserHash(user), To: user,
+				ID: bot.NewID(), MemberID: tsunagu.UserHash(user), To: user,
 				ReplyToken: tt.token(f, user), ReplyBy: f.now.Add(tt.replyBy),
 				Messages: []tsunagu.Message{{Text: "こんにちは"}},
 			}
@@ -130,7 +131,7 @@ func (c *crashAfterPush) Push(ctx context.Context, to, key string, msgs []tsunag
 func TestLineSenderCrash(t *testing.T) {
 	f := newSenderFixture(t)
 	user := fakeline.NewUserID()
-	f.queue(t, tsunagu.Outgoing{ID: NewID(), MemberID: tsunagu.UserHash(user), To: user, Messages: []tsunagu.Message{{Text: "元気かな？"}}})
+	f.queue(t, tsunagu.Outgoing{ID: bot.NewID(), MemberID: tsunagu.UserHash(user), To: user, Messages: []tsunagu.Message{{Text: "元気かな？"}}})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	f.sender(&crashAfterPush{Messenger: f.client, cancel: cancel}, time.Minute).Run(ctx, "dies")
@@ -155,7 +156,7 @@ func TestLineSenderRetries(t *testing.T) {
 		user := fakeline.NewUserID()
 		f.line.FailNext(fakeline.PathPush, http.StatusTooManyRequests, 1, 10*time.Millisecond)
 		f.line.FailNext(fakeline.PathPush, http.StatusInternalServerError, 1)
-		f.queue(t, tsunagu.Outgoing{ID: NewID(), MemberID: tsunagu.UserHash(user), To: user, Messages: []tsunagu.Message{{Text: "やあ"}}})
+		f.queue(t, tsunagu.Outgoing{ID: bot.NewID(), MemberID: tsunagu.UserHash(user), To: user, Messages: []tsunagu.Message{{Text: "やあ"}}})
 		runUntil(t, f.sender(f.client, time.Minute), "a", func() bool { return len(f.line.Delivered(user)) == 1 && f.outboxEmpty() })
 		if r := f.line.Requests(fakeline.PathPush); r != 3 {
 			t.Fatalf("%d push requests, want 3", r)
@@ -175,7 +176,7 @@ func TestLineSenderRetries(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.line.FailNext(fakeline.PathPush, http.StatusBadRequest, 1)
-		f.queue(t, tsunagu.Outgoing{ID: NewID(), MemberID: memberID, To: user, Messages: []tsunagu.Message{{Text: "やあ"}}})
+		f.queue(t, tsunagu.Outgoing{ID: bot.NewID(), MemberID: memberID, To: user, Messages: []tsunagu.Message{{Text: "やあ"}}})
 		var alerts []tsunagu.Alert
 		runUntil(t, f.sender(f.client, time.Minute), "a", func() bool {
 			alerts, _ = f.store.Alerts(context.Background(), 10)

@@ -1,4 +1,10 @@
-package bot
+// Package delivery takes what the conversation and the supporters' desk
+// committed to the outboxes to where it goes: LineSender to families on
+// LINE (reply while the token is fresh, push with a retry key after), and
+// SlackPoster to supporters in Slack (routing by organisation, tag and
+// severity, family threads, coalescing, pacing per channel, and urgent
+// alerts in a lane of their own).
+package delivery
 
 import (
 	"cmp"
@@ -68,7 +74,18 @@ type LineSender struct {
 	// Limiter paces pushes below LINE's rate limit; nil for none. Replies
 	// are not paced: they answer someone who is waiting.
 	Limiter *rate.Limiter
-	Metrics *Metrics
+	Metrics Metrics // nil counts nothing
+}
+
+// Metrics counts deliveries: by "reply" or "push", "ok" or "failed".
+type Metrics interface {
+	Delivery(by, result string)
+}
+
+func (s *LineSender) count(by, result string) {
+	if s.Metrics != nil {
+		s.Metrics.Delivery(by, result)
+	}
 }
 
 // Run delivers until ctx ends. Several may run, in one process or many.
@@ -90,7 +107,7 @@ func (s *LineSender) deliver(ctx context.Context, j storage.Job) error {
 		err := s.Messenger.Reply(ctx, out.ReplyToken, out.Messages)
 		if err == nil {
 			log.Info("delivered", "by", "reply", "messages", len(out.Messages))
-			s.Metrics.delivery("reply", "ok")
+			s.count("reply", "ok")
 			return s.done(ctx, j)
 		}
 		log.Info("reply failed; pushing instead", "err", err)
@@ -105,7 +122,7 @@ func (s *LineSender) deliver(ctx context.Context, j storage.Job) error {
 		}
 		if err = s.Messenger.Push(ctx, out.To, key, out.Messages); err == nil {
 			log.Info("delivered", "by", "push", "messages", len(out.Messages), "tries", n+1)
-			s.Metrics.delivery("push", "ok")
+			s.count("push", "ok")
 			return s.done(ctx, j)
 		}
 		retry, after := tsunagu.Retryable(err)
@@ -136,7 +153,7 @@ func (s *LineSender) done(ctx context.Context, j storage.Job) error {
 func (s *LineSender) dead(ctx context.Context, j storage.Job, out *tsunagu.Outgoing, cause error) error {
 	reason := cause.Error()
 	s.Log.Error("delivery failed for good", "job", j.ID, "reason", reason)
-	s.Metrics.delivery("push", "failed")
+	s.count("push", "failed")
 	if err := s.Outbox.Dead(ctx, j, reason); err != nil {
 		return err
 	}

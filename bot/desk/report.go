@@ -1,4 +1,4 @@
-package bot
+package desk
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/flows"
 )
 
 // Report is the support-status report (支援状況レポート): how check-ins
@@ -45,8 +46,8 @@ type StreakRow struct {
 }
 
 // Report builds the report for [since, until).
-func (b *Bot) Report(ctx context.Context, since, until time.Time) (*Report, error) {
-	members, fams, err := b.Store.Audience(ctx, "")
+func (d *Desk) Report(ctx context.Context, since, until time.Time) (*Report, error) {
+	members, fams, err := d.Store.Audience(ctx, "")
 	if err != nil {
 		return nil, err
 	}
@@ -61,11 +62,11 @@ func (b *Bot) Report(ctx context.Context, since, until time.Time) (*Report, erro
 	}
 	rep := &Report{Since: since, Until: until, QuotaLimit: -1}
 	for _, m := range members {
-		hist, err := b.Store.History(ctx, m.ID)
+		hist, err := d.Store.History(ctx, m.ID)
 		if err != nil {
 			return nil, err
 		}
-		open, err := b.Store.Session(ctx, m.ID)
+		open, err := d.Store.Session(ctx, m.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +105,7 @@ func (b *Bot) Report(ctx context.Context, since, until time.Time) (*Report, erro
 		if p := prev[k]; p != nil {
 			r.PreviousRate = responseRate(p)
 		}
-		if f := b.Flows.Get(k.flow); f != nil {
+		if f := d.Flows.Get(k.flow); f != nil {
 			r.Title = f.Title
 		}
 		rep.Rows = append(rep.Rows, *r)
@@ -114,7 +115,7 @@ func (b *Bot) Report(ctx context.Context, since, until time.Time) (*Report, erro
 	})
 	slices.SortFunc(rep.Streaks, func(a, b StreakRow) int { return b.Streak - a.Streak })
 
-	open, err := b.Store.OpenAlerts(ctx)
+	open, err := d.Store.OpenAlerts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -124,8 +125,8 @@ func (b *Bot) Report(ctx context.Context, since, until time.Time) (*Report, erro
 			rep.Unclaimed = append(rep.Unclaimed, a)
 		}
 	}
-	if b.Quota != nil {
-		if limit, used, err := b.Quota(ctx); err == nil {
+	if d.Bot != nil && d.Bot.Quota != nil {
+		if limit, used, err := d.Bot.Quota(ctx); err == nil {
 			rep.QuotaLimit, rep.QuotaUsed = limit, used
 		}
 	}
@@ -148,7 +149,7 @@ func streaks(m tsunagu.Member, hist []tsunagu.Session) []StreakRow {
 			continue
 		}
 		seen[h.FlowID] = true
-		if n, last := missedRun(hist, h.FlowID); n >= 2 {
+		if n, last := flows.MissedRun(hist, h.FlowID); n >= 2 {
 			row := StreakRow{Family: m.FamilyCode, Role: m.Role, Flow: h.FlowID, Streak: n}
 			if last != nil {
 				row.LastCompleted = last.UpdatedAt
@@ -221,22 +222,22 @@ func (r *Report) Slack(loc *time.Location) string {
 		if row.Tag != "" {
 			continue
 		}
-		fmt.Fprintf(&b, "• %s: 送信 %d・回答 %d・未回答 %d（回答率 %s %s）\n", orText(row.Title, row.Flow), row.Sent, row.Completed, row.Missed, pct(row.Rate), trend(row))
+		fmt.Fprintf(&b, "• %s: 送信 %d・回答 %d・未回答 %d（回答率 %s %s）\n", mrkdwnText(orText(row.Title, row.Flow)), row.Sent, row.Completed, row.Missed, pct(row.Rate), trend(row))
 		for _, t := range r.Rows {
 			if t.Flow == row.Flow && t.Tag != "" {
-				fmt.Fprintf(&b, "    ◦ %s: 送信 %d・回答 %d（%s）\n", t.Tag, t.Sent, t.Completed, pct(t.Rate))
+				fmt.Fprintf(&b, "    ◦ %s: 送信 %d・回答 %d（%s）\n", mrkdwnText(t.Tag), t.Sent, t.Completed, pct(t.Rate))
 			}
 		}
 	}
 	if len(r.Streaks) > 0 {
 		fmt.Fprintf(&b, "*続けて未回答* %d人\n", len(r.Streaks))
 		for _, s := range r.Streaks[:min(len(r.Streaks), 20)] {
-			fmt.Fprintf(&b, "• %s（%s）%s %d回・最後の回答 %s\n", s.Family, roleLabel(s.Role), s.Flow, s.Streak, dateOr(s.LastCompleted, loc))
+			fmt.Fprintf(&b, "• %s（%s）%s %d回・最後の回答 %s\n", s.Family, mrkdwnText(roleLabel(s.Role)), mrkdwnText(s.Flow), s.Streak, dateOr(s.LastCompleted, loc))
 		}
 	}
 	fmt.Fprintf(&b, "*未解決のアラート* %d件（1日以上未対応 %d件）\n", len(r.Open), len(r.Unclaimed))
 	for _, a := range r.Unclaimed[:min(len(r.Unclaimed), 20)] {
-		fmt.Fprintf(&b, "• %s %s（%s〜）\n", a.FamilyCode, a.Reason, a.CreatedAt.In(loc).Format("01/02 15:04"))
+		fmt.Fprintf(&b, "• %s %s（%s〜）\n", mrkdwnText(a.FamilyCode), mrkdwnText(a.Reason), a.CreatedAt.In(loc).Format("01/02 15:04"))
 	}
 	if r.QuotaLimit >= 0 {
 		fmt.Fprintf(&b, "*LINE送信数* 今月 %d / %d 通\n", r.QuotaUsed, r.QuotaLimit)
@@ -249,7 +250,7 @@ func (r *Report) CSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"flow", "title", "tag", "sent", "completed", "missed", "open", "response_rate", "previous_rate"})
 	for _, row := range r.Rows {
-		_ = cw.Write([]string{row.Flow, row.Title, row.Tag, strconv.Itoa(row.Sent), strconv.Itoa(row.Completed), strconv.Itoa(row.Missed), strconv.Itoa(row.Open), rateCSV(row.Rate), rateCSV(row.PreviousRate)})
+		_ = cw.Write([]string{csvCell(row.Flow), csvCell(row.Title), csvCell(row.Tag), strconv.Itoa(row.Sent), strconv.Itoa(row.Completed), strconv.Itoa(row.Missed), strconv.Itoa(row.Open), rateCSV(row.Rate), rateCSV(row.PreviousRate)})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -1,6 +1,6 @@
-package bot
+package flows
 
-// Texts are the words the bot says to families outside any flow. They are
+// Texts are the words the conversation says to families outside any flow. They are
 // Japanese, short and kind; the safety message comes from configuration.
 type Texts struct {
 	Welcome     string // on follow: asks for the invite code

@@ -1,0 +1,829 @@
+package flows
+
+import (
+	"cmp"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/tsunagu/tsunagu"
+)
+
+// The conversation is the engine at the level of a member: every event,
+// timer and start for one member comes here and goes back as outcomes. It
+// decides everything a family or a supporter feels — the next message, a
+// re-ask, a safety reply, an alert and its words, a streak, a wait,
+// consent, enrolment — and does no I/O: what it needs to know comes through
+// Facts, and time is passed in.
+
+// ConsentStep is the id of the sign-up flow's consent step: the member's
+// answer to it (in an `on: enrol` flow) is their consent, read by
+// tsunagu.Consented.
+const ConsentStep = "consent"
+
+// Why a member gets no check-in of a flow (Exclusion); "" when they do.
+const (
+	NotInAudience = "not in audience" // role or tags do not match
+	Blocked       = "blocked"         // the member has blocked the bot
+	Paused        = "paused"          // the family is paused
+	NoConsent     = "no consent"      // the member declined, or has not answered, the sign-up consent
+)
+
+// What Begin did, in Turn.Summary.
+const (
+	BeganStarted   = "started"   // the first question is queued
+	BeganRestarted = "restarted" // an open session of the same flow ended as missed first
+	BeganWaiting   = "waiting"   // the member is in another flow; this one starts when it ends
+	BeganNoMember  = "no member" // the member is gone
+)
+
+// Catalog is the flows in force.
+type Catalog interface {
+	Get(id string) *Flow
+	All() []*Flow
+}
+
+// Facts is what the conversation may read of one member at a turn. The
+// service reads them from Redis, lazily (a follow reads no history); the
+// simulator keeps them in memory. Reading has no side effects.
+type Facts interface {
+	Member() *tsunagu.Member                     // nil before enrolment
+	Family(code string) (*tsunagu.Family, error) // nil when there is none
+	Session() *tsunagu.Session                   // the open session, or nil
+	// SessionFlow is the version of the flow the open session started on:
+	// a session finishes on its own version. Nil when it is gone.
+	SessionFlow() (*Flow, error)
+	History() ([]tsunagu.Session, error) // ended sessions, newest first
+	Waiting() ([]Waiting, error)         // check-ins waiting for the open session, oldest first
+	EnrolFails() int                     // wrong invite codes in the last hour
+	Invite(code string) (*tsunagu.Invite, error)
+}
+
+// Waiting is a check-in waiting for the member's open session to end.
+type Waiting struct {
+	FlowID string
+	Key    string // what asked for it
+}
+
+// SessionRef names the session a timer was set for: by id, or by the
+// dispatch that started it. A timer for a session that has moved on does
+// nothing.
+type SessionRef struct {
+	SessionID string
+	Dispatch  string
+}
+
+func (r SessionRef) matches(s *tsunagu.Session) bool {
+	return s.Open() && ((r.SessionID != "" && s.ID == r.SessionID) || (r.Dispatch != "" && s.Dispatch == r.Dispatch))
+}
+
+// MaxEnrolFails is how many wrong invite codes an hour a LINE user may send
+// before codes are not checked for a while.
+const MaxEnrolFails = 5
+
+// Conversation decides a member's turns.
+type Conversation struct {
+	Flows    Catalog
+	Risk     *RiskScanner // the programme's risk words; flows may add their own
+	Texts    Texts
+	Location *time.Location // for the dates supporters read; nil for UTC
+	NewID    func() string  // session and alert ids
+}
+
+// Turn is what the conversation decided for one event, timer or start.
+type Turn struct {
+	Outcomes []Outcome
+	// Summary says what happened, for the log and metrics; never what was
+	// said.
+	Summary string
+}
+
+// Messages returns every message the turn says to the member, in order.
+func (t Turn) Messages() []tsunagu.Message {
+	var msgs []tsunagu.Message
+	for _, o := range t.Outcomes {
+		if s, ok := o.(Said); ok {
+			msgs = append(msgs, s.Messages...)
+		}
+	}
+	return msgs
+}
+
+// Alerts returns the alerts the turn raised, in order.
+func (t Turn) Alerts() []tsunagu.Alert {
+	var out []tsunagu.Alert
+	for _, o := range t.Outcomes {
+		if a, ok := o.(AlertRaised); ok {
+			out = append(out, a.Alert)
+		}
+	}
+	return out
+}
+
+// turn is one decision in progress.
+type turn struct {
+	c         *Conversation
+	f         Facts
+	now       time.Time
+	memberID  string
+	member    *tsunagu.Member // as this turn leaves them
+	fam       *tsunagu.Family // loaded on first use
+	immediate bool            // a waiting check-in may start within this turn (the member is here)
+	Turn
+}
+
+func (c *Conversation) turn(f Facts, memberID string, now time.Time) *turn {
+	return &turn{c: c, f: f, now: now, memberID: memberID, member: f.Member()}
+}
+
+func (t *turn) emit(o Outcome) { t.Outcomes = append(t.Outcomes, o) }
+
+func (t *turn) say(msgs ...tsunagu.Message) {
+	if len(msgs) > 0 {
+		t.emit(Said{Messages: msgs})
+	}
+}
+
+func (t *turn) sayText(texts ...string) {
+	for _, s := range texts {
+		t.say(tsunagu.Message{Text: s})
+	}
+}
+
+// Event decides what a member's follow, unfollow, text, tap or sticker
+// does. memberID is the pseudonym of ev's LINE user.
+func (c *Conversation) Event(f Facts, memberID string, ev tsunagu.Inbound, now time.Time) (Turn, error) {
+	t := c.turn(f, memberID, now)
+	t.immediate = true
+	err := t.event(ev)
+	return t.Turn, err
+}
+
+// Failed is the turn for an event that could not be handled: a kind word
+// to the member, and an info alert so that a supporter looks.
+func (c *Conversation) Failed(f Facts, memberID string, now time.Time) (Turn, error) {
+	t := c.turn(f, memberID, now)
+	t.Summary = "failed"
+	t.sayText(c.Texts.Sorry)
+	if t.member == nil {
+		return t.Turn, nil
+	}
+	err := t.alert(tsunagu.Alert{Severity: tsunagu.SeverityInfo, Reason: "メッセージをうまく処理できませんでした。LINEの画面で確認してください"})
+	return t.Turn, err
+}
+
+func (t *turn) event(ev tsunagu.Inbound) error {
+	m := t.member
+	switch ev.Kind {
+	case tsunagu.InboundFollow:
+		if m == nil {
+			t.Summary = "welcome"
+			t.sayText(t.c.Texts.Welcome)
+			return nil
+		}
+		if m.Blocked {
+			back := *m
+			back.Blocked = false
+			t.setMember(back)
+		}
+		t.Summary = "welcome back"
+		t.sayText(t.c.Texts.WelcomeBack)
+		return nil
+	case tsunagu.InboundUnfollow:
+		if m != nil && !m.Blocked {
+			gone := *m
+			gone.Blocked = true
+			t.setMember(gone)
+		}
+		t.Summary = "unfollowed"
+		return nil
+	case tsunagu.InboundText, tsunagu.InboundPostback, tsunagu.InboundMedia:
+		if m == nil {
+			return t.enrol(ev)
+		}
+		return t.converse(ev)
+	}
+	t.Summary = "ignored"
+	return nil
+}
+
+func (t *turn) setMember(m tsunagu.Member) {
+	t.member = &m
+	t.emit(MemberChanged{Member: m})
+}
+
+// enrol links a LINE user to a family by an invite code in their message,
+// and starts the sign-up flow if there is one.
+func (t *turn) enrol(ev tsunagu.Inbound) error {
+	if ev.Kind != tsunagu.InboundText { // a tap or a sticker before enrolment
+		t.Summary = "not enrolled"
+		t.sayText(t.c.Texts.AskCode)
+		return nil
+	}
+	if word, ok := t.c.Risk.Match(ev.Text); ok {
+		// Someone in distress before enrolment still gets help at once,
+		// and supporters hear of it.
+		if err := t.risk(word, ev.Text, nil); err != nil {
+			return err
+		}
+	}
+	codes := tsunagu.FindInviteCodes(ev.Text)
+	if len(codes) == 0 {
+		if t.Summary == "" {
+			t.Summary = "asked for code"
+			t.sayText(t.c.Texts.AskCode)
+		}
+		return nil
+	}
+	fails := t.f.EnrolFails()
+	if fails >= MaxEnrolFails {
+		t.Summary = "enrolment locked"
+		t.sayText(t.c.Texts.LockedOut)
+		return nil
+	}
+	for _, code := range codes {
+		inv, err := t.f.Invite(code)
+		if err != nil {
+			return err
+		}
+		if inv == nil || !t.now.Before(inv.ExpiresAt) {
+			continue
+		}
+		m := tsunagu.Member{ID: t.memberID, FamilyCode: inv.FamilyCode, Role: inv.Role, LineUserID: ev.UserID, LinkedAt: t.now}
+		t.member = &m
+		t.emit(MemberLinked{Member: m, Invite: code})
+		t.Summary = "enrolled"
+		t.sayText(t.c.Texts.Enrolled)
+		return t.startTriggered(func(f *Flow) bool { return f.OnEnrol })
+	}
+	t.emit(EnrolFailed{})
+	t.Summary = "wrong code"
+	if fails+1 >= MaxEnrolFails {
+		t.sayText(t.c.Texts.LockedOut)
+	} else {
+		t.sayText(t.c.Texts.WrongCode)
+	}
+	return nil
+}
+
+// converse handles an enrolled member's text, tap or sticker.
+func (t *turn) converse(ev tsunagu.Inbound) error {
+	sess := t.f.Session()
+	var flow *Flow
+	if sess.Open() {
+		var err error
+		if flow, err = t.f.SessionFlow(); err != nil {
+			return err
+		}
+	}
+
+	risky := false
+	if ev.Kind == tsunagu.InboundText {
+		word, ok := t.c.Risk.Match(ev.Text)
+		if !ok && flow != nil {
+			word, ok = NewRiskScanner(flow.RiskWords()).Match(ev.Text)
+		}
+		if ok {
+			risky = true
+			if err := t.risk(word, ev.Text, flow); err != nil {
+				return err
+			}
+		}
+	}
+
+	if flow == nil {
+		if sess.Open() {
+			// The flow was removed while the member was in it: end the
+			// session rather than leave them waiting forever.
+			t.endGone(sess)
+		}
+		return t.outsideFlow(ev, risky)
+	}
+
+	if ev.Kind == tsunagu.InboundMedia {
+		// A sticker or a photo is no answer, but it is a reply: thank them
+		// and ask again, without counting it as a wrong answer.
+		t.Summary = "media in flow"
+		t.sayText(t.c.Texts.MediaInFlow)
+		t.prompt(flow, sess)
+		return nil
+	}
+	in := Input{Text: ev.Text}
+	if ev.Kind == tsunagu.InboundPostback {
+		in = Input{Postback: ev.Data}
+	}
+	env, err := t.env(flow)
+	if err != nil {
+		return err
+	}
+	res, err := flow.Resume(sess, in, t.now, env)
+	switch {
+	case errors.Is(err, ErrStaleAnswer):
+		// A tap on an old question's button: show the current question.
+		t.Summary = "stale answer"
+		t.prompt(flow, sess)
+		return nil
+	case errors.Is(err, ErrStepGone), errors.Is(err, ErrWrongFlow), errors.Is(err, ErrNotWaiting):
+		// The session cannot go on (its version of the flow is gone): end
+		// it rather than fail this event on every redelivery, and take the
+		// input as if no check-in were open.
+		t.endGone(sess)
+		return t.outsideFlow(ev, risky)
+	case err != nil:
+		return err
+	}
+	switch {
+	case res.Ended:
+		t.Summary = "session ended"
+	case res.Reasked:
+		t.Summary = "re-asked"
+	default:
+		t.Summary = "answered"
+	}
+	return t.result(flow, res, env, EndMissed)
+}
+
+// endGone ends a session whose flow is gone, as missed.
+func (t *turn) endGone(sess *tsunagu.Session) {
+	ended := cloneSession(sess)
+	ended.Status, ended.Step, ended.UpdatedAt = tsunagu.SessionMissed, "", t.now
+	t.emit(SessionEnded{Session: ended, Why: EndFlowGone})
+}
+
+// result takes what the engine decided for the open session; missedWhy is
+// why it ended if it ended unfinished.
+func (t *turn) result(flow *Flow, res Result, env Env, missedWhy EndReason) error {
+	t.say(res.Messages...)
+	for _, a := range res.Alerts {
+		if err := t.alert(a); err != nil {
+			return err
+		}
+	}
+	if !res.Ended {
+		t.emit(SessionChanged{Session: res.Session})
+		return nil
+	}
+	why := missedWhy
+	if res.Session.Status == tsunagu.SessionCompleted {
+		why = EndCompleted
+	}
+	if err := t.ended(flow, res.Session, env, why); err != nil {
+		return err
+	}
+	return t.next()
+}
+
+// ended records a session that just ended: the streak it leaves, the
+// outreach alert when a miss completes the flow's streak, and the sign-up
+// consent.
+func (t *turn) ended(flow *Flow, s *tsunagu.Session, env Env, why EndReason) error {
+	t.emit(SessionEnded{Session: s, Why: why})
+	if s.Status != tsunagu.SessionMissed {
+		t.emit(StreakChanged{FlowID: flow.ID})
+	} else {
+		n := env.StreakMissed + 1
+		t.emit(StreakChanged{FlowID: flow.ID, Missed: n})
+		if flow.Missed != nil && n == flow.Missed.Streak {
+			if err := t.alert(t.streakAlert(flow, n)); err != nil {
+				return err
+			}
+		}
+	}
+	if a, ok := s.Answers[ConsentStep]; ok && flow.OnEnrol && !a.Skipped && t.member != nil {
+		m := *t.member
+		m.Consent, m.ConsentLabel = a.Value, cmp.Or(a.Label, a.Value)
+		t.member = &m
+		t.emit(ConsentRecorded{Value: a.Value, Label: m.ConsentLabel})
+	}
+	return nil
+}
+
+// next starts the check-in that waited for the session that just ended:
+// at once when the member is here (they just answered), else as a start
+// of its own.
+func (t *turn) next() error {
+	waiting, err := t.f.Waiting()
+	if err != nil || len(waiting) == 0 {
+		return err
+	}
+	t.emit(WaitingTaken{})
+	flow := t.c.Flows.Get(waiting[0].FlowID)
+	if flow == nil {
+		return nil // the flow was removed while it waited
+	}
+	if !t.immediate {
+		// Not an answer from the member (an expiry, perhaps at night): the
+		// waiting check-in starts as a push of its own, which quiet hours
+		// hold back and which checks again who may get it.
+		t.emit(StartLater{FlowID: flow.ID, Key: waiting[0].Key})
+		return nil
+	}
+	return t.startIfAllowed(flow)
+}
+
+// streakAlert tells supporters a member has missed n check-ins of flow in
+// a row: the outreach alert (誘い出し).
+func (t *turn) streakAlert(flow *Flow, n int) tsunagu.Alert {
+	last := "まだありません"
+	if hist, err := t.f.History(); err == nil {
+		if _, s := MissedRun(hist, flow.ID); s != nil {
+			last = s.UpdatedAt.In(t.c.location()).Format("2006-01-02")
+		}
+	}
+	return tsunagu.Alert{
+		Severity:  flow.Missed.Severity,
+		FlowID:    flow.ID,
+		FlowTitle: flow.Title,
+		Reason:    cmp.Or(flow.Missed.Note, "チェックインへの回答が続けてありません"),
+		Answers: []tsunagu.QA{
+			{Question: "続けて答えがなかった回数", Answer: strconv.Itoa(n) + "回"},
+			{Question: "最後に答えてくれた日", Answer: last},
+		},
+	}
+}
+
+func (c *Conversation) location() *time.Location {
+	if c.Location == nil {
+		return time.UTC
+	}
+	return c.Location
+}
+
+// startIfAllowed starts flow unless the member may not get it now.
+func (t *turn) startIfAllowed(flow *Flow) error {
+	fam, err := t.family()
+	if err != nil {
+		return err
+	}
+	if why := t.c.Exclusion(flow, *t.member, *fam); why != "" {
+		t.Summary += ", not started: " + why
+		return nil
+	}
+	return t.start(flow)
+}
+
+// start opens a session of flow with its first question, and its
+// reminders and expiry.
+func (t *turn) start(flow *Flow) error {
+	env, err := t.env(flow)
+	if err != nil {
+		return err
+	}
+	res := flow.Start(t.c.NewID(), t.member.ID, t.now, env)
+	t.emit(Started(flow, res.Session))
+	t.say(res.Messages...)
+	return nil
+}
+
+// Started is the SessionStarted of session s of flow, with the times of
+// its reminders and expiry.
+func Started(flow *Flow, s *tsunagu.Session) SessionStarted {
+	st := SessionStarted{Session: s, Expires: s.StartedAt.Add(flow.ExpiresAfter)}
+	for _, r := range flow.Reminders {
+		st.Reminders = append(st.Reminders, s.StartedAt.Add(r.After))
+	}
+	return st
+}
+
+// startTriggered starts the first flow in force that trigger selects and
+// whose audience includes the member.
+func (t *turn) startTriggered(trigger func(*Flow) bool) error {
+	fam, err := t.family()
+	if err != nil {
+		return err
+	}
+	for _, f := range t.c.Flows.All() {
+		if trigger(f) && f.ForAudience(t.member.Role, fam.Tags) {
+			t.Summary += ", started " + f.ID
+			return t.start(f)
+		}
+	}
+	return nil
+}
+
+// prompt asks the session's current question again.
+func (t *turn) prompt(flow *Flow, sess *tsunagu.Session) {
+	if m, ok := flow.Prompt(sess); ok {
+		t.say(m)
+	}
+}
+
+// outsideFlow answers a member who writes while no check-in is open: a
+// keyword starts its flow; anything else is acknowledged and shown to
+// supporters.
+func (t *turn) outsideFlow(ev tsunagu.Inbound, risky bool) error {
+	switch ev.Kind {
+	case tsunagu.InboundPostback:
+		t.Summary = "no open question"
+		t.sayText(t.c.Texts.NoQuestion)
+		return nil
+	case tsunagu.InboundMedia:
+		t.Summary = "media"
+		t.sayText(t.c.Texts.MediaAck)
+		return t.alert(tsunagu.Alert{
+			Severity: tsunagu.SeverityInfo,
+			Reason:   "チェックインの外でスタンプや画像が届きました（内容はLINEの画面で確認できます）",
+		})
+	}
+	if !risky {
+		t.Summary = "free text"
+	}
+	started := len(t.Outcomes)
+	if err := t.startTriggered(func(f *Flow) bool { return f.MatchKeyword(ev.Text) }); err != nil {
+		return err
+	}
+	if len(t.Outcomes) > started {
+		return nil // the keyword's flow takes it from here
+	}
+	if risky {
+		return nil // the safety message is the answer; the urgent alert carries the text
+	}
+	t.sayText(t.c.Texts.Ack)
+	return t.alert(tsunagu.Alert{
+		Severity: tsunagu.SeverityInfo,
+		Reason:   "チェックインの外でメッセージが届きました",
+		Answers:  []tsunagu.QA{{Question: "メッセージ", Answer: ev.Text}},
+	})
+}
+
+// risk answers a risk word with the safety message at once, and raises an
+// urgent alert with the text.
+func (t *turn) risk(word, text string, flow *Flow) error {
+	t.Summary = "risk words"
+	var audience tsunagu.Role
+	safety := t.c.Texts.Safety
+	if m := t.f.Member(); m != nil {
+		audience = m.Role
+		if m.Role == tsunagu.RoleGuardian && t.c.Texts.SafetyAdult != "" {
+			safety = t.c.Texts.SafetyAdult
+		}
+	}
+	t.emit(RiskDetected{Word: word, Audience: audience})
+	t.sayText(safety)
+	a := tsunagu.Alert{
+		Severity: tsunagu.SeverityUrgent,
+		Reason:   "心配なことばがありました（「" + word + "」）。すぐに確認してください",
+		Answers:  []tsunagu.QA{{Question: "メッセージ", Answer: text}},
+	}
+	if s := t.f.Session(); flow != nil && s.Open() {
+		// Within a check-in: the answers so far, and the question the text
+		// answered, so the supporter reads it in its context.
+		a.FlowID, a.FlowTitle = flow.ID, flow.Title
+		q := "メッセージ"
+		if step := flow.Step(s.Step); step != nil {
+			q = render(step.Question(), s)
+		}
+		a.Answers = append(flow.QA(s), tsunagu.QA{Question: q, Answer: text})
+	}
+	return t.alert(a)
+}
+
+// alert addresses an alert raised for this member and adds it to the turn.
+func (t *turn) alert(a tsunagu.Alert) error {
+	fam, err := t.family()
+	if err != nil {
+		return err
+	}
+	a.ID = t.c.NewID()
+	a.FamilyCode, a.Supporter = fam.Code, fam.Supporter
+	a.State = tsunagu.AlertOpen
+	if m := t.member; m != nil {
+		a.Role, a.MemberID = m.Role, m.ID
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = t.now
+	}
+	t.emit(AlertRaised{Alert: a})
+	return nil
+}
+
+// Unenrolled is the family code alerts show for someone not enrolled.
+const Unenrolled = "未登録"
+
+// family returns the member's family, or a stand-in before enrolment.
+func (t *turn) family() (*tsunagu.Family, error) {
+	if t.fam != nil {
+		return t.fam, nil
+	}
+	code := Unenrolled
+	if t.member != nil {
+		code = t.member.FamilyCode
+	}
+	f, err := t.f.Family(code)
+	if err != nil {
+		return nil, err
+	}
+	if f == nil {
+		f = &tsunagu.Family{Code: code}
+	}
+	t.fam = f
+	return f, nil
+}
+
+// env is what the engine may know of the member for flow.
+func (t *turn) env(flow *Flow) (Env, error) {
+	fam, err := t.family()
+	if err != nil {
+		return Env{}, err
+	}
+	env := Env{Tags: fam.Tags}
+	if t.member != nil {
+		env.Role = t.member.Role
+	}
+	hist, err := t.f.History()
+	if err != nil {
+		return env, err
+	}
+	var last *tsunagu.Session
+	env.StreakMissed, last = MissedRun(hist, flow.ID)
+	if last != nil {
+		env.Previous = last.Answers
+	}
+	return env, nil
+}
+
+// MissedRun reads a member's history (newest first) for one flow: the
+// sessions missed since the last completed one, and that one (nil when
+// there is none).
+func MissedRun(hist []tsunagu.Session, flowID string) (missed int, last *tsunagu.Session) {
+	for i := range hist {
+		switch h := &hist[i]; {
+		case h.FlowID != flowID:
+		case h.Status == tsunagu.SessionCompleted:
+			return missed, h
+		case h.Status == tsunagu.SessionMissed:
+			missed++
+		}
+	}
+	return missed, nil
+}
+
+// Remind sends reminder i of the session ref names, if it still waits for
+// the member and has not had it.
+func (c *Conversation) Remind(f Facts, ref SessionRef, i int, now time.Time) (Turn, error) {
+	t := c.turn(f, "", now)
+	sess := f.Session()
+	if !ref.matches(sess) || t.member == nil {
+		t.Summary = "session moved on"
+		return t.Turn, nil
+	}
+	flow, err := f.SessionFlow()
+	switch {
+	case err != nil:
+		return t.Turn, err
+	case flow == nil:
+		t.Summary = "flow gone"
+		return t.Turn, nil
+	case sess.Reminded > i || t.member.Blocked:
+		t.Summary = "not needed"
+		return t.Turn, nil
+	}
+	msgs, ok := flow.Reminder(sess, i)
+	if !ok {
+		t.Summary = "no such reminder"
+		return t.Turn, nil
+	}
+	next := cloneSession(sess)
+	next.Reminded = i + 1
+	t.Summary = "reminded"
+	t.emit(SessionChanged{Session: next})
+	t.say(msgs...)
+	return t.Turn, nil
+}
+
+// Expire ends the session ref names as missed, if it still waits: the
+// answers so far are kept, the `end` alerts are evaluated on them, and the
+// missed streak moves on.
+func (c *Conversation) Expire(f Facts, ref SessionRef, now time.Time) (Turn, error) {
+	t := c.turn(f, "", now)
+	sess := f.Session()
+	if !ref.matches(sess) || t.member == nil {
+		t.Summary = "session moved on"
+		return t.Turn, nil
+	}
+	flow, err := f.SessionFlow()
+	if err != nil || flow == nil {
+		t.Summary = "flow gone"
+		return t.Turn, err
+	}
+	env, err := t.env(flow)
+	if err != nil {
+		return t.Turn, err
+	}
+	t.Summary = "expired"
+	return t.Turn, t.result(flow, flow.Expire(sess, now, env), env, EndExpired)
+}
+
+// Begin starts flow for a member who is due to get it (a dispatch has
+// checked Exclusion): at once when no session is open; after ending an
+// open session of the same flow as missed (one session per member and
+// flow); or, when another flow's session is open, as a waiting check-in.
+// key names what asked for it. Turn.Summary is one of the Began* words.
+func (c *Conversation) Begin(f Facts, flow *Flow, key string, now time.Time) (Turn, error) {
+	t := c.turn(f, "", now)
+	cur := f.Session()
+	switch {
+	case t.member == nil:
+		t.Summary = BeganNoMember
+		return t.Turn, nil
+	case !cur.Open():
+		t.Summary = BeganStarted
+		return t.Turn, t.start(flow)
+	case cur.FlowID != flow.ID:
+		t.Summary = BeganWaiting
+		return t.Turn, t.wait(flow, key)
+	}
+	old, err := f.SessionFlow()
+	if err != nil {
+		return t.Turn, err
+	}
+	if old == nil {
+		old = flow
+	}
+	env, err := t.env(old)
+	if err != nil {
+		return t.Turn, err
+	}
+	r := old.Expire(cur, now, env)
+	for _, a := range r.Alerts {
+		if err := t.alert(a); err != nil {
+			return t.Turn, err
+		}
+	}
+	if err := t.ended(old, r.Session, env, EndSuperseded); err != nil {
+		return t.Turn, err
+	}
+	t.Summary = BeganRestarted
+	return t.Turn, t.start(flow)
+}
+
+// wait puts flow on the member's waiting list, once.
+func (t *turn) wait(flow *Flow, key string) error {
+	waiting, err := t.f.Waiting()
+	if err != nil {
+		return err
+	}
+	for _, w := range waiting {
+		if w.FlowID == flow.ID {
+			return nil // already waiting: once is enough
+		}
+	}
+	t.emit(CheckInWaiting{FlowID: flow.ID, Key: key})
+	return nil
+}
+
+// StartWaiting starts a check-in that waited for the member's previous one
+// (StartLater), unless another session is open again — then it waits again
+// — or the member may not get it now.
+func (c *Conversation) StartWaiting(f Facts, flowID, key string, now time.Time) (Turn, error) {
+	t := c.turn(f, "", now)
+	flow := c.Flows.Get(flowID)
+	switch {
+	case t.member == nil || flow == nil:
+		t.Summary = "nothing to start"
+		return t.Turn, nil
+	case f.Session().Open():
+		t.Summary = "waiting again"
+		return t.Turn, t.wait(flow, key)
+	}
+	t.Summary = "started " + flow.ID
+	return t.Turn, t.startIfAllowed(flow)
+}
+
+// Opening is the start of flow for a member with no open session, as a
+// dispatch's fast path makes it for many members at once: the session and
+// its first question. The dispatch's reminders and expiry are set for all
+// its members together.
+func (c *Conversation) Opening(flow *Flow, m tsunagu.Member, fam tsunagu.Family, dispatch string, now time.Time) (*tsunagu.Session, []tsunagu.Message) {
+	r := flow.Start(c.NewID(), m.ID, now, Env{Role: m.Role, Tags: fam.Tags})
+	r.Session.Dispatch = dispatch
+	return r.Session, r.Messages
+}
+
+// Exclusion says why member m of family fam gets no check-in of flow, or
+// "" when they do: not in its audience, blocked, paused, or without the
+// sign-up consent (once a sign-up flow asks for it, or they declined it).
+func (c *Conversation) Exclusion(flow *Flow, m tsunagu.Member, fam tsunagu.Family) string {
+	switch {
+	case !flow.ForAudience(m.Role, fam.Tags):
+		return NotInAudience
+	case m.Blocked:
+		return Blocked
+	case fam.Paused:
+		return Paused
+	case !flow.OnEnrol && (m.Consent != "" || c.ConsentRequired()) && !tsunagu.Consented(m):
+		return NoConsent
+	}
+	return ""
+}
+
+// ConsentRequired reports whether a sign-up flow asks for consent, in
+// which case only members who gave it get check-ins.
+func (c *Conversation) ConsentRequired() bool {
+	for _, f := range c.Flows.All() {
+		if f.OnEnrol && f.Step(ConsentStep) != nil {
+			return true
+		}
+	}
+	return false
+}

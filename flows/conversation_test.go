@@ -1,0 +1,303 @@
+package flows
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tsunagu/tsunagu"
+)
+
+const streakFlow = `
+id: weekly
+title: 毎週
+audience: {roles: [child]}
+missed: {streak: 2, severity: warning, note: 2回つづけて未回答}
+steps:
+  - id: mood
+    say: 気分は？
+    choices: [{label: いい, value: good}, {label: よくない, value: bad}]
+done: ありがとう
+`
+
+const signupFlow = `
+id: signup
+title: 登録
+on: enrol
+audience: {roles: [child, guardian]}
+steps:
+  - id: consent
+    say: はじめていい？
+    choices: [{label: はい、はじめる, value: "yes"}, {label: やめておく, value: "no"}]
+done: ありがとう
+`
+
+// kinds names a turn's outcomes, for comparing in tests.
+func kinds(turn Turn) string {
+	var out []string
+	for _, o := range turn.Outcomes {
+		out = append(out, strings.TrimPrefix(fmt.Sprintf("%T", o), "flows."))
+	}
+	return strings.Join(out, " ")
+}
+
+type catalog []*Flow
+
+func (c catalog) Get(id string) *Flow {
+	for _, f := range c {
+		if f.ID == id {
+			return f
+		}
+	}
+	return nil
+}
+func (c catalog) All() []*Flow { return c }
+
+func newConv(fs ...*Flow) *Conversation {
+	n := 0
+	return &Conversation{Flows: catalog(fs), Risk: NewRiskScanner(DefaultRiskWords), Texts: SimTexts(""), Location: time.UTC,
+		NewID: func() string { n++; return "id" + strconv.Itoa(n) }}
+}
+
+// memFacts is a member in memory; waiting may be set by a test.
+type memFacts struct {
+	*simFacts
+	waiting []Waiting
+	invites map[string]*tsunagu.Invite
+	enrol   bool // no member yet
+}
+
+func (m *memFacts) Waiting() ([]Waiting, error) { return m.waiting, nil }
+func (m *memFacts) Member() *tsunagu.Member {
+	if m.enrol {
+		return nil
+	}
+	return m.simFacts.Member()
+}
+func (m *memFacts) Family(code string) (*tsunagu.Family, error) {
+	if code != m.family.Code {
+		return nil, nil
+	}
+	return &m.family, nil
+}
+func (m *memFacts) Invite(code string) (*tsunagu.Invite, error) { return m.invites[code], nil }
+
+func member(f *Flow, opt SimOptions) *memFacts {
+	if opt.Role == "" {
+		opt.Role = tsunagu.RoleChild
+	}
+	opt.Now = t0
+	return &memFacts{simFacts: newSimFacts(f, opt)}
+}
+
+func text(s string) tsunagu.Inbound {
+	return tsunagu.Inbound{Kind: tsunagu.InboundText, Text: s, ReplyToken: "r", At: t0}
+}
+
+func TestConversationRisk(t *testing.T) {
+	f := mustParse(t, engineFlow)
+	c := newConv(f)
+
+	t.Run("inside a check-in: safety first, urgent alert with the answers so far", func(t *testing.T) {
+		m := member(f, SimOptions{})
+		m.session = waitingAt(f, "why", map[string]string{"mood": "bad"})
+		turn, err := c.Event(m, "sim-member", text("ｼﾆﾀｲ"), t1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := kinds(turn); !strings.HasPrefix(got, "RiskDetected Said AlertRaised") {
+			t.Fatalf("outcomes = %s", got)
+		}
+		if msgs := turn.Messages(); msgs[0].Text != DefaultSafetyMessage {
+			t.Errorf("first message = %q", msgs[0].Text)
+		}
+		a := turn.Alerts()[0]
+		want := []tsunagu.QA{{Question: "気分は？", Answer: "bad"}, {Question: "なにがあった？", Answer: "ｼﾆﾀｲ"}}
+		if a.Severity != tsunagu.SeverityUrgent || a.FlowID != f.ID || a.FamilyCode != "SIM-0001" || !reflect.DeepEqual(a.Answers, want) ||
+			!strings.Contains(a.Reason, "しにたい") || !a.CreatedAt.Equal(t1) || a.State != tsunagu.AlertOpen {
+			t.Errorf("alert = %+v", a)
+		}
+	})
+	t.Run("outside a check-in: guardian's safety message, no ack, no info alert", func(t *testing.T) {
+		m := member(f, SimOptions{Role: tsunagu.RoleGuardian})
+		turn, err := c.Event(m, "sim-member", text("もう死にたい"), t1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := kinds(turn); got != "RiskDetected Said AlertRaised" {
+			t.Fatalf("outcomes = %s", got)
+		}
+		if turn.Messages()[0].Text != DefaultGuardianSafetyMessage || turn.Alerts()[0].FlowID != "" {
+			t.Errorf("turn = %+v", turn)
+		}
+	})
+	t.Run("before enrolment: the safety reply and an alert for 未登録", func(t *testing.T) {
+		m := member(f, SimOptions{})
+		m.enrol = true
+		turn, err := c.Event(m, "u1", text("たすけて"), t1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := turn.Alerts(); len(a) != 1 || a[0].FamilyCode != Unenrolled || a[0].MemberID != "" {
+			t.Errorf("alerts = %+v", a)
+		}
+	})
+}
+
+func TestConversationStreak(t *testing.T) {
+	f := mustParse(t, streakFlow)
+	c := newConv(f)
+	for missedBefore, wantAlert := range map[int]bool{0: false, 1: true, 2: false} {
+		t.Run(strconv.Itoa(missedBefore), func(t *testing.T) {
+			m := member(f, SimOptions{StreakMissed: missedBefore, Previous: map[string]tsunagu.Answer{"mood": {Value: "good"}}})
+			m.session = f.Start("s1", "sim-member", t0, Env{}).Session
+			turn, err := c.Expire(m, SessionRef{SessionID: "s1"}, t1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "SessionEnded StreakChanged"
+			if wantAlert {
+				want += " AlertRaised"
+			}
+			if got := kinds(turn); got != want {
+				t.Fatalf("outcomes = %s, want %s", got, want)
+			}
+			if turn.Outcomes[0].(SessionEnded).Why != EndExpired || turn.Outcomes[1].(StreakChanged).Missed != missedBefore+1 {
+				t.Errorf("outcomes = %+v", turn.Outcomes)
+			}
+			if wantAlert {
+				a := turn.Alerts()[0]
+				last := t0.Add(-2 * 7 * 24 * time.Hour).Format("2006-01-02")
+				if a.Reason != "2回つづけて未回答" || a.Answers[0].Answer != "2回" || a.Answers[1].Answer != last {
+					t.Errorf("alert = %+v", a)
+				}
+			}
+		})
+	}
+	t.Run("a reminder for a session that moved on does nothing", func(t *testing.T) {
+		m := member(f, SimOptions{})
+		m.session = f.Start("s2", "sim-member", t0, Env{}).Session
+		turn, _ := c.Remind(m, SessionRef{SessionID: "s1"}, 0, t1)
+		if len(turn.Outcomes) != 0 || turn.Summary != "session moved on" {
+			t.Errorf("turn = %+v", turn)
+		}
+	})
+}
+
+func TestConversationConsentAndEnrolment(t *testing.T) {
+	signup, weekly := mustParse(t, signupFlow), mustParse(t, streakFlow)
+	c := newConv(signup, weekly)
+	m := member(signup, SimOptions{})
+	m.enrol = true
+	m.invites = map[string]*tsunagu.Invite{"K7QM-XR4P": {Code: "K7QM-XR4P", FamilyCode: "F-0001", Role: tsunagu.RoleChild, ExpiresAt: t0.Add(time.Hour)}}
+	turn, err := c.Event(m, "u1", text("k7qmxr4p"), t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(turn); got != "MemberLinked Said SessionStarted Said" {
+		t.Fatalf("outcomes = %s", got)
+	}
+	linked := turn.Outcomes[0].(MemberLinked)
+	if linked.Member.FamilyCode != "F-0001" || linked.Invite != "K7QM-XR4P" || linked.Member.ID != "u1" {
+		t.Errorf("linked = %+v", linked)
+	}
+	if c.Exclusion(weekly, linked.Member, tsunagu.Family{Code: "F-0001"}) != NoConsent {
+		t.Error("a member who has not answered the consent step gets check-ins")
+	}
+
+	// Declining is recorded with its label, and keeps check-ins away.
+	m.enrol = false
+	m.session = turn.Outcomes[2].(SessionStarted).Session
+	q, _ := signup.Prompt(m.session)
+	turn, err = c.Event(m, "sim-member", tsunagu.Inbound{Kind: tsunagu.InboundPostback, Data: q.QuickReplies[1].Data, ReplyToken: "r"}, t1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec ConsentRecorded
+	for _, o := range turn.Outcomes {
+		if r, ok := o.(ConsentRecorded); ok {
+			rec = r
+		}
+	}
+	if rec != (ConsentRecorded{Value: "no", Label: "やめておく"}) {
+		t.Errorf("consent = %+v in %s", rec, kinds(turn))
+	}
+	declined := tsunagu.Member{Role: tsunagu.RoleChild, Consent: rec.Value}
+	if c.Exclusion(weekly, declined, tsunagu.Family{}) != NoConsent || tsunagu.Consented(declined) {
+		t.Error("a member who declined gets check-ins")
+	}
+}
+
+func TestConversationBegin(t *testing.T) {
+	weekly, signup := mustParse(t, streakFlow), mustParse(t, signupFlow)
+	c := newConv(weekly, signup)
+	tests := []struct {
+		name    string
+		open    *Flow // the flow of the session open before, if any
+		waiting []Waiting
+		summary string
+		kinds   string
+	}{
+		{"idle", nil, nil, BeganStarted, "SessionStarted Said"},
+		{"same flow open: superseded, streak, restarted", weekly, nil, BeganRestarted, "SessionEnded StreakChanged SessionStarted Said"},
+		{"another flow open: waits", signup, nil, BeganWaiting, "CheckInWaiting"},
+		{"another flow open, already waiting: once", signup, []Waiting{{FlowID: "weekly"}}, BeganWaiting, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := member(weekly, SimOptions{})
+			m.waiting = tt.waiting
+			if tt.open != nil {
+				m.session = tt.open.Start("old", "sim-member", t0, Env{}).Session
+				m.simFacts.flows = catalog{weekly, signup}
+			}
+			turn, err := c.Begin(m, weekly, "occ", t1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if turn.Summary != tt.summary || kinds(turn) != tt.kinds {
+				t.Errorf("Begin = %s [%s], want %s [%s]", turn.Summary, kinds(turn), tt.summary, tt.kinds)
+			}
+			if tt.summary == BeganRestarted && turn.Outcomes[0].(SessionEnded).Why != EndSuperseded {
+				t.Errorf("ended = %+v", turn.Outcomes[0])
+			}
+		})
+	}
+}
+
+// The sessions a turn leaves open finish on their own flow, and the
+// check-in that waited starts when the member answers (the member is here),
+// or as a start of its own after an expiry.
+func TestConversationWaitingStarts(t *testing.T) {
+	weekly, signup := mustParse(t, streakFlow), mustParse(t, signupFlow)
+	c := newConv(weekly, signup)
+	consented := func() *memFacts {
+		m := member(signup, SimOptions{})
+		m.member.Consent = "yes"
+		m.session = signup.Start("s1", "sim-member", t0, Env{}).Session
+		m.waiting = []Waiting{{FlowID: "weekly", Key: "occ"}}
+		return m
+	}
+	m := consented()
+	m.simFacts.flows = catalog{weekly, signup}
+	q, _ := signup.Prompt(m.session)
+	turn, err := c.Event(m, "sim-member", tsunagu.Inbound{Kind: tsunagu.InboundPostback, Data: q.QuickReplies[0].Data, ReplyToken: "r"}, t1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(turn); got != "Said SessionEnded StreakChanged ConsentRecorded WaitingTaken SessionStarted Said" {
+		t.Errorf("answer: %s", got)
+	}
+	m = consented()
+	m.simFacts.flows = catalog{weekly, signup}
+	turn, err = c.Expire(m, SessionRef{SessionID: "s1"}, t1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(turn); got != "SessionEnded StreakChanged WaitingTaken StartLater" {
+		t.Errorf("expiry: %s", got)
+	}
+}
