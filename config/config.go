@@ -12,6 +12,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/robfig/cron/v3"
+
+	"github.com/tsunagu/tsunagu/storage"
 )
 
 // Config is every setting tsunagu has.
@@ -273,8 +275,8 @@ func (c *Config) check() error {
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return fmt.Errorf("TSUNAGU_TIMEZONE: unknown time zone %q", c.Timezone)
 	}
-	if !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") && !strings.HasPrefix(c.RedisURL, "unix://") {
-		return fmt.Errorf("TSUNAGU_REDIS_URL: must start with redis://, rediss:// or unix://")
+	if err := checkRedisURL(c.RedisURL); err != nil {
+		return fmt.Errorf("TSUNAGU_REDIS_URL: %w", err)
 	}
 	if c.Lang != "ja" && c.Lang != "en" {
 		return fmt.Errorf("TSUNAGU_LANG: must be ja or en, not %q", c.Lang)
@@ -374,4 +376,18 @@ func timeOfDay(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a time such as 21:00", s)
 	}
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+// checkRedisURL accepts what storage.Open can open, and refuses Cluster at
+// load, so that every command stops with one line rather than serve
+// failing later. Errors never quote the URL: it may hold a password.
+func checkRedisURL(s string) error {
+	u, err := storage.ParseRedisURL(s)
+	if err != nil {
+		return err
+	}
+	if u.Kind == storage.KindCluster {
+		return storage.ErrClusterUnsupported
+	}
+	return nil
 }
