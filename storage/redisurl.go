@@ -41,6 +41,10 @@ type RedisURL struct {
 	SentinelUsername string
 	SentinelPassword string
 	TLS              bool
+	// WaitReplicas is how many replicas must have a webhook event's commit
+	// before it is acknowledged (Sentinel; ?wait_replicas=, default 1, 0
+	// for none): an acknowledged event then survives a failover.
+	WaitReplicas int
 
 	server *redis.Options // KindServer: go-redis's own parse
 }
@@ -58,7 +62,9 @@ const (
 //	redis+cluster://[user:password@]host:port,host:port,host:port (parsed; Open refuses it)
 //
 // Sentinel URLs may add ?sentinel_username=…&sentinel_password=… when the
-// sentinels have credentials of their own. Errors never quote the URL: it
+// sentinels have credentials of their own, and ?wait_replicas=N (default
+// 1; 0 for none): how many replicas must have a webhook event before it is
+// acknowledged. Errors never quote the URL: it
 // may hold a password.
 func ParseRedisURL(s string) (*RedisURL, error) {
 	scheme, rest, ok := strings.Cut(s, "://")
@@ -102,6 +108,9 @@ func ParseRedisURL(s string) (*RedisURL, error) {
 		return nil, err
 	}
 	u.Addrs = addrs
+	if u.Kind == KindSentinel {
+		u.WaitReplicas = 1
+	}
 	if err := u.parsePath(path); err != nil {
 		return nil, err
 	}
@@ -199,10 +208,16 @@ func (u *RedisURL) parseQuery(query string) error {
 			u.SentinelUsername = v[len(v)-1]
 		case u.Kind == KindSentinel && k == "sentinel_password":
 			u.SentinelPassword = v[len(v)-1]
+		case u.Kind == KindSentinel && k == "wait_replicas":
+			n, err := strconv.Atoi(v[len(v)-1])
+			if err != nil || n < 0 || n > 16 {
+				return fmt.Errorf("wait_replicas %q: give how many replicas must confirm an event, such as 1, or 0 for none", v[len(v)-1])
+			}
+			u.WaitReplicas = n
 		default:
 			known := "none"
 			if u.Kind == KindSentinel {
-				known = "sentinel_username, sentinel_password"
+				known = "sentinel_username, sentinel_password, wait_replicas"
 			}
 			return fmt.Errorf("unknown parameter %q (known: %s)", k, known)
 		}

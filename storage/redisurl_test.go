@@ -13,9 +13,11 @@ func TestParseRedisURL(t *testing.T) {
 		want RedisURL // server is not compared
 		err  string   // a part of the error; "" for none
 	}{
-		{in: "redis+sentinel://h1:26379,h2:26380/mymaster", want: RedisURL{Kind: KindSentinel, Addrs: []string{"h1:26379", "h2:26380"}, MasterName: "mymaster"}},
-		{in: "redis+sentinel://app:p%40ss@h1,10.0.0.2:26379/mymaster/3", want: RedisURL{Kind: KindSentinel, Addrs: []string{"h1:26379", "10.0.0.2:26379"}, MasterName: "mymaster", DB: 3, Username: "app", Password: "p@ss"}},
-		{in: "rediss+sentinel://:secret@[::1]:26379,[fe80::1]/m?sentinel_password=s2&sentinel_username=sen", want: RedisURL{Kind: KindSentinel, Addrs: []string{"[::1]:26379", "[fe80::1]:26379"}, MasterName: "m", Password: "secret", SentinelUsername: "sen", SentinelPassword: "s2", TLS: true}},
+		{in: "redis+sentinel://h1:26379,h2:26380/mymaster", want: RedisURL{Kind: KindSentinel, Addrs: []string{"h1:26379", "h2:26380"}, MasterName: "mymaster", WaitReplicas: 1}},
+		{in: "redis+sentinel://h1/m?wait_replicas=0", want: RedisURL{Kind: KindSentinel, Addrs: []string{"h1:26379"}, MasterName: "m"}},
+		{in: "redis+sentinel://h1/m?wait_replicas=x", err: "wait_replicas"},
+		{in: "redis+sentinel://app:p%40ss@h1,10.0.0.2:26379/mymaster/3", want: RedisURL{Kind: KindSentinel, Addrs: []string{"h1:26379", "10.0.0.2:26379"}, MasterName: "mymaster", DB: 3, Username: "app", Password: "p@ss", WaitReplicas: 1}},
+		{in: "rediss+sentinel://:secret@[::1]:26379,[fe80::1]/m?sentinel_password=s2&sentinel_username=sen", want: RedisURL{Kind: KindSentinel, Addrs: []string{"[::1]:26379", "[fe80::1]:26379"}, MasterName: "m", Password: "secret", SentinelUsername: "sen", SentinelPassword: "s2", TLS: true, WaitReplicas: 1}},
 		{in: "redis+cluster://u:p@n1:7000,n2:7001,n3", want: RedisURL{Kind: KindCluster, Addrs: []string{"n1:7000", "n2:7001", "n3:6379"}, Username: "u", Password: "p"}},
 		{in: "redis://:pw@localhost:6380/2", want: RedisURL{Kind: KindServer, DB: 2, Password: "pw"}},
 		{in: "unix:///tmp/redis.sock", want: RedisURL{Kind: KindServer}},

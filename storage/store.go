@@ -25,6 +25,10 @@ import (
 type Store struct {
 	rdb   redis.UniversalClient
 	quiet func(kind string) bool // which timers may fire in quiet hours (WithJobs)
+	// waitReplicas is how many replicas must confirm an event's commit
+	// before Apply returns (Sentinel); waitTimeout how long to wait.
+	waitReplicas int
+	waitTimeout  time.Duration
 }
 
 // Open connects to the Redis that url names (see ParseRedisURL): one
@@ -44,7 +48,9 @@ func Open(url string) (*Store, error) {
 		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = failFast()
 		opt.MaxRetries = 1
 		opt.DialerRetries = 1
-		return New(redis.NewFailoverClient(opt)), nil
+		st := New(redis.NewFailoverClient(opt))
+		st.waitReplicas, st.waitTimeout = u.WaitReplicas, waitTimeout
+		return st, nil
 	case KindCluster:
 		return nil, ErrClusterUnsupported
 	}
@@ -54,6 +60,10 @@ func Open(url string) (*Store, error) {
 	opt.DialerRetries = 1 // go-redis retries a failed dial 5 times by default
 	return New(redis.NewClient(opt)), nil
 }
+
+// waitTimeout bounds how long a webhook's event waits for its replicas
+// (Sentinel): well inside LINE's 2 s.
+const waitTimeout = 500 * time.Millisecond
 
 // failFast are the dial, read and write timeouts: when Redis is down or
 // switching primaries a webhook answers 503 well inside LINE's 2 s, and
