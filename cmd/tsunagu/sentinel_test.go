@@ -35,6 +35,8 @@ func TestSentinelFailover(t *testing.T) {
 	h.next(child, "元気度")
 
 	acked := make(chan string, 1000)
+	var mu sync.Mutex
+	retried := map[string]bool{} // messages answered 503 at least once
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -45,10 +47,14 @@ func TestSentinelFailover(t *testing.T) {
 			default:
 			}
 			text := fmt.Sprintf("きいて%03d", i)
-			if err := redeliverUntilOK(h, h.line.Text(talker, text)); err != nil {
+			n, err := redeliverUntilOK(h, h.line.Text(talker, text))
+			if err != nil {
 				t.Error(err)
 				return
 			}
+			mu.Lock()
+			retried[text] = n > 1
+			mu.Unlock()
 			acked <- text
 			time.Sleep(50 * time.Millisecond) // a steady trickle, not a flood: the books are per message
 		}
@@ -63,7 +69,7 @@ func TestSentinelFailover(t *testing.T) {
 	t.Logf("primary %s → %s; %d messages acknowledged across the switch", oldPrimary, newPrimary, len(texts))
 
 	// The check-in goes on where it was.
-	if err := redeliverUntilOK(h, h.line.Text(child, "7")); err != nil {
+	if _, err := redeliverUntilOK(h, h.line.Text(child, "7")); err != nil {
 		t.Fatal(err)
 	}
 	h.next(child, "ありがとう！またね。")
@@ -73,12 +79,13 @@ func TestSentinelFailover(t *testing.T) {
 	}
 
 	// The books: each acknowledged message answered and in Slack. None may
-	// be missing (guarantee 1). The one message in flight at the moment of
-	// the switch can be handled twice: its first delivery was committed on
-	// the old primary (and delivered by a worker still connected to it),
-	// but answered 503 because no replica confirmed it (WAIT); its
-	// redelivery is committed again on the new primary (README, known
-	// limits). That one double is logged, not failed; more would be.
+	// be missing (guarantee 1). A message delivered in the moment between
+	// the promotion and the service following it can be handled twice:
+	// its first delivery was committed on the old primary (and delivered
+	// by a worker still connected to it) but answered 503 because no
+	// replica confirmed it (WAIT); its redelivery is committed again on
+	// the new primary (README, known limits). Such a double is logged; a
+	// double of a message acknowledged at its first delivery fails.
 	h.settle()
 	msgs := h.slack.Messages(fakeslack.Channel)
 	doubles := 0
@@ -92,14 +99,12 @@ func TestSentinelFailover(t *testing.T) {
 		switch {
 		case n == 0:
 			t.Errorf("acknowledged message %q is in no Slack alert: lost", text)
+		case n > 1 && !retried[text]:
+			t.Errorf("message %q, acknowledged at its first delivery, is in %d Slack alerts", text, n)
 		case n > 1:
 			doubles++
-			t.Logf("message %q, in flight at the switch, is in %d Slack alerts", text, n)
-
+			t.Logf("message %q, redelivered across the switch, is in %d Slack alerts", text, n)
 		}
-	}
-	if doubles > 1 {
-		t.Errorf("%d messages doubled; only the one in flight at the switch may be", doubles)
 	}
 	if got := countText(h.received(talker), "サポーターさんに伝えました"); got < len(texts) || got > len(texts)+doubles {
 		t.Errorf("%d acknowledgements sent for %d acknowledged messages (%d doubled at the switch)", got, len(texts), doubles)
@@ -109,8 +114,8 @@ func TestSentinelFailover(t *testing.T) {
 // redeliverUntilOK delivers ev as LINE does with redelivery on: again,
 // marked as a redelivery, until the webhook answers 200. 503 is expected
 // while Redis switches primaries; anything else is an error. It gives up
-// after 20 s.
-func redeliverUntilOK(h *harness, ev fakeline.Event) error {
+// after 20 s. It returns how many deliveries it took.
+func redeliverUntilOK(h *harness, ev fakeline.Event) (int, error) {
 	deadline := time.Now().Add(20 * time.Second)
 	client := &http.Client{Timeout: 10 * time.Second}
 	for n := 0; ; n++ {
@@ -119,18 +124,18 @@ func redeliverUntilOK(h *harness, ev fakeline.Event) error {
 		}
 		res, err := client.Do(fakeline.WebhookRequest(h.url+"/line/webhook", lineSecret, fakeline.Body(ev)))
 		if err != nil {
-			return err
+			return n + 1, err
 		}
 		res.Body.Close()
 		switch res.StatusCode {
 		case http.StatusOK:
-			return nil
+			return n + 1, nil
 		case http.StatusServiceUnavailable:
 		default:
-			return fmt.Errorf("webhook answered %d", res.StatusCode)
+			return n + 1, fmt.Errorf("webhook answered %d", res.StatusCode)
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("webhook still 503 after %d deliveries", n+1)
+			return n + 1, fmt.Errorf("webhook still 503 after %d deliveries", n+1)
 		}
 		// stop is not looked at here: a message given up mid-redelivery
 		// would be neither acknowledged nor lost. Stop between messages.
