@@ -85,25 +85,33 @@ func TestSentinelFailover(t *testing.T) {
 	// by a worker still connected to it) but answered 503 because no
 	// replica confirmed it (WAIT); its redelivery is committed again on
 	// the new primary (README, known limits). Such a double is logged; a
-	// double of a message acknowledged at its first delivery fails.
+	// double of a message acknowledged at its first delivery fails. Work
+	// done against the old primary after the promotion (a post and its
+	// record) is lost with it and done again: one alert posted twice is
+	// logged too.
 	h.settle()
 	msgs := h.slack.Messages(fakeslack.Channel)
 	doubles := 0
 	for _, text := range texts {
-		n := 0
+		posts, alerts := 0, map[string]bool{}
 		for _, m := range msgs {
-			if strings.Contains(fakeslack.BlocksText(m.Blocks), text) {
-				n++
+			if body := fakeslack.BlocksText(m.Blocks); strings.Contains(body, text) {
+				posts++
+				alerts[alertID(body)] = true
 			}
 		}
 		switch {
-		case n == 0:
+		case posts == 0:
 			t.Errorf("acknowledged message %q is in no Slack alert: lost", text)
-		case n > 1 && !retried[text]:
-			t.Errorf("message %q, acknowledged at its first delivery, is in %d Slack alerts", text, n)
-		case n > 1:
+		case len(alerts) > 1 && !retried[text]:
+			t.Errorf("message %q, acknowledged at its first delivery, raised %d alerts", text, len(alerts))
+		case len(alerts) > 1:
 			doubles++
-			t.Logf("message %q, redelivered across the switch, is in %d Slack alerts", text, n)
+			t.Logf("message %q, redelivered across the switch, raised %d alerts", text, len(alerts))
+		case posts > 1:
+			// One alert, posted twice: the post was done against the old
+			// primary, where its record was lost with the switch.
+			t.Logf("the alert for %q was posted %d times", text, posts)
 		}
 	}
 	if got := countText(h.received(talker), "サポーターさんに伝えました"); got < len(texts) || got > len(texts)+doubles {
@@ -163,4 +171,11 @@ func drain(ch <-chan string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// alertID is the alert id a Slack alert message shows.
+func alertID(body string) string {
+	_, rest, _ := strings.Cut(body, "アラート ID: ")
+	id, _, _ := strings.Cut(rest, "\n")
+	return id
 }
