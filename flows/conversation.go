@@ -32,10 +32,11 @@ const (
 
 // What Begin did, in Turn.Summary.
 const (
-	BeganStarted   = "started"   // the first question is queued
-	BeganRestarted = "restarted" // an open session of the same flow ended as missed first
-	BeganWaiting   = "waiting"   // the member is in another flow; this one starts when it ends
-	BeganNoMember  = "no member" // the member is gone
+	BeganStarted   = "started"      // the first question is queued
+	BeganRestarted = "restarted"    // an open session of the same flow ended as missed first
+	BeganWaiting   = "waiting"      // the member is in another flow; this one starts when it ends
+	BeganOpen      = "already open" // a session of this flow is open, and the start was not to replace it
+	BeganNoMember  = "no member"    // the member is gone
 )
 
 // Catalog is the flows in force.
@@ -56,7 +57,8 @@ type Facts interface {
 	SessionFlow() (*Flow, error)
 	History() ([]tsunagu.Session, error) // ended sessions, newest first
 	Waiting() ([]Waiting, error)         // check-ins waiting for the open session, oldest first
-	EnrolFails() int                     // wrong invite codes in the last hour
+	EnrolFails() int                     // the member's wrong invite codes in the last hour
+	EnrolFailsAll() int                  // everyone's wrong invite codes this hour
 	Invite(code string) (*tsunagu.Invite, error)
 }
 
@@ -78,9 +80,14 @@ func (r SessionRef) matches(s *tsunagu.Session) bool {
 	return s.Open() && ((r.SessionID != "" && s.ID == r.SessionID) || (r.Dispatch != "" && s.Dispatch == r.Dispatch))
 }
 
-// MaxEnrolFails is how many wrong invite codes an hour a LINE user may send
-// before codes are not checked for a while.
-const MaxEnrolFails = 5
+// Limits on guessing invite codes, counted per code tried (a message may
+// hold many): a LINE user may try MaxEnrolFails wrong codes an hour, and
+// everyone together MaxEnrolFailsAll, so that many accounts cannot guess
+// either; past them, codes are not checked for a while.
+const (
+	MaxEnrolFails    = 5
+	MaxEnrolFailsAll = 300
+)
 
 // Conversation decides a member's turns.
 type Conversation struct {
@@ -243,18 +250,27 @@ func (t *turn) enrol(ev tsunagu.Inbound) error {
 		return nil
 	}
 	fails := t.f.EnrolFails()
-	if fails >= MaxEnrolFails {
+	left := min(MaxEnrolFails-fails, MaxEnrolFailsAll-t.f.EnrolFailsAll())
+	if left <= 0 {
 		t.Summary = "enrolment locked"
 		t.sayText(t.c.Texts.LockedOut)
 		return nil
 	}
+	wrong := 0
 	for _, code := range codes {
+		if wrong == left {
+			break // every code counts: a message of 500 codes tries no more than one of 5
+		}
 		inv, err := t.f.Invite(code)
 		if err != nil {
 			return err
 		}
 		if inv == nil || !t.now.Before(inv.ExpiresAt) {
+			wrong++
 			continue
+		}
+		if wrong > 0 {
+			t.emit(EnrolFailed{Codes: wrong})
 		}
 		m := tsunagu.Member{ID: t.memberID, FamilyCode: inv.FamilyCode, Role: inv.Role, LineUserID: ev.UserID, LinkedAt: t.now}
 		t.member = &m
@@ -263,9 +279,9 @@ func (t *turn) enrol(ev tsunagu.Inbound) error {
 		t.sayText(t.c.Texts.Enrolled)
 		return t.startTriggered(func(f *Flow) bool { return f.OnEnrol })
 	}
-	t.emit(EnrolFailed{})
+	t.emit(EnrolFailed{Codes: wrong})
 	t.Summary = "wrong code"
-	if fails+1 >= MaxEnrolFails {
+	if wrong >= left {
 		t.sayText(t.c.Texts.LockedOut)
 	} else {
 		t.sayText(t.c.Texts.WrongCode)
@@ -817,11 +833,13 @@ func (c *Conversation) Expire(f Facts, ref SessionRef, now time.Time) (Turn, err
 }
 
 // Begin starts flow for a member who is due to get it (a dispatch has
-// checked Exclusion): at once when no session is open; after ending an
-// open session of the same flow as missed (one session per member and
-// flow); or, when another flow's session is open, as a waiting check-in.
-// key names what asked for it. Turn.Summary is one of the Began* words.
-func (c *Conversation) Begin(f Facts, flow *Flow, key string, now time.Time) (Turn, error) {
+// checked Exclusion): at once when no session is open; when one of the
+// same flow is open, after ending it as missed if replace (the next
+// occurrence of a schedule: one session per member and flow), else not at
+// all (a coordinator's send must not make a miss the member never had);
+// or, when another flow's session is open, as a waiting check-in. key
+// names what asked for it. Turn.Summary is one of the Began* words.
+func (c *Conversation) Begin(f Facts, flow *Flow, key string, replace bool, now time.Time) (Turn, error) {
 	t := c.turn(f, "", now)
 	cur := f.Session()
 	switch {
@@ -834,6 +852,9 @@ func (c *Conversation) Begin(f Facts, flow *Flow, key string, now time.Time) (Tu
 	case cur.FlowID != flow.ID:
 		t.Summary = BeganWaiting
 		return t.Turn, t.wait(flow, key)
+	case !replace:
+		t.Summary = BeganOpen
+		return t.Turn, nil
 	}
 	old, err := f.SessionFlow()
 	if err != nil {

@@ -76,8 +76,8 @@ type MemberLinked struct {
 	Invite string // the code used up
 }
 
-// EnrolFailed is a message whose invite codes were all wrong.
-type EnrolFailed struct{}
+// EnrolFailed counts the wrong invite codes a message tried.
+type EnrolFailed struct{ Codes int }
 
 // MemberChanged is the member record after a follow or an unfollow.
 type MemberChanged struct{ Member tsunagu.Member }

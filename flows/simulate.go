@@ -329,6 +329,7 @@ func (sf *simFacts) Session() *tsunagu.Session              { return sf.session 
 func (sf *simFacts) History() ([]tsunagu.Session, error)    { return sf.history, nil }
 func (sf *simFacts) Waiting() ([]Waiting, error)            { return nil, nil }
 func (sf *simFacts) EnrolFails() int                        { return 0 }
+func (sf *simFacts) EnrolFailsAll() int                     { return 0 }
 func (sf *simFacts) Invite(string) (*tsunagu.Invite, error) { return nil, nil }
 func (sf *simFacts) SessionFlow() (*Flow, error) {
 	if !sf.session.Open() {
@@ -360,7 +361,7 @@ type snapshot struct {
 func (sim *simulation) now() time.Time { return sim.opt.Now.Add(sim.elapsed) }
 
 func (sim *simulation) run(in Answerer) error {
-	turn, err := sim.conv.Begin(sim.facts, sim.f, "sim", sim.now())
+	turn, err := sim.conv.Begin(sim.facts, sim.f, "sim", true, sim.now())
 	if err != nil {
 		return err
 	}
@@ -605,7 +606,7 @@ func (sim *simulation) command(cmd, arg string) error {
 			sim.emit(SimEvent{Kind: EventNote, Text: "このメンバーには届きません (not sent: " + why + ")"})
 			return nil
 		}
-		turn, err := sim.conv.Begin(sim.facts, sim.f, "sim-send", sim.now())
+		turn, err := sim.conv.Begin(sim.facts, sim.f, "sim-send", true, sim.now())
 		if err != nil {
 			return err
 		}
