@@ -180,45 +180,76 @@ func TestRestartKeepsTimers(t *testing.T) {
 // clock's time however busy the machine is (the background tick may not
 // have run yet), and waits by condition, not for a time: the timer, LINE
 // and Slack streams are empty (an entry leaves its stream only when its
-// work is done) and no due timer is left to forward.
+// work is done), no due timer is left to forward, and nothing was added
+// to any stream meanwhile (the background tick and workers keep running:
+// a timer they forwarded and finished between two looks would otherwise
+// go unseen, and with it the timers it left due).
 func (h *harness) settle() {
 	h.t.Helper()
 	ctx := context.Background()
 	st := h.main.Store
 	outboxes := []*storage.Outbox{st.TimerOutbox(), st.LineOutbox(), st.SlackOutbox(), st.SlackUrgentOutbox()}
+	// look returns how many entries the streams ever had, or false when
+	// one is not empty (or Redis did not answer).
+	look := func() (int64, bool) {
+		var added int64
+		for _, o := range outboxes {
+			if n, err := o.Len(ctx); err != nil || n != 0 {
+				return 0, false
+			}
+			a, err := o.Added(ctx)
+			if err != nil {
+				return 0, false
+			}
+			added += a
+		}
+		return added, true
+	}
 	eventually(h.t, func() bool {
 		if err := h.main.Scheduler.Tick(ctx); err != nil {
 			return false
 		}
-		for _, o := range outboxes {
-			if n, err := o.Len(ctx); err != nil || n != 0 {
-				return false
-			}
+		before, ok := look()
+		if !ok {
+			return false
 		}
-		// Nothing was being worked on; anything a finished job left due
-		// must still be forwarded.
 		now := h.main.Scheduler.Clock.Now()
-		n, err := st.ForwardTimers(ctx, now, h.main.Scheduler.Quiet.In(now))
-		return err == nil && n == 0
+		if n, err := st.ForwardTimers(ctx, now, h.main.Scheduler.Quiet.In(now)); err != nil || n != 0 {
+			return false
+		}
+		after, ok := look()
+		return ok && after == before
 	}, "everything due to be done")
 }
 
 // timersDone waits until every timer due on the service's clock has been
-// handled (the work it queued for LINE and Slack may still be under way).
+// handled (the work it queued for LINE and Slack may still be under way),
+// the way settle does for the timer stream alone.
 func (h *harness) timersDone() {
 	h.t.Helper()
 	ctx := context.Background()
-	st := h.main.Store
+	st, timers := h.main.Store, h.main.Store.TimerOutbox()
+	look := func() (int64, bool) {
+		if n, err := timers.Len(ctx); err != nil || n != 0 {
+			return 0, false
+		}
+		a, err := timers.Added(ctx)
+		return a, err == nil
+	}
 	eventually(h.t, func() bool {
 		if err := h.main.Scheduler.Tick(ctx); err != nil {
 			return false
 		}
-		if n, err := st.TimerOutbox().Len(ctx); err != nil || n != 0 {
+		before, ok := look()
+		if !ok {
 			return false
 		}
 		now := h.main.Scheduler.Clock.Now()
-		n, err := st.ForwardTimers(ctx, now, h.main.Scheduler.Quiet.In(now))
-		return err == nil && n == 0
+		if n, err := st.ForwardTimers(ctx, now, h.main.Scheduler.Quiet.In(now)); err != nil || n != 0 {
+			return false
+		}
+		after, ok := look()
+		return ok && after == before
 	}, "the due timers to be handled")
 }
 
