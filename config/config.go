@@ -38,7 +38,7 @@ type Config struct {
 
 	QuietHours string   `yaml:"quiet_hours"` // "21:00-08:00": no pushes then; "off" for none
 	CatchUp    Duration `yaml:"catch_up"`    // dispatch occurrences missed by less than this after downtime
-	PushRate   float64  `yaml:"push_rate"`   // pushes per second, per process
+	PushRate   float64  `yaml:"push_rate"`   // pushes per second, all replicas together
 	// TakeOver is how long work stays with a worker that stopped answering
 	// (a crashed replica) before another worker takes it over.
 	TakeOver Duration `yaml:"takeover"`

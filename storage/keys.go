@@ -128,6 +128,10 @@ func familyThreadKey(code, channel string) string {
 	return prefix + "family:" + code + ":thread:" + channel
 }
 
+// pushBucketKey: hash {tokens, ts}, the token bucket every replica's LINE
+// pushes take from; expires a minute after the last push.
+func pushBucketKey() string { return prefix + "pushrate" }
+
 // strangerMinuteKey: string counter of new stranger messages in a channel
 // in the minute of now; expires two minutes after it is first written.
 func strangerMinuteKey(channel string, now time.Time) string {
@@ -226,6 +230,7 @@ var KeyRules = []KeyRule{
 	{prefix + "enrolfails:*", LifeTTL},
 	{prefix + "enrolfails-all:*", LifeTTL},
 	{prefix + "strangers:*", LifeTTL},
+	{prefix + "pushrate", LifeTTL},
 	{prefix + "event:*", LifeTTL},
 	{prefix + "alert:*", LifeAlerts},
 	{prefix + "alerts", LifeAlerts},

@@ -27,6 +27,7 @@ func TestEveryKeyHasALifetime(t *testing.T) {
 		"enrolFailsAllKey":     enrolFailsAllKey(time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)),
 		"strangerMinuteKey":    strangerMinuteKey("C0", time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC)),
 		"strangerLeadKey":      strangerLeadKey("C0"),
+		"pushBucketKey":        pushBucketKey(),
 		"strangerEscalatedKey": strangerEscalatedKey("#a3f9c2"),
 		"eventKey":             eventKey("01H"),
 		"alertKey":             alertKey("a1"),

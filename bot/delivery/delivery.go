@@ -72,10 +72,16 @@ type LineSender struct {
 	Backoff   Backoff
 	NewID     func() string
 	Log       *slog.Logger
-	// Limiter paces pushes below LINE's rate limit; nil for none. Replies
-	// are not paced: they answer someone who is waiting.
-	Limiter *rate.Limiter
+	// Pacer paces pushes below LINE's rate limit, for every replica
+	// together (storage.PushRate); nil for none. Replies are not paced:
+	// they answer someone who is waiting.
+	Pacer   Pacer
 	Metrics Metrics // nil counts nothing
+}
+
+// Pacer waits until the next push may go.
+type Pacer interface {
+	Wait(ctx context.Context) error
 }
 
 // Metrics counts deliveries: by "reply" or "push", "ok" or "failed".
@@ -116,8 +122,8 @@ func (s *LineSender) deliver(ctx context.Context, j storage.Job) error {
 	key := RetryKey(out.ID)
 	var err error
 	for n := range s.Backoff.Tries {
-		if s.Limiter != nil {
-			if err := s.Limiter.Wait(ctx); err != nil {
+		if s.Pacer != nil {
+			if err := s.Pacer.Wait(ctx); err != nil {
 				return err
 			}
 		}

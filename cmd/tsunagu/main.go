@@ -29,7 +29,6 @@ import (
 	"github.com/tsunagu/tsunagu/flows/risk"
 	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
-	"golang.org/x/time/rate"
 )
 
 // Main is the service `tsunagu serve` runs: the LINE webhook, the Slack
@@ -212,7 +211,7 @@ func (m *Main) Run(ctx context.Context) error {
 	sender := &delivery.LineSender{
 		Store: store, Outbox: store.LineOutbox().WithMinIdle(m.TakeOver), Messenger: messenger,
 		Clock: m.Clock, Backoff: m.Backoff, NewID: bot.NewID, Log: m.Log.With("comp", "sender"),
-		Limiter: rate.NewLimiter(rate.Limit(c.PushRate), max(1, int(c.PushRate/10))),
+		Pacer:   store.PushRate(c.PushRate, max(1, int(c.PushRate/10))),
 		Metrics: m.Bot.Metrics,
 	}
 	m.Scheduler = newScheduler(c, store, m.Bot, m.Desk, m.Clock, m.Log)
