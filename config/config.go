@@ -421,8 +421,10 @@ func (c *Config) checkData() error {
 }
 
 // CheckServe validates what `tsunagu serve` needs on top: the LINE channel
-// and the Slack app. The error names the missing setting, never its value.
+// and the Slack app. The error names every missing setting at once, so one
+// run tells the operator all there is to set; never a value.
 func (c *Config) CheckServe() error {
+	var missing []string
 	for _, s := range []struct{ name, v string }{
 		{"TSUNAGU_LINE_CHANNEL_SECRET", c.LINE.ChannelSecret},
 		{"TSUNAGU_LINE_CHANNEL_TOKEN", c.LINE.ChannelToken},
@@ -432,10 +434,17 @@ func (c *Config) CheckServe() error {
 		{"TSUNAGU_SLACK_TEAM_ID", c.Slack.TeamID},
 	} {
 		if strings.TrimSpace(s.v) == "" {
-			return fmt.Errorf("%s is required for serve (set it in the environment or in tsunagu.yaml)", s.name)
+			missing = append(missing, s.name)
 		}
 	}
-	return nil
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("%s is required for serve (set it in the environment or in tsunagu.yaml)", missing[0])
+	}
+	return fmt.Errorf("%s and %s are required for serve (set them in the environment or in tsunagu.yaml; see tsunagu.example.yaml)",
+		strings.Join(missing[:len(missing)-1], ", "), missing[len(missing)-1])
 }
 
 // Location is the configured time zone.

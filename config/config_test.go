@@ -164,3 +164,24 @@ func TestCheckServe(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckServeAll: with nothing set, one error names every missing
+// setting, so a first run lists all there is to do.
+func TestCheckServeAll(t *testing.T) {
+	c, err := Load(write(t, ""), true, env(map[string]string{"TSUNAGU_SLACK_CHANNEL": "C1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.CheckServe()
+	if err == nil {
+		t.Fatal("no error with four settings missing")
+	}
+	for _, name := range []string{"TSUNAGU_LINE_CHANNEL_SECRET", "TSUNAGU_LINE_CHANNEL_TOKEN", "TSUNAGU_SLACK_BOT_TOKEN", "TSUNAGU_SLACK_SIGNING_SECRET"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("%v: does not name %s", err, name)
+		}
+	}
+	if strings.Contains(err.Error(), "TSUNAGU_SLACK_CHANNEL") {
+		t.Errorf("%v: names a setting that is set", err)
+	}
+}
