@@ -143,3 +143,22 @@ func slackRequestKey(sum string) string { return prefix + "slackreq:" + sum }
 // Slack edge — refused actions and reads of family summaries — capped at
 // about accessAuditLen entries, oldest dropped first.
 func accessAuditKey() string { return prefix + "audit:access" }
+
+// statsHourKey: hash of report counters for the sessions that started in
+// one UTC hour (hours since the Unix epoch): per flow and tag the sessions
+// completed and missed, per flow, tag and step the count of each choice,
+// and the sum and count of numbers and scales (field names in stats.go;
+// never a free-text answer). Expires statsTTL after its last change, so a
+// year-on-year review still finds it.
+func statsHourKey(hour int64) string { return fmt.Sprintf("%sstats:h:%d", prefix, hour) }
+
+// statsStreakKey: hash "member id\x1fflow" → how many of the flow's
+// check-ins the member has missed in a row; a field goes when the member
+// completes one. Permanent, one field per member and flow in a streak;
+// ForgetMemberStats removes a member's.
+func statsStreakKey() string { return prefix + "stats:streak" }
+
+// statsLastDoneKey: hash "member id\x1fflow" → when (unix ms) the member
+// last completed the flow. Permanent, one field per member and flow;
+// ForgetMemberStats removes a member's.
+func statsLastDoneKey() string { return prefix + "stats:lastdone" }

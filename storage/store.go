@@ -24,7 +24,8 @@ import (
 // processes may share one Redis.
 type Store struct {
 	rdb   redis.UniversalClient
-	quiet func(kind string) bool // which timers may fire in quiet hours (WithJobs)
+	quiet func(kind string) bool               // which timers may fire in quiet hours (WithJobs)
+	stats func(flowID, stepID string) StatKind // how answers are counted (WithStats)
 }
 
 // Open connects to the Redis at url (redis://, rediss:// or unix://).

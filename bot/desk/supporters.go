@@ -35,6 +35,9 @@ type Desk struct {
 	Log      *slog.Logger
 	Location *time.Location // for dates people read; nil for UTC
 	Metrics  *bot.Metrics   // nil counts nothing
+	// Orgs are the organisations, in the order configured, for the
+	// report's response times per organisation.
+	Orgs []Organisation
 }
 
 func (d *Desk) location() *time.Location {

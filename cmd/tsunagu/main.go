@@ -274,7 +274,7 @@ func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
 func newDesk(c *config.Config, b *bot.Bot, clock tsunagu.Clock, log *slog.Logger) *desk.Desk {
 	return &desk.Desk{
 		Store: b.Store, Flows: b.Flows, Bot: b, Clock: clock, Location: c.Location(),
-		Metrics: b.Metrics, Log: log.With("comp", "desk"),
+		Metrics: b.Metrics, Log: log.With("comp", "desk"), Orgs: reportOrgs(c),
 	}
 }
 
@@ -291,9 +291,11 @@ func openStore(url string) (*storage.Store, error) {
 // newBot wires the conversation with its texts and risk words.
 func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsunagu.Clock, log *slog.Logger) *bot.Bot {
 	texts, risk := programme(c)
+	set := bot.NewFlowSet(fs)
+	store.WithStats(desk.StatKinds(set)) // the report's counters, kept as sessions end
 	return &bot.Bot{
 		Store: store,
-		Flows: bot.NewFlowSet(fs),
+		Flows: set,
 		Risk:  risk,
 		Texts: texts,
 		Clock: clock,

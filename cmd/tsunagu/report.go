@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/tsunagu/tsunagu/bot/desk"
+	"github.com/tsunagu/tsunagu/config"
 )
 
 // report prints the support-status report for staff meetings and the
@@ -60,4 +63,13 @@ func (e *env) report(ctx context.Context, args []string) int {
 	}
 	rep.Markdown(e.stdout, loc)
 	return exitOK
+}
+
+// reportOrgs is the organisations as the report knows them.
+func reportOrgs(c *config.Config) []desk.Organisation {
+	out := make([]desk.Organisation, len(c.Organisations))
+	for i, o := range c.Organisations {
+		out[i] = desk.Organisation{ID: o.ID, Tags: o.Tags}
+	}
+	return out
 }
