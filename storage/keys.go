@@ -162,3 +162,7 @@ func statsStreakKey() string { return prefix + "stats:streak" }
 // last completed the flow. Permanent, one field per member and flow;
 // ForgetMemberStats removes a member's.
 func statsLastDoneKey() string { return prefix + "stats:lastdone" }
+
+// familyEventsKey: list of JSON FamilyEvent (pauses and resumes, who and
+// when), newest first, capped at familyEventsLen; goes with the family.
+func familyEventsKey(code string) string { return prefix + "family:" + code + ":events" }

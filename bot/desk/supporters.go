@@ -184,6 +184,14 @@ func (d *Desk) PauseFamily(ctx context.Context, code, user string, paused bool) 
 		return err
 	}
 	d.Log.Info("family paused", "family", code, "paused", paused, "by", user)
+	what := "resumed"
+	if paused {
+		what = "paused"
+	}
+	// For the case meeting pack; the pause itself stands either way.
+	if err := d.Store.RecordFamilyEvent(ctx, code, storage.FamilyEvent{At: d.Clock.Now(), By: user, What: what}); err != nil {
+		d.Log.Error("family event not recorded", "family", code, "err", err)
+	}
 	return nil
 }
 
