@@ -55,6 +55,9 @@ type Member struct {
 	LineUserID string    `json:"line_user_id"` // raw; never logged, never sent to Slack
 	LinkedAt   time.Time `json:"linked_at"`
 	Blocked    bool      `json:"blocked,omitempty"` // unfollowed: gets nothing until they follow again
+	// Stopped is the member's own pause (they wrote 停止): no scheduled or
+	// manual check-ins until they write 再開. Safety replies still go.
+	Stopped bool `json:"stopped,omitempty"`
 	// Consent is the member's answer to the sign-up flow's `consent` step:
 	// its value ("yes", "no"...), or "" when they have not answered it, and
 	// the label of the button they tapped, as supporters read it.
@@ -75,8 +78,10 @@ type Invite struct {
 	ExpiresAt  time.Time `json:"expires_at"`
 }
 
-// UserHash is the pseudonym of a LINE user id used in logs, keys and member
-// ids, so that the raw id appears only where a message must be addressed.
+// UserHash is the legacy, unkeyed pseudonym of a LINE user id, used in
+// logs, keys and member ids when no hash key is configured. Anyone holding
+// a LINE user id can recompute it: configure `hash_key` and use
+// Pseudonyms.UserHash instead.
 func UserHash(lineUserID string) string {
 	sum := sha256.Sum256([]byte("tsunagu:line-user:" + lineUserID))
 	return hex.EncodeToString(sum[:8])
@@ -102,6 +107,7 @@ const (
 	SessionWaiting   SessionStatus = "waiting"   // waiting for an answer to Step
 	SessionCompleted SessionStatus = "completed" // the member reached the end
 	SessionMissed    SessionStatus = "missed"    // ended without finishing
+	SessionStopped   SessionStatus = "stopped"   // the member asked to stop: neither answered nor missed
 )
 
 // Session is one member's run through one flow.
@@ -209,9 +215,11 @@ const (
 // one event or one check-in causes. It is committed to the outbox together
 // with the change that caused it and delivered afterwards.
 type Outgoing struct {
-	ID         string    `json:"id"` // the retry key of a push derives from it
-	MemberID   string    `json:"member"`
-	To         string    `json:"to"` // raw LINE user id
+	ID       string `json:"id"` // the retry key of a push derives from it
+	MemberID string `json:"member"`
+	// To is the raw LINE user id. Storage does not keep it in the outbox
+	// for a linked member: it fills it in from the member record on read.
+	To         string    `json:"to"`
 	ReplyToken string    `json:"reply_token,omitempty"`
 	ReplyBy    time.Time `json:"reply_by,omitzero"` // the reply token is worth trying until then
 	Messages   []Message `json:"messages"`
@@ -267,6 +275,7 @@ type MemberSummary struct {
 	Role     Role      `json:"role"`
 	LinkedAt time.Time `json:"linked_at"`
 	Blocked  bool      `json:"blocked,omitempty"`
+	Stopped  bool      `json:"stopped,omitempty"` // paused by their own word
 	Consent  string    `json:"consent,omitempty"`
 	// ConsentLabel is the consent answer as the member saw it.
 	ConsentLabel string        `json:"consent_label,omitempty"`
@@ -292,4 +301,25 @@ type AuditEntry struct {
 	Action string    `json:"action"`           // e.g. claimed, resolved, replied, paused, read-summary, exported, forgotten, refused
 	Family string    `json:"family,omitempty"` // the family code acted on, if any
 	Detail string    `json:"detail,omitempty"` // what else identifies the action (alert id, flow, channel); never a text
+	Count  int       `json:"count,omitempty"`  // records touched: an export's rows, an erasure's or a purge's records
 }
+
+// Audited actions (AuditEntry.Action). The Slack side records claims,
+// resolutions, replies, pauses and summary reads; the CLI and the service
+// record the rest.
+const (
+	AuditClaimed     = "claimed"
+	AuditResolved    = "resolved"
+	AuditReplied     = "replied"
+	AuditPaused      = "paused"
+	AuditResumed     = "resumed"
+	AuditReadSummary = "read-summary"
+	AuditExported    = "exported"  // answers or a family's data written out
+	AuditForgotten   = "forgotten" // everything about a family erased
+	AuditRemoved     = "removed"   // a family removed from the roster (and erased)
+	AuditUnlinked    = "unlinked"  // a member unlinked from a family
+	AuditRevoked     = "revoked"   // an invite code revoked
+	AuditRekeyed     = "rekeyed"   // stored free text re-encrypted with the current key
+	AuditPurged      = "purged"    // the daily retention purge deleted old records
+	AuditImported    = "imported"  // a roster imported
+)

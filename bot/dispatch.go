@@ -28,6 +28,7 @@ const (
 	SentNotAudience = flows.NotInAudience
 	SentBlocked     = flows.Blocked
 	SentPaused      = flows.Paused
+	SentStopped     = flows.Stopped
 	SentNoConsent   = flows.NoConsent
 	SentOverQuota   = "over quota" // the month's LINE quota would be exceeded: not sent
 )

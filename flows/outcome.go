@@ -49,6 +49,7 @@ const (
 	EndExpired    EndReason = "expired"    // expires_after passed
 	EndSuperseded EndReason = "superseded" // the next check-in of the same flow came first
 	EndFlowGone   EndReason = "flow gone"  // the flow (or the step waited on) was removed
+	EndStopped    EndReason = "stopped"    // the member asked to stop (停止)
 )
 
 // SessionEnded is a session that is over; its Status says completed or

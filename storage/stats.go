@@ -239,29 +239,38 @@ func asString(v any) string {
 	return ""
 }
 
-// ForgetMemberStats removes a member's streaks (for erasure); the hourly
-// counters hold no member.
-func (s *Store) ForgetMemberStats(ctx context.Context, memberID string, flowIDs []string) error {
-	if len(flowIDs) == 0 {
-		return nil
+// ForgetMemberStats removes members' streaks and last completions (on
+// erasure or unlinking); the hourly counters name no member. It scans the
+// two hashes for each member's fields, which erasure can afford.
+func (s *Store) ForgetMemberStats(ctx context.Context, memberIDs ...string) (int, error) {
+	n := 0
+	for _, key := range []string{statsStreakKey(), statsLastDoneKey()} {
+		for _, id := range memberIDs {
+			iter := s.rdb.HScan(ctx, key, 0, id+sep+"*", 100).Iterator()
+			var fields []string
+			for i := 0; iter.Next(ctx); i++ {
+				if i%2 == 0 {
+					fields = append(fields, iter.Val())
+				}
+			}
+			if err := iter.Err(); err != nil {
+				return n, unavailable(err)
+			}
+			if len(fields) == 0 {
+				continue
+			}
+			if err := s.rdb.HDel(ctx, key, fields...).Err(); err != nil {
+				return n, unavailable(err)
+			}
+			n += len(fields)
+		}
 	}
-	fields := make([]string, len(flowIDs))
-	for i, f := range flowIDs {
-		fields[i] = memberID + sep + f
-	}
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HDel(ctx, statsStreakKey(), fields...)
-		p.HDel(ctx, statsLastDoneKey(), fields...)
-		return nil
-	})
-	if err != nil {
-		return unavailable(err)
-	}
-	return nil
+	return n, nil
 }
 
 // AlertsBetween calls fn with the alerts created in [since, until),
-// oldest first, a page at a time.
+// oldest first, a page at a time. Their texts stay sealed: a report reads
+// times, severities and who, never what was written.
 func (s *Store) AlertsBetween(ctx context.Context, since, until time.Time, fn func([]tsunagu.Alert) error) error {
 	var offset int64
 	for {

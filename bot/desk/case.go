@@ -92,7 +92,7 @@ func (d *Desk) CasePack(ctx context.Context, code string, since time.Time, withT
 		}
 		pack.Members = append(pack.Members, cm)
 	}
-	if pack.Alerts, err = d.Store.FamilyAlertsSince(ctx, code, since); err != nil {
+	if pack.Alerts, err = d.Store.FamilyAlertsSince(ctx, code, since, withText); err != nil {
 		return nil, err
 	}
 	events, err := d.Store.FamilyEvents(ctx, code)
@@ -117,16 +117,9 @@ func (d *Desk) CasePack(ctx context.Context, code string, since time.Time, withT
 
 func (d *Desk) caseMember(ctx context.Context, m tsunagu.Member, since time.Time, withText bool) (CaseMember, error) {
 	cm := CaseMember{Role: m.Role, LinkedAt: m.LinkedAt, Blocked: m.Blocked, Consent: m.Consent, ConsentLabel: m.ConsentLabel}
-	hist, err := d.Store.History(ctx, m.ID)
+	hist, err := d.Store.CaseSessions(ctx, m.ID, withText)
 	if err != nil {
 		return cm, err
-	}
-	open, err := d.Store.Session(ctx, m.ID)
-	if err != nil {
-		return cm, err
-	}
-	if open != nil {
-		hist = append([]tsunagu.Session{*open}, hist...)
 	}
 	series := map[[2]string]*CaseSeries{}
 	for i := len(hist) - 1; i >= 0; i-- { // oldest first
@@ -240,4 +233,3 @@ func addSeries(series map[[2]string]*CaseSeries, f *flows.Flow, s tsunagu.Sessio
 func CaseAudit(by, code, how string, at time.Time) tsunagu.AuditEntry {
 	return tsunagu.AuditEntry{At: at, By: by, Action: "case-pack", Family: code, Detail: how}
 }
-

@@ -196,7 +196,9 @@ func (pack *CasePack) Consent(m CaseMember) string { return consentLine(m.Consen
 // Date, Day and When format times for the page.
 func (pack *CasePack) Date(t time.Time, loc *time.Location) string { return dateOr(t, loc) }
 
-func (pack *CasePack) Day(t time.Time, loc *time.Location) string { return t.In(loc).Format("2006-01-02") }
+func (pack *CasePack) Day(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("2006-01-02")
+}
 
 func (pack *CasePack) When(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("2006-01-02 15:04")

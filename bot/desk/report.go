@@ -1,12 +1,13 @@
 package desk
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tsunagu/tsunagu/internal/safecsv"
 )
 
 func responseRate(r *ReportRow) float64 {
@@ -107,9 +108,11 @@ func (r *Report) Slack(loc *time.Location) string {
 	return b.String()
 }
 
-// CSV writes the check-in rows for spreadsheets (the half-yearly review).
+// CSV writes the report for spreadsheets (the half-yearly review): UTF-8
+// with a BOM and formula cells escaped, safe to open in Excel; each table
+// after a blank line, with its own header.
 func (r *Report) CSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := safecsv.NewWriter(w)
 	_ = cw.Write([]string{"flow", "title", "tag", "sent", "completed", "missed", "open", "response_rate", "previous_rate"})
 	for _, row := range r.Rows {
 		_ = cw.Write([]string{csvCell(row.Flow), csvCell(row.Title), csvCell(row.Tag), strconv.Itoa(row.Sent), strconv.Itoa(row.Completed), strconv.Itoa(row.Missed), strconv.Itoa(row.Open), rateCSV(row.Rate), rateCSV(row.PreviousRate)})

@@ -1,7 +1,6 @@
 package desk
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/internal/safecsv"
 )
 
 // duration says a response time as people read it: 12分, 3時間5分, 2日4時間.
@@ -117,7 +117,7 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // csvFigures writes the other tables after the check-ins, each after a
 // blank line and with its own header, so a spreadsheet can take each.
-func (r *Report) csvFigures(cw *csv.Writer) {
+func (r *Report) csvFigures(cw *safecsv.Writer) {
 	_ = cw.Write(nil)
 	_ = cw.Write([]string{"severity", "organisation", "alerts", "claimed", "claim_p50_min", "claim_p90_min", "resolved", "resolve_p50_min", "resolve_p90_min"})
 	for _, x := range r.Response {

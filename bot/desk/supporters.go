@@ -156,7 +156,7 @@ func (d *Desk) FamilySummary(ctx context.Context, code string) (*tsunagu.FamilyS
 		if err != nil {
 			return nil, err
 		}
-		ms := tsunagu.MemberSummary{Role: m.Role, LinkedAt: m.LinkedAt, Blocked: m.Blocked, Consent: m.Consent, ConsentLabel: m.ConsentLabel}
+		ms := tsunagu.MemberSummary{Role: m.Role, LinkedAt: m.LinkedAt, Blocked: m.Blocked, Stopped: m.Stopped, Consent: m.Consent, ConsentLabel: m.ConsentLabel}
 		for _, f := range d.Flows.All() {
 			if !f.ForRole(m.Role) {
 				continue
@@ -213,7 +213,7 @@ func (d *Desk) SendFlow(ctx context.Context, flowID, code, user string) (string,
 		return fmt.Sprintf("%s にはまだLINEで登録した人がいません。招待コードを渡してください。", code), nil
 	}
 	var parts []string
-	for _, o := range []string{bot.SentStarted, bot.SentRestarted, bot.SentWaiting, bot.SentNotAudience, bot.SentBlocked, bot.SentPaused, bot.SentNoConsent, bot.SentOverQuota} {
+	for _, o := range []string{bot.SentStarted, bot.SentRestarted, bot.SentWaiting, bot.SentNotAudience, bot.SentBlocked, bot.SentPaused, bot.SentStopped, bot.SentNoConsent, bot.SentOverQuota} {
 		if n := res.Counts[o]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", outcomeLabel[o], n))
 		}
@@ -228,6 +228,7 @@ var outcomeLabel = map[string]string{
 	bot.SentNotAudience: "対象外",
 	bot.SentBlocked:     "ブロック中",
 	bot.SentPaused:      "一時停止中",
+	bot.SentStopped:     "本人の希望で停止中",
 	bot.SentNoConsent:   "同意なし",
 	bot.SentOverQuota:   "送信数の上限で未送信",
 }
