@@ -14,51 +14,6 @@ import (
 	"github.com/tsunagu/tsunagu"
 )
 
-// FamilyEvent is something done to a family as a whole from Slack or the
-// command line: paused, resumed. Ids only, never a text.
-type FamilyEvent struct {
-	At   time.Time `json:"at"`
-	By   string    `json:"by"`
-	What string    `json:"what"` // paused, resumed
-}
-
-// familyEventsLen caps a family's events: years of pauses and resumes.
-const familyEventsLen = 200
-
-// RecordFamilyEvent keeps an event for the family's case meeting pack.
-func (s *Store) RecordFamilyEvent(ctx context.Context, code string, ev FamilyEvent) error {
-	b, err := json.Marshal(ev)
-	if err != nil {
-		return err
-	}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.LPush(ctx, familyEventsKey(code), b)
-		p.LTrim(ctx, familyEventsKey(code), 0, familyEventsLen-1)
-		return nil
-	})
-	if err != nil {
-		return unavailable(err)
-	}
-	return nil
-}
-
-// FamilyEvents returns a family's events, newest first.
-func (s *Store) FamilyEvents(ctx context.Context, code string) ([]FamilyEvent, error) {
-	raw, err := s.rdb.LRange(ctx, familyEventsKey(code), 0, -1).Result()
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	out := make([]FamilyEvent, 0, len(raw))
-	for _, r := range raw {
-		var ev FamilyEvent
-		if err := json.Unmarshal([]byte(r), &ev); err != nil {
-			return nil, fmt.Errorf("decode family event: %w", err)
-		}
-		out = append(out, ev)
-	}
-	return out, nil
-}
-
 // FamilyAlertsSince returns a family's alerts created since, resolved
 // ones too, oldest first. Their texts (answers, reason, note) are
 // decrypted only when decrypt is set; otherwise sealed ones are blanked.

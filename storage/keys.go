@@ -166,10 +166,6 @@ func statsStreakKey() string { return prefix + "stats:streak" }
 // ForgetMemberStats removes a member's.
 func statsLastDoneKey() string { return prefix + "stats:lastdone" }
 
-// familyEventsKey: list of JSON FamilyEvent (pauses and resumes, who and
-// when), newest first, capped at familyEventsLen; goes with the family.
-func familyEventsKey(code string) string { return prefix + "family:" + code + ":events" }
-
 // auditKey: sorted set of JSON tsunagu.AuditEntry scored by time (unix
 // ms); entries older than retention.audit are purged.
 func auditKey() string { return prefix + "audit" }
@@ -217,7 +213,6 @@ var KeyRules = []KeyRule{
 	{prefix + "family:*:alerts", LifeAlerts},
 	{prefix + "family:*:thread:*", LifeTTL},
 	{prefix + "family:*:coalesce:*", LifeTTL},
-	{prefix + "family:*:events", LifeRoster},
 	{prefix + "family:*", LifeRoster},
 	{prefix + "families", LifeRoster},
 	{prefix + "invite:*", LifeTTL},

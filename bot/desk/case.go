@@ -1,8 +1,10 @@
 package desk
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/storage"
 )
 
 // CasePack is one family on one page for a case meeting (ケース会議資料):
@@ -95,13 +98,13 @@ func (d *Desk) CasePack(ctx context.Context, code string, since time.Time, withT
 	if pack.Alerts, err = d.Store.FamilyAlertsSince(ctx, code, since, withText); err != nil {
 		return nil, err
 	}
-	events, err := d.Store.FamilyEvents(ctx, code)
+	audit, err := d.Store.AuditLog(ctx, storage.AuditFilter{Since: since, Family: code})
 	if err != nil {
 		return nil, err
 	}
-	for _, ev := range events {
-		if !ev.At.Before(since) {
-			pack.Events = append(pack.Events, CaseEvent{At: ev.At, By: ev.By, What: map[string]string{"paused": "定期チェックインを一時停止", "resumed": "定期チェックインを再開"}[ev.What]})
+	for _, e := range audit {
+		if what, ok := map[string]string{tsunagu.AuditPaused: "定期チェックインを一時停止", tsunagu.AuditResumed: "定期チェックインを再開"}[e.Action]; ok {
+			pack.Events = append(pack.Events, CaseEvent{At: e.At, By: e.By, What: what})
 		}
 	}
 	for _, a := range pack.Alerts {
@@ -232,4 +235,27 @@ func addSeries(series map[[2]string]*CaseSeries, f *flows.Flow, s tsunagu.Sessio
 // how (format, with or without free text); never a text.
 func CaseAudit(by, code, how string, at time.Time) tsunagu.AuditEntry {
 	return tsunagu.AuditEntry{At: at, By: by, Action: "case-pack", Family: code, Detail: how}
+}
+
+// casePackMonths is how far back a pack made from Slack goes.
+const casePackMonths = 6
+
+// CasePackHTML makes the pack of the last six months for a supporter in
+// Slack, who may read the family's free text (Access has let them), and
+// records it in the audit log first: a pack that cannot be recorded is
+// not made.
+func (d *Desk) CasePackHTML(ctx context.Context, code, by string) (string, []byte, error) {
+	now := d.Clock.Now()
+	pack, err := d.CasePack(ctx, code, now.AddDate(0, -casePackMonths, 0), true)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := d.Store.Audit(ctx, tsunagu.AuditEntry{At: now, By: by, Action: tsunagu.AuditCasePack, Family: code, Detail: "slack, format html"}); err != nil {
+		return "", nil, err
+	}
+	var b bytes.Buffer
+	if err := pack.HTML(&b, d.location(), now); err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("case-%s-%s.html", code, now.In(d.location()).Format("20060102")), b.Bytes(), nil
 }

@@ -137,6 +137,8 @@ func (c *chart) withLegend() *plot.Plot {
 	for _, it := range c.items {
 		c.p.Legend.Add(it.Label, it.thumbs...)
 	}
+	// Room above the data for the legend, a line per entry.
+	c.p.Y.Max += (c.p.Y.Max - c.p.Y.Min) * 0.1 * float64(len(c.items))
 	return c.p
 }
 
@@ -202,6 +204,7 @@ func rateChart(rates []FlowRates, weeks []time.Time, loc *time.Location, ja bool
 	p.X.Tick.Marker = labels
 	p.X.Min, p.X.Max = -0.3, math.Max(float64(len(weeks))-0.7, 0.7)
 	p.Y.Min, p.Y.Max = 0, 105
+	p.Y.Tick.Marker = plot.ConstantTicks{{Value: 0, Label: "0"}, {Value: 25, Label: "25"}, {Value: 50, Label: "50"}, {Value: 75, Label: "75"}, {Value: 100, Label: "100"}}
 	for i, fr := range rates {
 		name := orText(fr.Title, fr.Flow)
 		if !ja {
@@ -388,7 +391,9 @@ func responseChart(rows []ResponseRow, ja bool) *chart {
 		unit, per = pick(ja, "時間", "hours"), 60
 	}
 	p.Y.Label.Text = unit
+	p.Y.Tick.Marker = intTicks{}
 	p.NominalX(names...)
+	p.X.Min, p.X.Max = -0.6, float64(len(names))-0.4
 	w := vg.Points(44)
 	for i, set := range []plotter.Values{p50, p90} {
 		scaled := make(plotter.Values, len(set))
@@ -470,10 +475,8 @@ func svgOf(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 	return out, nil
 }
 
-// pngOf draws a plot as a PNG image at 150 dpi.
-func pngOf(p *plot.Plot, w, h vg.Length) ([]byte, error) {
-	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(150))
-	p.Draw(draw.New(c))
+// encodePNG writes a drawn canvas as PNG.
+func encodePNG(c *vgimg.Canvas) ([]byte, error) {
 	var b bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package desk
 import (
 	"bytes"
 	"flag"
+	"image/png"
 	"math"
 	"os"
 	"path/filepath"
@@ -180,4 +181,28 @@ func TestReportHTML(t *testing.T) {
 	b.Reset()
 	_ = r.HTML(&b, tokyo, r.Until)
 	checkGolden(t, filepath.Join("testdata", "report-example.html"), b.Bytes())
+}
+
+// TestDigestImage: the digest's chart is a PNG large enough to read,
+// drawn whether or not a Japanese font is installed.
+func TestDigestImage(t *testing.T) {
+	r := exampleReport()
+	trend := &Report{Since: r.Since, Until: r.Since.AddDate(0, 0, 56), Weeks: r.Weeks[:8]}
+	for _, fr := range r.Rates {
+		trend.Rates = append(trend.Rates, FlowRates{Flow: fr.Flow, Title: fr.Title, Rate: fr.Rate[:8], Previous: fr.Previous[:8]})
+	}
+	b, err := DigestImage(trend, r, tokyo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := img.Bounds().Dx(); w < 900 {
+		t.Errorf("image %d px wide; too small to read", w)
+	}
+	if out := os.Getenv("TSUNAGU_DIGEST_PNG"); out != "" {
+		_ = os.WriteFile(out, b, 0o644) // to look at it
+	}
 }

@@ -38,6 +38,15 @@ type Desk struct {
 	// Orgs are the organisations, in the order configured, for the
 	// report's response times per organisation.
 	Orgs []Organisation
+	// Files shares the digest's chart image in DigestChannel; nil posts
+	// the digest's text alone.
+	Files         Files
+	DigestChannel string
+}
+
+// Files shares a file in a Slack channel (bot/slack.Notifier is one).
+type Files interface {
+	UploadFile(ctx context.Context, channel, filename, title, comment string, content []byte) error
 }
 
 func (d *Desk) location() *time.Location {
@@ -184,13 +193,14 @@ func (d *Desk) PauseFamily(ctx context.Context, code, user string, paused bool) 
 		return err
 	}
 	d.Log.Info("family paused", "family", code, "paused", paused, "by", user)
-	what := "resumed"
+	what := tsunagu.AuditResumed
 	if paused {
-		what = "paused"
+		what = tsunagu.AuditPaused
 	}
-	// For the case meeting pack; the pause itself stands either way.
-	if err := d.Store.RecordFamilyEvent(ctx, code, storage.FamilyEvent{At: d.Clock.Now(), By: user, What: what}); err != nil {
-		d.Log.Error("family event not recorded", "family", code, "err", err)
+	// In the audit log, like a pause from the command line: the case
+	// meeting pack reads it. The pause itself stands either way.
+	if err := d.Store.Audit(ctx, tsunagu.AuditEntry{At: d.Clock.Now(), By: user, Action: what, Family: code, Detail: "slack"}); err != nil {
+		d.Log.Error("pause not audited", "family", code, "err", err)
 	}
 	return nil
 }

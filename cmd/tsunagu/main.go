@@ -153,6 +153,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	m.Desk = newDesk(c, m.Bot, m.Clock, m.Log)
+	m.Desk.Files, m.Desk.DigestChannel = notifier, c.Slack.Channel
+	if !loadChartFont(os.Getenv) {
+		m.Log.Info("no Japanese font for chart images (TSUNAGU_CHART_FONT, or apt-get install fonts-ipafont-gothic): the digest's chart is labelled in English")
+	}
 
 	guard := slackGuard(c, store, notifier, m.Clock)
 	m.Log.Info("slack access", "mode", guard.Access.Mode())
@@ -165,6 +169,7 @@ func (m *Main) Run(ctx context.Context) error {
 	mux.Handle("POST /slack/interactions", interactions)
 	commands := slack.NewCommands(c.Slack.SigningSecret, m.Desk, m.Log, m.Clock)
 	commands.Location, commands.Guard = c.Location(), guard
+	commands.Cases, commands.Files = m.Desk, notifier
 	mux.Handle("POST /slack/commands", commands)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
