@@ -46,7 +46,7 @@ var tokyo = time.FixedZone("JST", 9*3600)
 func exampleReport() *Report {
 	since := time.Date(2026, 4, 1, 0, 0, 0, 0, tokyo)
 	until := time.Date(2026, 10, 1, 0, 0, 0, 0, tokyo)
-	r := &Report{Since: since, Until: until, QuotaLimit: 5000, QuotaUsed: 1234}
+	r := &Report{Since: since, Until: until, At: until, QuotaLimit: 5000, QuotaUsed: 1234}
 	for w := since; w.Before(until); w = w.AddDate(0, 0, 7) {
 		r.Weeks = append(r.Weeks, w)
 	}

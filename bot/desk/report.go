@@ -68,7 +68,7 @@ func (r *Report) Markdown(w io.Writer, loc *time.Location) {
 	if len(r.Unclaimed) > 0 {
 		fmt.Fprintf(w, "\n長く だれも対応していないもの (unclaimed too long: urgent past escalation, warning > 1 day): %d件\n\n", len(r.Unclaimed))
 		for _, a := range r.Unclaimed {
-			fmt.Fprintf(w, "- %s %s %s（%s〜、%s）\n", a.Severity, a.FamilyCode, a.Reason, a.CreatedAt.In(loc).Format("01/02 15:04"), duration(r.Until.Sub(a.CreatedAt)))
+			fmt.Fprintf(w, "- %s %s %s（%s〜、%s）\n", a.Severity, a.FamilyCode, a.Reason, a.CreatedAt.In(loc).Format("01/02 15:04"), duration(r.At.Sub(a.CreatedAt)))
 		}
 	}
 	if r.QuotaLimit >= 0 {

@@ -21,6 +21,7 @@ import (
 // open sessions and missed streaks, and the alerts of the period.
 type Report struct {
 	Since, Until time.Time
+	At           time.Time       // when open alerts were looked at: Until, or now if sooner
 	Filter       string          // what the report is limited to ("" for every family)
 	Rows         []ReportRow     // per flow, then per flow and tag
 	Weeks        []time.Time     // the starts of the period's weeks
@@ -130,7 +131,10 @@ func (d *Desk) Report(ctx context.Context, since, until time.Time) (*Report, err
 
 // ReportFor builds the report for [since, until), limited by opt.
 func (d *Desk) ReportFor(ctx context.Context, since, until time.Time, opt ReportOptions) (*Report, error) {
-	rep := &Report{Since: since, Until: until, Filter: opt.Filter, QuotaLimit: -1}
+	rep := &Report{Since: since, Until: until, At: until, Filter: opt.Filter, QuotaLimit: -1}
+	if now := d.Clock.Now(); now.Before(until) {
+		rep.At = now
+	}
 	b := d.newReportBuilder(rep, opt)
 	if err := d.Store.Stats(ctx, rep.prevSince(), until, b.count); err != nil {
 		return nil, err

@@ -126,7 +126,7 @@ func (r *Report) csvFigures(cw *safecsv.Writer) {
 	_ = cw.Write(nil)
 	_ = cw.Write([]string{"unclaimed_alert", "severity", "family", "created_at", "waiting_min"})
 	for _, a := range r.Unclaimed {
-		_ = cw.Write([]string{a.ID, string(a.Severity), csvCell(a.FamilyCode), a.CreatedAt.UTC().Format(time.RFC3339), minutesCSV(r.Until.Sub(a.CreatedAt))})
+		_ = cw.Write([]string{a.ID, string(a.Severity), csvCell(a.FamilyCode), a.CreatedAt.UTC().Format(time.RFC3339), minutesCSV(r.At.Sub(a.CreatedAt))})
 	}
 	_ = cw.Write(nil)
 	_ = cw.Write([]string{"alert_severity", "category", "alerts"})

@@ -143,4 +143,4 @@ func (r *Report) Date(t time.Time, loc *time.Location) string { return dateOr(t,
 func (r *Report) When(t time.Time, loc *time.Location) string { return t.In(loc).Format("01/02 15:04") }
 
 // Waiting is how long an open alert has waited by the end of the period.
-func (r *Report) Waiting(a time.Time) string { return duration(r.Until.Sub(a)) }
+func (r *Report) Waiting(a time.Time) string { return duration(r.At.Sub(a)) }

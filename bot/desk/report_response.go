@@ -140,11 +140,11 @@ func (d *Desk) openAlerts(ctx context.Context, rep *Report, opt ReportOptions, f
 		if err != nil {
 			return err
 		}
-		if !d.inFilter(tags, opt) || a.CreatedAt.After(rep.Until) {
+		if !d.inFilter(tags, opt) || a.CreatedAt.After(rep.At) {
 			continue
 		}
 		rep.Open = append(rep.Open, a)
-		if after := d.unclaimedAfter(a.Severity); a.State == tsunagu.AlertOpen && after >= 0 && rep.Until.Sub(a.CreatedAt) > after {
+		if after := d.unclaimedAfter(a.Severity); a.State == tsunagu.AlertOpen && after >= 0 && rep.At.Sub(a.CreatedAt) > after {
 			rep.Unclaimed = append(rep.Unclaimed, a)
 		}
 	}
