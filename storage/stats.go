@@ -94,6 +94,11 @@ func (s *Store) countEnded(ctx context.Context, p redis.Pipeliner, memberID stri
 		p.HIncrByFloat(ctx, key, k, v)
 	}
 	p.Expire(ctx, key, statsTTL)
+	countStreak(ctx, p, memberID, sess)
+}
+
+// countStreak moves the member's missed streak of the session's flow.
+func countStreak(ctx context.Context, p redis.Pipeliner, memberID string, sess *tsunagu.Session) {
 	field := memberID + sep + sess.FlowID
 	switch sess.Status {
 	case tsunagu.SessionMissed:
@@ -106,11 +111,41 @@ func (s *Store) countEnded(ctx context.Context, p redis.Pipeliner, memberID stri
 
 // CountEnded counts sessions that ended outside Apply: a rebuild of the
 // counters from history, or a benchmark's data. Each session must be
-// counted once.
+// counted once, oldest first (streaks follow the order). Counters are
+// added up across the batch first, so a batch of one hour's sessions
+// costs one command per counter.
 func (s *Store) CountEnded(ctx context.Context, sessions []tsunagu.Session, tags map[string][]string) error {
+	if s.stats == nil {
+		return nil
+	}
+	type hf struct {
+		hour  int64
+		field string
+	}
+	counts, sums := map[hf]int64{}, map[hf]float64{}
+	for i := range sessions {
+		f := s.statsOf(&sessions[i], tags[sessions[i].MemberID])
+		for k, n := range f.counts {
+			counts[hf{f.hour, k}] += n
+		}
+		for k, v := range f.sums {
+			sums[hf{f.hour, k}] += v
+		}
+	}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		hours := map[int64]bool{}
+		for k, n := range counts {
+			p.HIncrBy(ctx, statsHourKey(k.hour), k.field, n)
+			hours[k.hour] = true
+		}
+		for k, v := range sums {
+			p.HIncrByFloat(ctx, statsHourKey(k.hour), k.field, v)
+		}
+		for h := range hours {
+			p.Expire(ctx, statsHourKey(h), statsTTL)
+		}
 		for i := range sessions {
-			s.countEnded(ctx, p, sessions[i].MemberID, &sessions[i], tags[sessions[i].MemberID])
+			countStreak(ctx, p, sessions[i].MemberID, &sessions[i])
 		}
 		return nil
 	})

@@ -57,11 +57,15 @@ func (r *Report) Markdown(w io.Writer, loc *time.Location) {
 	}
 	fmt.Fprintln(w, "\n## 続けて未回答の人 (missed streaks)")
 	fmt.Fprintf(w, "\n1回 %d人・2回 %d人・3回以上 %d人\n\n", r.StreakCounts[0], r.StreakCounts[1], r.StreakCounts[2])
-	if len(r.Streaks) == 0 {
-		fmt.Fprintln(w, "\nなし")
+	listed, more := r.Listed()
+	if len(listed) == 0 {
+		fmt.Fprintln(w, "2回以上続けて未回答の人はいません。")
 	}
-	for _, s := range r.Streaks {
+	for _, s := range listed {
 		fmt.Fprintf(w, "- %s（%s）%s: %d回続けて未回答、最後の回答 %s\n", s.Family, roleLabel(s.Role), s.Flow, s.Streak, dateOr(s.LastCompleted, loc))
+	}
+	if more > 0 {
+		fmt.Fprintf(w, "- ほか %d人（全員は --format csv に）\n", more)
 	}
 	r.markdownFigures(w, loc)
 	fmt.Fprintf(w, "\n## 対応中・未対応のアラート (open alerts): %d件\n", len(r.Open))
@@ -91,9 +95,9 @@ func (r *Report) Slack(loc *time.Location) string {
 			}
 		}
 	}
-	if len(r.Streaks) > 0 {
-		fmt.Fprintf(&b, "*続けて未回答* %d人\n", len(r.Streaks))
-		for _, s := range r.Streaks[:min(len(r.Streaks), 20)] {
+	if listed, more := r.Listed(); len(listed) > 0 {
+		fmt.Fprintf(&b, "*2回以上続けて未回答* %d人\n", len(listed)+more)
+		for _, s := range listed[:min(len(listed), 20)] {
 			fmt.Fprintf(&b, "• %s（%s）%s %d回・最後の回答 %s\n", s.Family, mrkdwnText(roleLabel(s.Role)), mrkdwnText(s.Flow), s.Streak, dateOr(s.LastCompleted, loc))
 		}
 	}

@@ -180,3 +180,24 @@ func (r *Report) slackResponse(b *strings.Builder) {
 		fmt.Fprintf(b, "• %s %s: %d件・対応開始まで %s / %s・完了まで %s / %s\n", severityLabel(x.Severity), mrkdwnText(x.Scope), x.Alerts, duration(x.ClaimP50), duration(x.ClaimP90), duration(x.ResolveP50), duration(x.ResolveP90))
 	}
 }
+
+// maxListedStreaks bounds the names listed in md and html (csv has all):
+// a page of family codes nobody reads helps no one.
+const maxListedStreaks = 300
+
+// Listed are the members the report names: those who missed twice or
+// more in a row, longest first, at most maxListedStreaks; more says how
+// many are left out.
+func (r *Report) Listed() (rows []StreakRow, more int) {
+	for _, s := range r.Streaks {
+		if s.Streak < 2 {
+			break // sorted longest first
+		}
+		if len(rows) == maxListedStreaks {
+			more++
+			continue
+		}
+		rows = append(rows, s)
+	}
+	return rows, more
+}

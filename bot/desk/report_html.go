@@ -119,11 +119,14 @@ func (r *Report) HTML(w io.Writer, loc *time.Location, now time.Time) error {
 		Response   figure
 		Buckets    []Bucket
 		Loc        *time.Location
+		Listed     []StreakRow
+		More       int
 	}{
 		R: r, From: r.Since.In(loc).Format("2006年1月2日"), To: r.Until.In(loc).Add(-time.Second).Format("2006年1月2日"),
 		Generated: now.In(loc).Format("2006-01-02 15:04"), Buckets: r.Buckets, Loc: loc,
 		HasRates: len(r.Rates) > 0,
 	}
+	data.Listed, data.More = r.Listed()
 	data.Rates = figureOf(rateChart(r.Rates, r.Weeks, loc, true), chartHeight, "フローごとの回答率（週ごと）。実線が今期、破線が同じ長さの前期。")
 	for _, q := range r.Questions {
 		data.Questions = append(data.Questions, questionFig{q, figureOf(answerChart(q, r.Buckets), chartHeight, "各区切りの数字は「選択肢の番号:人数」。")})
