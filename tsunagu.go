@@ -166,6 +166,7 @@ type Alert struct {
 	FlowID     string       `json:"flow,omitempty"`
 	FlowTitle  string       `json:"flow_title,omitempty"`
 	Reason     string       `json:"reason"`
+	Category   string       `json:"category,omitempty"` // a risk alert's category as supporters read it (希死念慮…)
 	Answers    []QA         `json:"answers,omitempty"`
 	Supporter  string       `json:"supporter,omitempty"` // Slack user id to mention
 	State      AlertState   `json:"state"`

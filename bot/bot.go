@@ -15,6 +15,7 @@ import (
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/flows/risk"
 	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
 )
@@ -26,13 +27,14 @@ const (
 
 // Bot handles family members' events, timers and dispatches.
 type Bot struct {
-	Store *storage.Store
-	Flows *FlowSet
-	Risk  *flows.RiskScanner
-	Texts flows.Texts
-	Clock tsunagu.Clock
-	NewID func() string
-	Log   *slog.Logger
+	Store  *storage.Store
+	Flows  *FlowSet
+	Risk   *flows.RiskScanner
+	Safety risk.Safety // the safety replies per category and audience
+	Texts  flows.Texts
+	Clock  tsunagu.Clock
+	NewID  func() string
+	Log    *slog.Logger
 	// Quota reports LINE's monthly message quota; nil skips the check.
 	Quota func(ctx context.Context) (limit, used int64, err error)
 	// Metrics counts what happens; nil counts nothing.
@@ -127,7 +129,7 @@ func (b *Bot) Relay(ctx context.Context, event, memberID, text string, record fu
 // Conversation is the engine that decides members' turns, with this bot's
 // flows, words and clock-free settings.
 func (b *Bot) Conversation() *flows.Conversation {
-	return &flows.Conversation{Flows: b.Flows, Risk: b.Risk, Texts: b.Texts, Location: b.Location, NewID: b.NewID}
+	return &flows.Conversation{Flows: b.Flows, Risk: b.Risk, Safety: b.Safety, Texts: b.Texts, Location: b.Location, NewID: b.NewID}
 }
 
 // apply runs one turn for a member in a storage transaction: decide reads
@@ -198,7 +200,7 @@ func (b *Bot) change(st *storage.State, ev tsunagu.Inbound, memberID string, tur
 		case flows.MemberChanged:
 			ch.Member = &o.Member
 		case flows.EnrolFailed:
-			ch.EnrolFailed = true
+			ch.EnrolFailed += o.Codes
 		case flows.CheckInWaiting:
 			ch.AddPending = &storage.PendingStart{FlowID: o.FlowID, EventID: o.Key, Since: now}
 		case flows.WaitingTaken:
@@ -264,6 +266,7 @@ var _ flows.Facts = (*facts)(nil)
 func (f *facts) Member() *tsunagu.Member   { return f.st.Member }
 func (f *facts) Session() *tsunagu.Session { return f.st.Session }
 func (f *facts) EnrolFails() int           { return f.st.EnrolFails }
+func (f *facts) EnrolFailsAll() int        { return f.st.EnrolFailsAll }
 
 func (f *facts) Family(code string) (*tsunagu.Family, error) { return f.st.Family(code) }
 

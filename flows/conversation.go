@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/flows/risk"
 )
 
 // The conversation is the engine at the level of a member: every event,
@@ -32,10 +33,11 @@ const (
 
 // What Begin did, in Turn.Summary.
 const (
-	BeganStarted   = "started"   // the first question is queued
-	BeganRestarted = "restarted" // an open session of the same flow ended as missed first
-	BeganWaiting   = "waiting"   // the member is in another flow; this one starts when it ends
-	BeganNoMember  = "no member" // the member is gone
+	BeganStarted   = "started"      // the first question is queued
+	BeganRestarted = "restarted"    // an open session of the same flow ended as missed first
+	BeganWaiting   = "waiting"      // the member is in another flow; this one starts when it ends
+	BeganOpen      = "already open" // a session of this flow is open, and the start was not to replace it
+	BeganNoMember  = "no member"    // the member is gone
 )
 
 // Catalog is the flows in force.
@@ -56,7 +58,8 @@ type Facts interface {
 	SessionFlow() (*Flow, error)
 	History() ([]tsunagu.Session, error) // ended sessions, newest first
 	Waiting() ([]Waiting, error)         // check-ins waiting for the open session, oldest first
-	EnrolFails() int                     // wrong invite codes in the last hour
+	EnrolFails() int                     // the member's wrong invite codes in the last hour
+	EnrolFailsAll() int                  // everyone's wrong invite codes this hour
 	Invite(code string) (*tsunagu.Invite, error)
 }
 
@@ -78,14 +81,20 @@ func (r SessionRef) matches(s *tsunagu.Session) bool {
 	return s.Open() && ((r.SessionID != "" && s.ID == r.SessionID) || (r.Dispatch != "" && s.Dispatch == r.Dispatch))
 }
 
-// MaxEnrolFails is how many wrong invite codes an hour a LINE user may send
-// before codes are not checked for a while.
-const MaxEnrolFails = 5
+// Limits on guessing invite codes, counted per code tried (a message may
+// hold many): a LINE user may try MaxEnrolFails wrong codes an hour, and
+// everyone together MaxEnrolFailsAll, so that many accounts cannot guess
+// either; past them, codes are not checked for a while.
+const (
+	MaxEnrolFails    = 5
+	MaxEnrolFailsAll = 300
+)
 
 // Conversation decides a member's turns.
 type Conversation struct {
 	Flows    Catalog
-	Risk     *RiskScanner // the programme's risk words; flows may add their own
+	Risk     *RiskScanner // the programme's risk rules; flows may add their own words and patterns
+	Safety   risk.Safety  // the safety replies per category and audience; zero for the built-in ones
 	Texts    Texts
 	Location *time.Location // for the dates supporters read; nil for UTC
 	NewID    func() string  // session and alert ids
@@ -227,10 +236,10 @@ func (t *turn) enrol(ev tsunagu.Inbound) error {
 		t.sayText(t.c.Texts.AskCode)
 		return nil
 	}
-	if word, ok := t.c.Risk.Match(ev.Text); ok {
+	if m, ok := t.riskIn(ev.Text, nil); ok {
 		// Someone in distress before enrolment still gets help at once,
 		// and supporters hear of it.
-		if err := t.risk(word, ev.Text, nil); err != nil {
+		if err := t.risk(m, ev.Text, nil); err != nil {
 			return err
 		}
 	}
@@ -243,18 +252,27 @@ func (t *turn) enrol(ev tsunagu.Inbound) error {
 		return nil
 	}
 	fails := t.f.EnrolFails()
-	if fails >= MaxEnrolFails {
+	left := min(MaxEnrolFails-fails, MaxEnrolFailsAll-t.f.EnrolFailsAll())
+	if left <= 0 {
 		t.Summary = "enrolment locked"
 		t.sayText(t.c.Texts.LockedOut)
 		return nil
 	}
+	wrong := 0
 	for _, code := range codes {
+		if wrong == left {
+			break // every code counts: a message of 500 codes tries no more than one of 5
+		}
 		inv, err := t.f.Invite(code)
 		if err != nil {
 			return err
 		}
 		if inv == nil || !t.now.Before(inv.ExpiresAt) {
+			wrong++
 			continue
+		}
+		if wrong > 0 {
+			t.emit(EnrolFailed{Codes: wrong})
 		}
 		m := tsunagu.Member{ID: t.memberID, FamilyCode: inv.FamilyCode, Role: inv.Role, LineUserID: ev.UserID, LinkedAt: t.now}
 		t.member = &m
@@ -263,9 +281,9 @@ func (t *turn) enrol(ev tsunagu.Inbound) error {
 		t.sayText(t.c.Texts.Enrolled)
 		return t.startTriggered(func(f *Flow) bool { return f.OnEnrol })
 	}
-	t.emit(EnrolFailed{})
+	t.emit(EnrolFailed{Codes: wrong})
 	t.Summary = "wrong code"
-	if fails+1 >= MaxEnrolFails {
+	if wrong >= left {
 		t.sayText(t.c.Texts.LockedOut)
 	} else {
 		t.sayText(t.c.Texts.WrongCode)
@@ -284,15 +302,14 @@ func (t *turn) converse(ev tsunagu.Inbound) error {
 		}
 	}
 
-	risky := false
+	var risky riskLevel
 	if ev.Kind == tsunagu.InboundText {
-		word, ok := t.c.Risk.Match(ev.Text)
-		if !ok && flow != nil {
-			word, ok = NewRiskScanner(flow.RiskWords()).Match(ev.Text)
-		}
-		if ok {
-			risky = true
-			if err := t.risk(word, ev.Text, flow); err != nil {
+		if m, ok := t.riskIn(ev.Text, flow); ok {
+			risky = riskUrgent
+			if m.Gentle {
+				risky = riskGentle
+			}
+			if err := t.risk(m, ev.Text, flow); err != nil {
 				return err
 			}
 		}
@@ -613,7 +630,7 @@ func (t *turn) prompt(flow *Flow, sess *tsunagu.Session) {
 // outsideFlow answers a member who writes while no check-in is open: a
 // keyword starts its flow; anything else is acknowledged and shown to
 // supporters.
-func (t *turn) outsideFlow(ev tsunagu.Inbound, risky bool) error {
+func (t *turn) outsideFlow(ev tsunagu.Inbound, risky riskLevel) error {
 	switch ev.Kind {
 	case tsunagu.InboundPostback:
 		t.Summary = "no open question"
@@ -627,7 +644,7 @@ func (t *turn) outsideFlow(ev tsunagu.Inbound, risky bool) error {
 			Reason:   "チェックインの外でスタンプや画像が届きました（内容はLINEの画面で確認できます）",
 		})
 	}
-	if !risky {
+	if risky == riskNone {
 		t.Summary = "free text"
 	}
 	started := len(t.Outcomes)
@@ -637,10 +654,13 @@ func (t *turn) outsideFlow(ev tsunagu.Inbound, risky bool) error {
 	if len(t.Outcomes) > started {
 		return nil // the keyword's flow takes it from here
 	}
-	if risky {
+	if risky == riskUrgent {
 		return nil // the safety message is the answer; the urgent alert carries the text
 	}
 	t.sayText(t.c.Texts.Ack)
+	if risky == riskGentle {
+		return nil // the warning alert carries the text
+	}
 	return t.alert(tsunagu.Alert{
 		Severity: tsunagu.SeverityInfo,
 		Reason:   "チェックインの外でメッセージが届きました",
@@ -648,24 +668,65 @@ func (t *turn) outsideFlow(ev tsunagu.Inbound, risky bool) error {
 	})
 }
 
-// risk answers a risk word with the safety message at once, and raises an
-// urgent alert with the text.
-func (t *turn) risk(word, text string, flow *Flow) error {
+// riskLevel is what the risk rules made of a text.
+type riskLevel int
+
+const (
+	riskNone   riskLevel = iota
+	riskUrgent           // a match: the safety reply, an urgent alert
+	riskGentle           // a negated match (死にたくない): a warning alert only
+)
+
+// riskIn checks text with the programme's rules and, within a check-in,
+// the flow's own words and patterns.
+func (t *turn) riskIn(text string, flow *Flow) (risk.Match, bool) {
+	if t.c.Risk == nil {
+		return risk.Match{}, false
+	}
+	m, ok := t.c.Risk.Check(text)
+	if (ok && !m.Gentle) || flow == nil {
+		return m, ok
+	}
+	fr := flow.Risk()
+	d := t.c.Risk.Detector()
+	if d == nil || len(fr.Words)+len(fr.Patterns) == 0 {
+		return m, ok
+	}
+	fd, err := d.With(fr.Words, fr.Patterns)
+	if err != nil {
+		return m, ok // checked when the flow was loaded
+	}
+	if fm, fok := fd.Check(text); fok && (!ok || !fm.Gentle) {
+		return fm, true
+	}
+	return m, ok
+}
+
+// risk answers a risk match: at once, the safety reply for its category
+// and the member's audience, and an urgent alert with the text, the
+// category first; a negated match (死にたくない) is a warning alert only.
+func (t *turn) risk(m risk.Match, text string, flow *Flow) error {
 	t.Summary = "risk words"
-	var audience tsunagu.Role
-	safety := t.c.Texts.Safety
-	if m := t.f.Member(); m != nil {
-		audience = m.Role
-		if m.Role == tsunagu.RoleGuardian && t.c.Texts.SafetyAdult != "" {
-			safety = t.c.Texts.SafetyAdult
+	audience, role := risk.Child, tsunagu.Role("")
+	if mem := t.f.Member(); mem != nil {
+		role = mem.Role
+		if mem.Role == tsunagu.RoleGuardian {
+			audience = risk.Guardian
 		}
 	}
-	t.emit(RiskDetected{Word: word, Audience: audience})
-	t.sayText(safety)
+	word := matchedWord(m)
+	t.emit(RiskDetected{Word: word, Category: m.Category.Label(), Rule: m.Rule, Gentle: m.Gentle, Audience: role})
 	a := tsunagu.Alert{
 		Severity: tsunagu.SeverityUrgent,
-		Reason:   "心配なことばがありました（「" + word + "」）。すぐに確認してください",
+		Category: m.Category.Label(),
+		Reason:   RiskReason(m),
 		Answers:  []tsunagu.QA{{Question: "メッセージ", Answer: text}},
+	}
+	if m.Gentle {
+		t.Summary = "risk words (negated)"
+		a.Severity = tsunagu.SeverityWarning
+	} else {
+		t.sayText(t.c.Safety.Message(m.Category, audience))
 	}
 	if s := t.f.Session(); flow != nil && s.Open() {
 		// Within a check-in: the answers so far, and the question the text
@@ -817,11 +878,13 @@ func (c *Conversation) Expire(f Facts, ref SessionRef, now time.Time) (Turn, err
 }
 
 // Begin starts flow for a member who is due to get it (a dispatch has
-// checked Exclusion): at once when no session is open; after ending an
-// open session of the same flow as missed (one session per member and
-// flow); or, when another flow's session is open, as a waiting check-in.
-// key names what asked for it. Turn.Summary is one of the Began* words.
-func (c *Conversation) Begin(f Facts, flow *Flow, key string, now time.Time) (Turn, error) {
+// checked Exclusion): at once when no session is open; when one of the
+// same flow is open, after ending it as missed if replace (the next
+// occurrence of a schedule: one session per member and flow), else not at
+// all (a coordinator's send must not make a miss the member never had);
+// or, when another flow's session is open, as a waiting check-in. key
+// names what asked for it. Turn.Summary is one of the Began* words.
+func (c *Conversation) Begin(f Facts, flow *Flow, key string, replace bool, now time.Time) (Turn, error) {
 	t := c.turn(f, "", now)
 	cur := f.Session()
 	switch {
@@ -834,6 +897,9 @@ func (c *Conversation) Begin(f Facts, flow *Flow, key string, now time.Time) (Tu
 	case cur.FlowID != flow.ID:
 		t.Summary = BeganWaiting
 		return t.Turn, t.wait(flow, key)
+	case !replace:
+		t.Summary = BeganOpen
+		return t.Turn, nil
 	}
 	old, err := f.SessionFlow()
 	if err != nil {

@@ -58,7 +58,7 @@ func (c catalog) All() []*Flow { return c }
 
 func newConv(fs ...*Flow) *Conversation {
 	n := 0
-	return &Conversation{Flows: catalog(fs), Risk: NewRiskScanner(DefaultRiskWords), Texts: SimTexts(""), Location: time.UTC,
+	return &Conversation{Flows: catalog(fs), Risk: NewRiskScanner(DefaultRiskWords), Texts: DefaultTexts, Location: time.UTC,
 		NewID: func() string { n++; return "id" + strconv.Itoa(n) }}
 }
 
@@ -240,11 +240,13 @@ func TestConversationBegin(t *testing.T) {
 		waiting []Waiting
 		summary string
 		kinds   string
+		keep    bool // a coordinator's send: leave an open session of the flow
 	}{
-		{"idle", nil, nil, BeganStarted, "SessionStarted Said"},
-		{"same flow open: superseded, streak, restarted", weekly, nil, BeganRestarted, "SessionEnded StreakChanged SessionStarted Said"},
-		{"another flow open: waits", signup, nil, BeganWaiting, "CheckInWaiting"},
-		{"another flow open, already waiting: once", signup, []Waiting{{FlowID: "weekly"}}, BeganWaiting, ""},
+		{"idle", nil, nil, BeganStarted, "SessionStarted Said", false},
+		{"same flow open, a send: left open, no miss", weekly, nil, BeganOpen, "", true},
+		{"same flow open: superseded, streak, restarted", weekly, nil, BeganRestarted, "SessionEnded StreakChanged SessionStarted Said", false},
+		{"another flow open: waits", signup, nil, BeganWaiting, "CheckInWaiting", false},
+		{"another flow open, already waiting: once", signup, []Waiting{{FlowID: "weekly"}}, BeganWaiting, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -254,7 +256,7 @@ func TestConversationBegin(t *testing.T) {
 				m.session = tt.open.Start("old", "sim-member", t0, Env{}).Session
 				m.simFacts.flows = catalog{weekly, signup}
 			}
-			turn, err := c.Begin(m, weekly, "occ", t1)
+			turn, err := c.Begin(m, weekly, "occ", !tt.keep, t1)
 			if err != nil {
 				t.Fatal(err)
 			}

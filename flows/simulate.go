@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/flows/risk"
 )
 
 // The simulator plays a flow in the terminal as a family member would see
@@ -69,10 +70,11 @@ func (a *interactive) Answer() (string, bool, error) {
 
 // SimOptions tune a simulation.
 type SimOptions struct {
-	Risk  *RiskScanner // the programme's risk words, as serve has them; nil for none
-	Texts Texts        // what the bot says outside the flow, as serve has it; zero for the defaults
-	JSON  bool         // write the transcript as JSON at the end instead of text as it goes
-	Now   time.Time    // the simulated time, for reproducible alerts
+	Risk   *RiskScanner // the programme's risk rules, as serve has them; nil for none
+	Safety risk.Safety  // the programme's safety replies per category and audience, as serve has them
+	Texts  Texts        // what the bot says outside the flow, as serve has it; zero for the defaults
+	JSON   bool         // write the transcript as JSON at the end instead of text as it goes
+	Now    time.Time    // the simulated time, for reproducible alerts
 	// Who is simulated: the member's role ("" for the flow's first) and
 	// their family's tags, their last answers and missed streak.
 	Role         tsunagu.Role
@@ -170,12 +172,16 @@ type SimEvent struct {
 	To       string           `json:"to,omitempty"`       // move: the next step, or "end"
 	Branch   bool             `json:"branch,omitempty"`   // move: not simply the following step
 	Word     string           `json:"word,omitempty"`     // risk: the word found
+	Category string           `json:"category,omitempty"` // risk: its category (希死念慮…)
+	Rule     string           `json:"rule,omitempty"`     // risk: the rule that matched
+	Gentle   bool             `json:"gentle,omitempty"`   // risk: negated (死にたくない): a warning, no safety reply
 	Severity tsunagu.Severity `json:"severity,omitempty"` // alert
 }
 
 // SimAlert is an alert the simulation would raise.
 type SimAlert struct {
 	Severity tsunagu.Severity `json:"severity"`
+	Category string           `json:"category,omitempty"`
 	Reason   string           `json:"reason"`
 	Answers  []tsunagu.QA     `json:"answers"`
 }
@@ -185,7 +191,7 @@ const (
 	CmdBack   = ":back"   // undo the last answer
 	CmdMissed = ":missed" // end the session as missed, as expiry would
 	CmdWait   = ":wait"   // `:wait 24h`: move the clock on, sending reminders and expiring
-	CmdSend   = ":send"   // the next check-in of the flow arrives now, as a schedule or `send` would bring it
+	CmdSend   = ":send"   // the next check-in of the flow arrives now, as the schedule's next occurrence (or `send --replace`) would bring it
 	CmdHelp   = ":help"
 )
 
@@ -203,7 +209,7 @@ func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, er
 		return Transcript{}, &AudienceError{Flow: f, Role: opt.Role, Tags: opt.Tags}
 	}
 	if opt.Texts == (Texts{}) {
-		opt.Texts = SimTexts("")
+		opt.Texts = DefaultTexts
 	}
 	if opt.Risk == nil {
 		opt.Risk = NewRiskScanner(nil)
@@ -220,7 +226,7 @@ func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, er
 	if catalog == nil {
 		catalog = oneFlow{f}
 	}
-	sim.conv = &Conversation{Flows: withFlow{catalog, f}, Risk: opt.Risk, Texts: opt.Texts, Location: opt.Location,
+	sim.conv = &Conversation{Flows: withFlow{catalog, f}, Risk: opt.Risk, Safety: opt.Safety, Texts: opt.Texts, Location: opt.Location,
 		NewID: func() string { ids++; return "sim-" + strconv.Itoa(ids) }}
 	sim.facts = newSimFacts(f, opt)
 	sim.facts.flows = sim.conv.Flows
@@ -242,18 +248,6 @@ func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, er
 		}
 	}
 	return sim.t, err
-}
-
-// SimTexts are the default texts with the programme's safety message for
-// children and guardians alike, or the default ones for each when it is
-// "": what `serve` and `simulate` both say.
-func SimTexts(safety string) Texts {
-	t := DefaultTexts
-	t.Safety, t.SafetyAdult = DefaultSafetyMessage, DefaultGuardianSafetyMessage
-	if safety != "" {
-		t.Safety, t.SafetyAdult = safety, safety
-	}
-	return t
 }
 
 // withFlow is a catalog in which f, the flow tried, is in force whatever
@@ -329,6 +323,7 @@ func (sf *simFacts) Session() *tsunagu.Session              { return sf.session 
 func (sf *simFacts) History() ([]tsunagu.Session, error)    { return sf.history, nil }
 func (sf *simFacts) Waiting() ([]Waiting, error)            { return nil, nil }
 func (sf *simFacts) EnrolFails() int                        { return 0 }
+func (sf *simFacts) EnrolFailsAll() int                     { return 0 }
 func (sf *simFacts) Invite(string) (*tsunagu.Invite, error) { return nil, nil }
 func (sf *simFacts) SessionFlow() (*Flow, error) {
 	if !sf.session.Open() {
@@ -360,7 +355,7 @@ type snapshot struct {
 func (sim *simulation) now() time.Time { return sim.opt.Now.Add(sim.elapsed) }
 
 func (sim *simulation) run(in Answerer) error {
-	turn, err := sim.conv.Begin(sim.facts, sim.f, "sim", sim.now())
+	turn, err := sim.conv.Begin(sim.facts, sim.f, "sim", true, sim.now())
 	if err != nil {
 		return err
 	}
@@ -454,9 +449,12 @@ func (sim *simulation) render(turn Turn, missedWhy string) (reasked bool) {
 	reasked = transition != nil && transition.Kind == EventReask
 	riskLeft := 0
 	for _, o := range turn.Outcomes {
-		switch o.(type) {
+		switch r := o.(type) {
 		case RiskDetected:
 			riskLeft = 2 // its safety message and its alert
+			if r.Gentle {
+				riskLeft = 1 // its warning alert only
+			}
 		default:
 			if riskLeft > 0 {
 				riskLeft--
@@ -511,7 +509,7 @@ func (sim *simulation) outcome(o Outcome, after *tsunagu.Session, missedWhy stri
 			sim.emit(ev)
 		}
 	case RiskDetected:
-		sim.emit(SimEvent{Kind: EventRisk, Step: stepOf(sim.facts.session), Word: o.Word})
+		sim.emit(SimEvent{Kind: EventRisk, Step: stepOf(sim.facts.session), Word: o.Word, Category: o.Category, Rule: o.Rule, Gentle: o.Gentle})
 	case AlertRaised:
 		sim.raise(o.Alert)
 	case SessionStarted:
@@ -605,7 +603,7 @@ func (sim *simulation) command(cmd, arg string) error {
 			sim.emit(SimEvent{Kind: EventNote, Text: "このメンバーには届きません (not sent: " + why + ")"})
 			return nil
 		}
-		turn, err := sim.conv.Begin(sim.facts, sim.f, "sim-send", sim.now())
+		turn, err := sim.conv.Begin(sim.facts, sim.f, "sim-send", true, sim.now())
 		if err != nil {
 			return err
 		}
@@ -695,7 +693,7 @@ func (sim *simulation) input(s *tsunagu.Session, text string) (Input, string) {
 }
 
 func (sim *simulation) raise(a tsunagu.Alert) {
-	sim.t.Alerts = append(sim.t.Alerts, SimAlert{Severity: a.Severity, Reason: a.Reason, Answers: a.Answers})
+	sim.t.Alerts = append(sim.t.Alerts, SimAlert{Severity: a.Severity, Category: a.Category, Reason: a.Reason, Answers: a.Answers})
 	sim.emit(SimEvent{Kind: EventAlert, Severity: a.Severity, Text: a.Reason})
 }
 
@@ -822,7 +820,11 @@ func (sim *simulation) print(ev SimEvent) {
 			fmt.Fprintf(w, "  ↪ 分岐 (branch): %s → %s\n\n", ev.Step, ev.To)
 		}
 	case EventRisk:
-		fmt.Fprintf(w, "  ⚠ 気になることば「%s」: すぐに urgent アラートを出し、次の安心メッセージを送ります\n\n", ev.Word)
+		if ev.Gentle {
+			fmt.Fprintf(w, "  ☁ %s（打ち消し）「%s」(%s): 念のため warning アラートを出します。安心メッセージは送りません\n\n", ev.Category, ev.Word, ev.Rule)
+		} else {
+			fmt.Fprintf(w, "  ⚠ %s「%s」(%s): すぐに urgent アラートを出し、次の安心メッセージを送ります\n\n", ev.Category, ev.Word, ev.Rule)
+		}
 	case EventAlert:
 		fmt.Fprintf(w, "  ● アラート (alert) [%s] %s\n\n", ev.Severity, ev.Text)
 	case EventBack:

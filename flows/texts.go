@@ -1,7 +1,8 @@
 package flows
 
-// Texts are the words the conversation says to families outside any flow. They are
-// Japanese, short and kind; the safety message comes from configuration.
+// Texts are the words the conversation says to families outside any flow,
+// Japanese, short and kind. The safety replies are per risk category and
+// audience (risk.Safety, Conversation.Safety).
 type Texts struct {
 	Welcome     string // on follow: asks for the invite code
 	WelcomeBack string // on follow by someone already linked
@@ -16,8 +17,6 @@ type Texts struct {
 	Sorry       string // something went wrong on our side
 	Stopped     string // the member wrote 停止: check-ins pause
 	Resumed     string // the member wrote 再開: check-ins come again
-	Safety      string // after a risk word, to a child or someone not yet enrolled
-	SafetyAdult string // after a risk word, to a guardian
 }
 
 // DefaultTexts are the texts used unless configuration says otherwise.

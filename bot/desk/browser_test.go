@@ -36,7 +36,9 @@ func TestReportInChromium(t *testing.T) {
 	dir := t.TempDir()
 	pages := map[string]func(*bytes.Buffer) error{
 		"report": func(b *bytes.Buffer) error { r := exampleReport(); return r.HTML(b, tokyo, r.Until) },
-		"case":   func(b *bytes.Buffer) error { return examplePack(true).HTML(b, tokyo, time.Date(2026, 10, 5, 9, 0, 0, 0, tokyo)) },
+		"case": func(b *bytes.Buffer) error {
+			return examplePack(true).HTML(b, tokyo, time.Date(2026, 10, 5, 9, 0, 0, 0, tokyo))
+		},
 	}
 	for name, render := range pages {
 		t.Run(name, func(t *testing.T) {

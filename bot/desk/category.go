@@ -2,6 +2,6 @@ package desk
 
 import "github.com/tsunagu/tsunagu"
 
-// alertCategory is the category an alert carries. Alerts carry none yet
-// (risk detection adds one); until then every alert counts under "".
-func alertCategory(a tsunagu.Alert) string { return "" }
+// alertCategory is the category an alert carries (risk alerts: 希死念慮…),
+// "" for alerts of none.
+func alertCategory(a tsunagu.Alert) string { return a.Category }

@@ -2,10 +2,17 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/internal/fakeline"
+	"github.com/tsunagu/tsunagu/internal/fakeslack"
 )
 
 // sendCounts runs `send FLOW --family CODE --json` and returns its counts.
@@ -140,4 +147,95 @@ func TestDeclinedConsent(t *testing.T) {
 	if c := h.sendCounts("weekly", "F-0001"); c["started"] != 1 {
 		t.Fatalf("send after consenting: %v", c)
 	}
+}
+
+// TestInviteCodesCountedPerCode: a message full of codes tries no more
+// than the hour's allowance, and the right code after it waits too.
+func TestInviteCodesCountedPerCode(t *testing.T) {
+	h := newHarness(t, "")
+	h.roster("F-0001,,")
+	var inv inviteOut
+	mustJSON(t, h.mustCLI("invite", "F-0001", "--role", "child", "--json"), &inv)
+
+	guesser := fakeline.NewUserID()
+	var codes []string
+	for i := range 500 {
+		codes = append(codes, fmt.Sprintf("ZZZZ-%04d", 2000+i))
+	}
+	h.mustDeliver(h.line.Text(guesser, strings.Join(codes, " ")+" "+inv.Code))
+	h.next(guesser, "少し時間をおいて")
+	h.mustDeliver(h.line.Text(guesser, inv.Code))
+	h.next(guesser, "少し時間をおいて")
+	if m := h.memberOrNil(guesser); m != nil {
+		t.Fatalf("a guesser enrolled with the code at the end of 500: %+v", m)
+	}
+	// The code was not used up by the guess: its owner still enrols.
+	owner := fakeline.NewUserID()
+	h.mustDeliver(h.line.Text(owner, inv.Code))
+	h.next(owner, "登録できました")
+}
+
+// TestQuickSendsMakeNoMiss: sending a flow again while its check-in is
+// open leaves it open (no false miss) unless --replace; several
+// supporters sending from Slack at once start one check-in.
+func TestQuickSendsMakeNoMiss(t *testing.T) {
+	h := newHarness(t, "")
+	h.roster("F-0001,,U0SUPPORT")
+	user := h.enrol("F-0001", tsunagu.RoleChild)
+	if c := h.sendCounts("test-checkin", "F-0001"); c["started"] != 1 {
+		t.Fatalf("first send: %v", c)
+	}
+	h.next(user, "今週の気分はどう？")
+
+	var wg sync.WaitGroup
+	answers := make([]string, 3)
+	for i, who := range []string{"U0SUPPORT", "U0SECOND", "U0THIRD"} {
+		wg.Go(func() {
+			form := fakeslack.CommandForm("/tsunagu", "send test-checkin F-0001", who, fakeslack.Channel)
+			res, err := http.DefaultClient.Do(fakeslack.SignedRequest(h.url+"/slack/commands", slackSecret, form, time.Now()))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			answers[i] = string(b)
+		})
+	}
+	wg.Wait()
+	for _, a := range answers {
+		if !strings.Contains(a, "回答中のため送らず") && !strings.Contains(a, "いま行われたばかり") {
+			t.Errorf("a send while the check-in is open answered %s", a)
+		}
+	}
+	if c := h.sendCounts("test-checkin", "F-0001"); c["already open"] != 1 {
+		t.Fatalf("CLI send while open: %v", c)
+	}
+	h.quiesce(h.clock.Now())
+	if hist := h.history(user); len(hist) != 0 {
+		t.Fatalf("quick sends made %d sessions end: %+v", len(hist), hist)
+	}
+
+	var res struct {
+		Counts map[string]int `json:"counts"`
+	}
+	mustJSON(t, h.mustCLI("send", "test-checkin", "--family", "F-0001", "--replace", "--json"), &res)
+	if res.Counts["restarted"] != 1 {
+		t.Fatalf("send --replace: %v", res.Counts)
+	}
+	if hist := h.history(user); len(hist) != 1 || hist[0].Status != tsunagu.SessionMissed {
+		t.Fatalf("history after --replace: %+v", hist)
+	}
+}
+
+func (h *harness) memberOrNil(user string) *tsunagu.Member {
+	h.t.Helper()
+	m, err := h.main.Store.Member(context.Background(), h.main.Bot.Pseudonyms.UserHash(user))
+	if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return m
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/tsunagu/tsunagu/bot/slack"
 	"github.com/tsunagu/tsunagu/config"
 	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/flows/risk"
 	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
 	"golang.org/x/time/rate"
@@ -132,7 +133,15 @@ func (m *Main) Run(ctx context.Context) error {
 	notifier := slack.NewNotifier(c.Slack.BotToken, c.Slack.Channel, c.Slack.APIURL, m.HTTPClient)
 	notifier.Location, notifier.Clock = c.Location(), m.Clock
 
+	if _, _, _, err := programme(c); err != nil {
+		return &configError{err}
+	}
 	m.Bot = newBot(c, store, nil, m.Clock, m.Log)
+	// The risk detector loads its dictionary (about 1.5 s, 90 MiB) here,
+	// once per process, so the first message is not kept waiting.
+	if m.Bot.Risk.Detector() == nil {
+		return errors.New("risk detector: the dictionary could not be loaded")
+	}
 	m.Bot.Quota = messenger.Quota
 	m.Bot.EscalateAfter = time.Duration(c.Slack.EscalateAfter)
 	m.Bot.Location = c.Location()
@@ -310,31 +319,44 @@ func openStore(url string) (*storage.Store, error) {
 	return s.WithJobs(scheduler.Quiet), nil
 }
 
-// newBot wires the conversation with its texts and risk words.
+// newBot wires the conversation with its texts, risk detector and safety
+// replies from the configuration (checked when loaded).
 func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsunagu.Clock, log *slog.Logger) *bot.Bot {
-	texts, risk := programme(c)
+	texts, scanner, safety, _ := programme(c)
 	set := bot.NewFlowSet(fs)
 	store.WithStats(desk.StatKinds(set)) // the report's counters, kept as sessions end
 	return &bot.Bot{
-		Store: store,
-		Flows: set,
-		Risk:  risk,
-		Texts: texts,
-		Clock: clock,
-		NewID: bot.NewID,
-		Log:   log.With("comp", "bot"),
+		Store:  store,
+		Flows:  set,
+		Risk:   scanner,
+		Safety: safety,
+		Texts:  texts,
+		Clock:  clock,
+		NewID:  bot.NewID,
+		Log:    log.With("comp", "bot"),
 	}
 }
 
 // programme is what the configuration makes of the conversation's words:
-// the texts with the safety messages, and the risk words. serve and
-// simulate both take them from here, so a simulation says what serve says.
-func programme(c *config.Config) (flows.Texts, *flows.RiskScanner) {
-	words := flows.DefaultRiskWords
-	if len(c.RiskWords) > 0 {
-		words = c.RiskWords
+// the texts, the risk detector (built on first use: report, schedule and
+// send never check text) and the safety replies per category and
+// audience. serve and simulate both take them from here, so a simulation
+// says what serve says.
+func programme(c *config.Config) (flows.Texts, *flows.RiskScanner, risk.Safety, error) {
+	rc, safety, err := c.RiskConfig(flows.DefaultRiskWords)
+	if err == nil {
+		for i, p := range rc.Patterns {
+			if err = risk.CheckPattern(p.Pattern); err != nil {
+				err = fmt.Errorf("risk.patterns[%d]: %v", i, err)
+				break
+			}
+		}
 	}
-	return flows.SimTexts(c.SafetyMessage), flows.NewRiskScanner(words)
+	if err != nil {
+		rc = risk.Config{} // a configuration Run refuses: the built-in rules
+	}
+	scanner := flows.LazyRiskScanner(func() (*risk.Detector, error) { return risk.New(rc) })
+	return flows.DefaultTexts, scanner, safety, err
 }
 
 // routes turns configured routes into the poster's.

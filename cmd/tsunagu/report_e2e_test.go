@@ -54,6 +54,7 @@ func TestResponseTimes(t *testing.T) {
 		"| 緊急 | uwajima-npo | 1 | 1 | 10分 | 10分 | 1 | 2時間10分 | 2時間10分 |",
 		"| 緊急 | niihama-city | 1 | 0 | - | - | 0 | - | - |",
 		"- urgent F-0002",
+		"| 緊急 | 希死念慮 | 2 |", // alerts by severity and category
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)
