@@ -2,7 +2,10 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -355,4 +358,69 @@ func (st *State) familyTags(ch *Change) ([]string, error) {
 		return nil, err
 	}
 	return f.Tags, nil
+}
+
+// RecountStats rebuilds the report counters from the members' history
+// (what an installation that predates the counters, or one whose
+// counters are in doubt, has): it deletes every counter and streak, then
+// counts each member's kept sessions, oldest first. Sessions ending
+// while it runs may be counted twice or not at all: run it with serve
+// stopped. It reads no free text (choices and numbers are stored in
+// clear). It returns how many sessions it counted.
+func (s *Store) RecountStats(ctx context.Context) (int, error) {
+	if s.stats == nil {
+		return 0, tsunagu.Errorf(tsunagu.EINTERNAL, "storage: no rule for counting answers (Store.WithStats)")
+	}
+	iter := s.rdb.Scan(ctx, 0, prefix+"stats:*", 1000).Iterator()
+	var keys []string
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+	}
+	if err := iter.Err(); err != nil {
+		return 0, unavailable(err)
+	}
+	for chunk := range slices.Chunk(keys, 1000) {
+		if err := s.rdb.Unlink(ctx, chunk...).Err(); err != nil {
+			return 0, unavailable(err)
+		}
+	}
+	ids, err := s.AudienceIDs(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for page := range slices.Chunk(ids, 500) {
+		members, fams, err := s.MembersWithFamilies(ctx, page)
+		if err != nil {
+			return n, err
+		}
+		cmds := make([]*redis.StringSliceCmd, len(members))
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, m := range members {
+				cmds[i] = p.LRange(ctx, historyKey(m.ID), 0, -1)
+			}
+			return nil
+		}); err != nil {
+			return n, unavailable(err)
+		}
+		var sessions []tsunagu.Session
+		tags := map[string][]string{}
+		for i, m := range members {
+			tags[m.ID] = fams[m.FamilyCode].Tags
+			raw := cmds[i].Val()
+			for j := len(raw) - 1; j >= 0; j-- { // oldest first, for the streaks
+				var sess tsunagu.Session
+				if err := json.Unmarshal([]byte(raw[j]), &sess); err != nil {
+					return n, fmt.Errorf("decode history of %s: %w", m.ID, err)
+				}
+				sess.MemberID = m.ID
+				sessions = append(sessions, sess)
+			}
+		}
+		if err := s.CountEnded(ctx, sessions, tags); err != nil {
+			return n, err
+		}
+		n += len(sessions)
+	}
+	return n, nil
 }

@@ -24,12 +24,16 @@ func (e *env) report(ctx context.Context, args []string) int {
 	out := fs.String("out", "", "write to `FILE` instead of standard output")
 	tag := fs.String("tag", "", "only families with this `tag`")
 	org := fs.String("org", "", "only families of this organisation (`id` in organisations:)")
+	recount := fs.Bool("recount", false, "rebuild the report's counters from the members' history (with serve stopped), then stop")
 	if _, err := parse(fs, args); err != nil {
 		return exitUsage
 	}
 	c, ok := e.config(*cfgPath)
 	if !ok {
 		return exitUsage
+	}
+	if *recount {
+		return e.recount(ctx, &c)
 	}
 	loc := c.Location()
 	from, to, ok := e.period(*since, *until, 7, loc)
@@ -65,6 +69,21 @@ func (e *env) report(ctx context.Context, args []string) int {
 		rep.Markdown(w, loc)
 		return nil
 	})
+}
+
+// recount rebuilds the report's counters from history.
+func (e *env) recount(ctx context.Context, c *config.Config) int {
+	b, ok := e.openBot(ctx, c)
+	if !ok {
+		return exitFail
+	}
+	defer b.Store.Close()
+	n, err := b.Store.RecountStats(ctx)
+	if err != nil {
+		return e.fail(err)
+	}
+	fmt.Fprintf(e.stdout, "counted %d check-ins from the members' history\n", n)
+	return exitOK
 }
 
 // period reads --since and --until (dates in loc, until included); since

@@ -206,3 +206,37 @@ func waitMessage(t *testing.T, h *harness, channel string) fakeslack.Message {
 	}, "a message in %s", channel)
 	return m
 }
+
+// TestRecount: rebuilding the counters from history gives the same
+// report as the counters kept while serving.
+func TestRecount(t *testing.T) {
+	clock := newTestClock(thursday)
+	h := newHarness(t, "testdata/scheduled", withClock(clock))
+	h.roster("F-0001,uwajima,", "F-0002,,")
+	answers := h.enrol("F-0001", tsunagu.RoleChild)
+	silent := h.enrol("F-0002", tsunagu.RoleChild)
+	h.settle()
+	for week := range 2 {
+		n := len(h.received(answers))
+		clock.Set(friday(week, 17, 0).Add(time.Second))
+		q := h.waitCount(answers, n+1)[n]
+		h.waitText(silent, "今週はどうだった？")
+		if week == 0 {
+			h.mustDeliver(h.line.Postback(answers, dataFor(t, q, "いい")))
+			h.next(answers, "ありがとう！")
+		}
+		clock.Set(friday(week+1, 16, 0))
+		h.settle()
+	}
+	args := []string{"report", "--since", "2026-11-13", "--until", "2026-11-26", "--format", "csv"}
+	kept := h.mustCLI(args...)
+	if !strings.Contains(kept, "weekly,毎週のチェックイン,,4,1,3,0,0.250,") {
+		t.Fatalf("report from the kept counters:\n%s", kept)
+	}
+	if out := h.mustCLI("report", "--recount"); !strings.Contains(out, "counted 4 check-ins") {
+		t.Errorf("recount: %s", out)
+	}
+	if again := h.mustCLI(args...); again != kept {
+		t.Errorf("after a recount the report differs:\n--- kept\n%s\n--- recounted\n%s", kept, again)
+	}
+}
