@@ -118,9 +118,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	bin := cfg.Bin
 	if bin == "" {
 		bin = filepath.Join(dir, "tsunagu")
-		out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/tsunagu").CombinedOutput()
+		out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/tsunagu/tsunagu/cmd/tsunagu").CombinedOutput()
 		if err != nil {
-			return nil, fmt.Errorf("go build ./cmd/tsunagu (run from the repository root): %v\n%s", err, out)
+			return nil, fmt.Errorf("go build cmd/tsunagu: %v\n%s", err, out)
 		}
 	}
 	since := now.AddDate(0, 0, -7*cfg.Weeks).Format("2006-01-02")
