@@ -227,8 +227,12 @@ func (b *Bot) escalations(a *tsunagu.Alert) []storage.Timer {
 	if a.Severity != tsunagu.SeverityUrgent || b.EscalateAfter <= 0 {
 		return nil
 	}
-	ts := make([]storage.Timer, 0, 2)
-	for level := 1; level <= 2; level++ {
+	levels := 2
+	if a.Stranger != "" {
+		levels = 1 // once for someone not enrolled (see desk.Escalate)
+	}
+	ts := make([]storage.Timer, 0, levels)
+	for level := 1; level <= levels; level++ {
 		ts = append(ts, storage.Timer{
 			Kind: scheduler.JobEscalate, Due: a.CreatedAt.Add(time.Duration(level) * b.EscalateAfter),
 			AlertID: a.ID, Index: level,

@@ -668,6 +668,16 @@ func (t *turn) outsideFlow(ev tsunagu.Inbound, risky riskLevel) error {
 	})
 }
 
+// StrangerLabel is the label supporters see for someone not enrolled: six
+// characters of their pseudonym, enough to tell strangers apart in a
+// channel, nothing that leads back to a LINE account.
+func StrangerLabel(memberID string) string {
+	if len(memberID) > 6 {
+		memberID = memberID[:6]
+	}
+	return "#" + memberID
+}
+
 // riskLevel is what the risk rules made of a text.
 type riskLevel int
 
@@ -727,6 +737,12 @@ func (t *turn) risk(m risk.Match, text string, flow *Flow) error {
 		a.Severity = tsunagu.SeverityWarning
 	} else {
 		t.sayText(t.c.Safety.Message(m.Category, audience))
+	}
+	if t.member == nil && t.memberID != "" {
+		// Someone who never enrolled: a label of their own, so that their
+		// messages thread together and a flood of strangers can be capped.
+		a.Stranger = StrangerLabel(t.memberID)
+		a.Reason = "未登録の人（" + a.Stranger + "）: " + a.Reason
 	}
 	if s := t.f.Session(); flow != nil && s.Open() {
 		// Within a check-in: the answers so far, and the question the text

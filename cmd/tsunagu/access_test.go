@@ -143,7 +143,7 @@ func TestOrganisations(t *testing.T) {
 		res.Body.Close()
 	}
 	h.next(user, "話してくれてありがとう")
-	time.Sleep(200 * time.Millisecond) // a second push would be queued by now
+	h.settle() // a second push would be delivered by now
 	if p := h.line.Pushes(); len(p) != 1 {
 		t.Errorf("a replayed submission pushed %d messages", len(p))
 	}
