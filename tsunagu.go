@@ -327,4 +327,5 @@ const (
 	AuditRekeyed     = "rekeyed"   // stored free text re-encrypted with the current key
 	AuditPurged      = "purged"    // the daily retention purge deleted old records
 	AuditImported    = "imported"  // a roster imported
+	AuditCasePack    = "case-pack" // a family's case meeting pack made (CLI or Slack)
 )

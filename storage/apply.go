@@ -155,8 +155,20 @@ func (s *Store) Apply(ctx context.Context, eventID, memberID string, decide func
 		if err != nil {
 			return err
 		}
+		var tags []string
+		if ch != nil && ch.Ended != nil && s.stats != nil {
+			if tags, err = st.familyTags(ch); err != nil {
+				return err
+			}
+		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			return s.write(ctx, p, eventID, memberID, st, ch)
+			if err := s.write(ctx, p, eventID, memberID, st, ch); err != nil {
+				return err
+			}
+			if ch != nil {
+				s.countEnded(ctx, p, memberID, ch.Ended, tags)
+			}
+			return nil
 		})
 		if err == nil && eventID != "" {
 			err = s.replicated(ctx, tx)

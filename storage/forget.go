@@ -132,6 +132,11 @@ func (s *Store) Forget(ctx context.Context, code string, e tsunagu.AuditEntry) (
 	if err := w.sweepShared(ctx, memberIDs); err != nil {
 		return nil, err
 	}
+	n, err := s.ForgetMemberStats(ctx, memberIDs...) // the report's streaks
+	if err != nil {
+		return nil, err
+	}
+	w.n += n
 	rep.Records = w.n
 	e.Action = cmpOr(e.Action, tsunagu.AuditForgotten)
 	e.Family, e.Count = code, w.n

@@ -172,6 +172,25 @@ func slackRequestKey(sum string) string { return prefix + "slackreq:" + sum }
 // about accessAuditLen entries, oldest dropped first.
 func accessAuditKey() string { return prefix + "audit:access" }
 
+// statsHourKey: hash of report counters for the sessions that started in
+// one UTC hour (hours since the Unix epoch): per flow and tag the sessions
+// completed and missed, per flow, tag and step the count of each choice,
+// and the sum and count of numbers and scales (field names in stats.go;
+// never a free-text answer). Expires statsTTL after its last change, so a
+// year-on-year review still finds it.
+func statsHourKey(hour int64) string { return fmt.Sprintf("%sstats:h:%d", prefix, hour) }
+
+// statsStreakKey: hash "member id\x1fflow" → how many of the flow's
+// check-ins the member has missed in a row; a field goes when the member
+// completes one. Permanent, one field per member and flow in a streak;
+// ForgetMemberStats removes a member's.
+func statsStreakKey() string { return prefix + "stats:streak" }
+
+// statsLastDoneKey: hash "member id\x1fflow" → when (unix ms) the member
+// last completed the flow. Permanent, one field per member and flow;
+// ForgetMemberStats removes a member's.
+func statsLastDoneKey() string { return prefix + "stats:lastdone" }
+
 // auditKey: sorted set of JSON tsunagu.AuditEntry scored by time (unix
 // ms); entries older than retention.audit are purged.
 func auditKey() string { return prefix + "audit" }
@@ -249,6 +268,9 @@ var KeyRules = []KeyRule{
 	{prefix + "slackreq:*", LifeTTL},
 	{prefix + "unlinked", LifeUnlinked},
 	{prefix + "pseudonym", LifeConfig},
+	{prefix + "stats:h:*", LifeTTL},
+	{prefix + "stats:streak", LifeRoster},
+	{prefix + "stats:lastdone", LifeRoster},
 }
 
 // RuleFor returns the rule of a key, and false when no pattern matches.

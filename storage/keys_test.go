@@ -58,6 +58,9 @@ func TestEveryKeyHasALifetime(t *testing.T) {
 		"pseudonymKey":         pseudonymKey(),
 		"slackRequestKey":      slackRequestKey("abc"),
 		"accessAuditKey":       accessAuditKey(),
+		"statsHourKey":         statsHourKey(493000),
+		"statsStreakKey":       statsStreakKey(),
+		"statsLastDoneKey":     statsLastDoneKey(),
 	}
 	f, err := parser.ParseFile(token.NewFileSet(), "keys.go", nil, 0)
 	if err != nil {

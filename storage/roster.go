@@ -178,7 +178,8 @@ func (s *Store) UnlinkMember(ctx context.Context, code, memberID string, at time
 		if err != nil {
 			return unavailable(err)
 		}
-		return nil
+		_, err = s.ForgetMemberStats(ctx, memberID) // no longer in the programme's streaks
+		return err
 	}
 	return tsunagu.Errorf(tsunagu.ECONFLICT, "too much contention on member %s", memberID)
 }

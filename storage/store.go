@@ -24,8 +24,9 @@ import (
 // processes may share one Redis.
 type Store struct {
 	rdb   redis.UniversalClient
-	keys  *Keyring               // nil: free text in clear
-	quiet func(kind string) bool // which timers may fire in quiet hours (WithJobs)
+	keys  *Keyring                             // nil: free text in clear
+	quiet func(kind string) bool               // which timers may fire in quiet hours (WithJobs)
+	stats func(flowID, stepID string) StatKind // how answers are counted (WithStats)
 	// waitReplicas is how many replicas must confirm an event's commit
 	// before Apply returns (Sentinel); waitTimeout how long to wait.
 	waitReplicas int

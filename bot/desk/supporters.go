@@ -36,6 +36,18 @@ type Desk struct {
 	Log      *slog.Logger
 	Location *time.Location // for dates people read; nil for UTC
 	Metrics  *bot.Metrics   // nil counts nothing
+	// Orgs are the organisations, in the order configured, for the
+	// report's response times per organisation.
+	Orgs []Organisation
+	// Files shares the digest's chart image in DigestChannel; nil posts
+	// the digest's text alone.
+	Files         Files
+	DigestChannel string
+}
+
+// Files shares a file in a Slack channel (bot/slack.Notifier is one).
+type Files interface {
+	UploadFile(ctx context.Context, channel, filename, title, comment string, content []byte) error
 }
 
 func (d *Desk) location() *time.Location {

@@ -26,10 +26,11 @@ const (
 	DoPause    Action = "pause"
 	DoResume   Action = "resume"
 	DoSend     Action = "send"
+	DoCase     Action = "case" // /tsunagu case CODE: the case meeting pack
 )
 
 // Actions lists every Action, for tests and documentation.
-var AllActions = []Action{DoClaim, DoUnclaim, DoResolve, DoReassign, DoReply, DoDetail, DoSummary, DoPause, DoResume, DoSend}
+var AllActions = []Action{DoClaim, DoUnclaim, DoResolve, DoReassign, DoReply, DoDetail, DoSummary, DoPause, DoResume, DoSend, DoCase}
 
 // Via is how a request reached us, which decides where it may come from.
 type Via int

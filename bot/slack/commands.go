@@ -37,6 +37,10 @@ type Commands struct {
 	// Guard checks every command before it is carried out; nil lets every
 	// signed request act (set it in production).
 	Guard *Guard
+	// Cases makes case meeting packs and Files shares them in the channel
+	// the command came from; without both, /tsunagu case is not offered.
+	Cases CasePacks
+	Files Files
 }
 
 // NewCommands returns the slash command handler. Requests are checked
@@ -181,7 +185,13 @@ func (c *Commands) run(ctx context.Context, sc slackapi.SlashCommand) *commandRe
 		}
 		blocks, fallback := summaryBlocks(s, c.clock.Now(), cmp.Or(c.Location, time.UTC))
 		return &commandResponse{ResponseType: slackapi.ResponseTypeEphemeral, Text: fallback, Blocks: blocks}
-	case sub == "pause" || sub == "resume" || sub == "send":
+	case sub == "case" && len(args) == 2:
+		code, bad := familyCode(args[1], name)
+		if bad != nil {
+			return bad
+		}
+		return c.casePack(ctx, log, sc, code, name)
+	case sub == "pause" || sub == "resume" || sub == "send" || sub == "case":
 		return c.help(name, "書き方が違うようです。")
 	default:
 		return c.help(name, "「"+escape(truncate(sc.Text, 50))+"」はわかりませんでした。")
@@ -195,6 +205,7 @@ func (c *Commands) help(name, first string) *commandResponse {
 		"• `" + name + " pause F-0012` — 定期チェックインを一時停止",
 		"• `" + name + " resume F-0012` — 一時停止を解除",
 		"• `" + name + " send FLOW F-0012 [replace]` — チェックインを今すぐ送る（LINEの送信数を使います。回答中のものは replace をつけると未回答で終えて送り直します）",
+		"• `" + name + " case F-0012` — ケース会議資料（この半年、1ページのHTML）をこのチャンネルに置く",
 		"• `" + name + " help` — この説明",
 	}
 	if first != "" {

@@ -61,8 +61,10 @@ Usage:
   tsunagu send FLOW --family CODE [--json]    start a check-in now
   tsunagu schedule [--dry-run FLOW] [--json]  next check-ins and who gets them
   tsunagu schema                              JSON Schema of flow files, for editors
-  tsunagu report [--since DATE] [--format md|csv]
-                                              support-status report (支援状況レポート)
+  tsunagu report [--since DATE] [--until DATE] [--format md|csv|html] [--out FILE] [--tag T|--org ID]
+                                              support-status report (支援状況レポート), html with charts
+  tsunagu case CODE [--since DATE] [--format html|md] [--out FILE] [--no-text]
+                                              one family's case meeting pack (ケース会議資料)
   tsunagu risk check "TEXT" | --file F        does a message match the risk rules, which category, why
   tsunagu risk test FILE                      recall and false alarms on a labelled file
 
@@ -131,6 +133,8 @@ func (e *env) run(ctx context.Context, args []string) int {
 		return e.schedule(ctx, rest)
 	case "report":
 		return e.report(ctx, rest)
+	case "case":
+		return e.caseMeeting(ctx, rest)
 	case "export":
 		return e.export(ctx, rest)
 	case "audit":

@@ -168,6 +168,10 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 
 	m.Desk = newDesk(c, m.Bot, m.Clock, m.Log)
+	m.Desk.Files, m.Desk.DigestChannel = notifier, c.Slack.Channel
+	if !loadChartFont(os.Getenv) {
+		m.Log.Info("no Japanese font for chart images (TSUNAGU_CHART_FONT, or apt-get install fonts-ipafont-gothic): the digest's chart is labelled in English")
+	}
 
 	guard := slackGuard(c, store, notifier, m.Clock)
 	m.Log.Info("slack access", "mode", guard.Access.Mode())
@@ -180,6 +184,7 @@ func (m *Main) Run(ctx context.Context) error {
 	mux.Handle("POST /slack/interactions", interactions)
 	commands := slack.NewCommands(c.Slack.SigningSecret, m.Desk, m.Log, m.Clock)
 	commands.Location, commands.Guard = c.Location(), guard
+	commands.Cases, commands.Files = m.Desk, notifier
 	mux.Handle("POST /slack/commands", commands)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
@@ -317,7 +322,7 @@ func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
 func newDesk(c *config.Config, b *bot.Bot, clock tsunagu.Clock, log *slog.Logger) *desk.Desk {
 	return &desk.Desk{
 		Store: b.Store, Flows: b.Flows, Bot: b, Clock: clock, Location: c.Location(),
-		Metrics: b.Metrics, Log: log.With("comp", "desk"),
+		Metrics: b.Metrics, Log: log.With("comp", "desk"), Orgs: reportOrgs(c),
 	}
 }
 
@@ -335,9 +340,11 @@ func openStore(url string) (*storage.Store, error) {
 // replies from the configuration (checked when loaded).
 func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsunagu.Clock, log *slog.Logger) *bot.Bot {
 	texts, scanner, safety, _ := programme(c)
+	set := bot.NewFlowSet(fs)
+	store.WithStats(desk.StatKinds(set)) // the report's counters, kept as sessions end
 	return &bot.Bot{
 		Store:  store,
-		Flows:  bot.NewFlowSet(fs),
+		Flows:  set,
 		Risk:   scanner,
 		Safety: safety,
 		Texts:  texts,

@@ -73,6 +73,8 @@ type Server struct {
 	failures   map[string][]failure
 	groups     map[string][]string // user group id → member ids
 	seq        int64
+	uploads    map[string]*upload // files.getUploadURLExternal, by file id
+	files      []File             // shared with files.completeUploadExternal
 }
 
 type failure struct {
@@ -220,6 +222,10 @@ func copyMessages(ms []*Message) []Message {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if id, ok := strings.CutPrefix(r.URL.Path, "/upload/"); ok && r.Method == http.MethodPost {
+		s.receive(w, r, id)
+		return
+	}
 	method, ok := strings.CutPrefix(r.URL.Path, "/api/")
 	if !ok || r.Method != http.MethodPost {
 		http.NotFound(w, r)
@@ -272,6 +278,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.replies(w, r)
 	case "views.open":
 		s.openView(w, body)
+	case "files.getUploadURLExternal":
+		s.getUploadURL(w, r)
+	case "files.completeUploadExternal":
+		s.completeUpload(w, r)
 	case "conversations.info":
 		s.conversationInfo(w, r)
 	case "usergroups.users.list":
