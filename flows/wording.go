@@ -3,6 +3,7 @@ package flows
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/tsunagu/tsunagu"
 )
@@ -11,7 +12,8 @@ import (
 // plain for flows a child may get, polite for flows only guardians get.
 type wording struct {
 	done    string // when the flow has no `done`
-	choice  string // re-ask on a choice step
+	choice  string // re-ask on a choice step; %s lists the buttons
+	several string // re-ask when a typed word fits several buttons; %s lists them
 	text    string // re-ask on an empty text answer
 	tooLong string // re-ask on a long text answer; %d is the limit
 	numbers string // re-ask on a number step; %s says which numbers fit
@@ -22,7 +24,8 @@ type wording struct {
 var (
 	casual = &wording{
 		done:    DefaultDone,
-		choice:  "ごめんね、うまく受け取れなかったよ。下のボタンから選んでね。",
+		choice:  "ごめんね、うまく受け取れなかったよ。%sから、ボタンで選んでね。",
+		several: "ごめんね、%sのどれかな？ボタンで選んでね。",
 		text:    "ごめんね、うまく受け取れなかったよ。ことばで教えてね。",
 		tooLong: "ごめんね、ちょっと長すぎたみたい。%d文字までで教えてね。",
 		numbers: "ごめんね、%sで教えてね。",
@@ -31,7 +34,8 @@ var (
 	}
 	polite = &wording{
 		done:    "お答えいただき、ありがとうございました。",
-		choice:  "すみません、うまく受け取れませんでした。下のボタンから選んでください。",
+		choice:  "すみません、うまく受け取れませんでした。%sから、ボタンで選んでください。",
+		several: "すみません、%sのどれでしょうか。ボタンで選んでください。",
 		text:    "すみません、うまく受け取れませんでした。文字で送ってください。",
 		tooLong: "すみません、少し長すぎるようです。%d文字までで送ってください。",
 		numbers: "すみません、%sで送ってください。",
@@ -71,4 +75,27 @@ func (w *wording) number(spec *NumberSpec) string {
 
 func (w *wording) scale(spec *ScaleSpec) string {
 	return fmt.Sprintf(w.scales, spec.Min, spec.Max)
+}
+
+// pick is the re-ask of a choice step, naming its buttons.
+func (w *wording) pick(choices []Choice) string {
+	return fmt.Sprintf(w.choice, quoteLabels(choices))
+}
+
+// which is the re-ask when a typed word fits several buttons, naming them.
+func (w *wording) which(part []*Choice) string {
+	labels := make([]Choice, len(part))
+	for i, c := range part {
+		labels[i] = *c
+	}
+	return fmt.Sprintf(w.several, quoteLabels(labels))
+}
+
+// quoteLabels writes labels as 「いい」「よくない」.
+func quoteLabels(choices []Choice) string {
+	var b strings.Builder
+	for _, c := range choices {
+		b.WriteString("「" + c.Label + "」")
+	}
+	return b.String()
 }
