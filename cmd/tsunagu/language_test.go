@@ -33,8 +33,8 @@ func TestSignUpAndConsent(t *testing.T) {
 	if out := h.mustCLI("send", "weekly-child", "--family", "F-0001"); !strings.Contains(out, "started") {
 		t.Fatalf("send to a member who agreed: %q", out)
 	}
-	if out := h.mustCLI("send", "weekly-child", "--family", "F-0002"); !strings.Contains(out, "no consent") {
-		t.Fatalf("send to a member who declined: %q", out)
+	if _, errs, code := h.cli("send", "weekly-child", "--family", "F-0002"); code != 1 || !strings.Contains(errs, "no consent") {
+		t.Fatalf("send to a member who declined: exit %d %q", code, errs)
 	}
 
 	// Changing their mind: the keyword restarts the sign-up flow.
