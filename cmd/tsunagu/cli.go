@@ -39,8 +39,10 @@ Usage:
                                               try a flow in the terminal
   tsunagu families import FILE.csv            import or update the roster (code,tags,supporter)
   tsunagu families list [--json]              show the roster and linked members
-  tsunagu invite FAMILY --role child|guardian [--json]
-                                              make a one-time enrolment code
+  tsunagu invite FAMILY --role child|guardian [--qr FILE.png] [--json]
+                                              make a one-time enrolment code (and its QR code)
+  tsunagu invite --all --role child|guardian --out DIR
+                                              one printable A4 invite page per family
   tsunagu send FLOW --family CODE [--json]    start a check-in now
   tsunagu schedule [--dry-run FLOW] [--json]  next check-ins and who gets them
   tsunagu schema                              JSON Schema of flow files, for editors

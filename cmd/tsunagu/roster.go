@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -149,70 +148,6 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-type inviteOut struct {
-	Code      string    `json:"code"`
-	Link      string    `json:"link"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
-// InviteLink is the LINE link that opens a chat with the bot with the code
-// already typed in.
-func InviteLink(basicID, code string) string {
-	return "https://line.me/R/oaMessage/" + url.PathEscape(basicID) + "/?" + url.QueryEscape(code)
-}
-
-func (e *env) invite(ctx context.Context, args []string) int {
-	fs, cfgPath := e.flags("invite")
-	role := fs.String("role", "", "child or guardian")
-	asJSON := fs.Bool("json", false, "print only JSON")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return exitUsage
-	}
-	if len(pos) != 1 || !tsunagu.Role(*role).Valid() {
-		fmt.Fprintln(e.stderr, "usage: tsunagu invite FAMILY --role child|guardian [--json]")
-		return exitUsage
-	}
-	c, ok := e.config(*cfgPath)
-	if !ok {
-		return exitUsage
-	}
-	if c.LINE.BasicID == "" {
-		fmt.Fprintln(e.stderr, "tsunagu: TSUNAGU_LINE_BASIC_ID is required for invite links: the bot's basic ID such as @123abcde (LINE Official Account Manager → Settings)")
-		return exitUsage
-	}
-	s, ok := e.store(ctx, c)
-	if !ok {
-		return exitFail
-	}
-	defer s.Close()
-	if _, err := s.Family(ctx, pos[0]); err != nil {
-		return e.fail(err)
-	}
-	now := e.clock.Now()
-	inv := tsunagu.Invite{FamilyCode: pos[0], Role: tsunagu.Role(*role), ExpiresAt: now.Add(time.Duration(c.InviteTTL)).Truncate(time.Second)}
-	for range 5 { // a clash of 40-bit codes is rare; a few draws make it vanishing
-		inv.Code = tsunagu.NewInviteCode()
-		if err = s.CreateInvite(ctx, inv, now); tsunagu.ErrorCode(err) != tsunagu.ECONFLICT {
-			break
-		}
-	}
-	if err != nil {
-		return e.fail(err)
-	}
-	out := inviteOut{Code: inv.Code, Link: InviteLink(c.LINE.BasicID, inv.Code), ExpiresAt: inv.ExpiresAt.In(c.Location())}
-	if *asJSON {
-		e.printJSON(out)
-		return exitOK
-	}
-	fmt.Fprintf(e.stdout, "招待コード (invite code): %s\n", out.Code)
-	fmt.Fprintf(e.stdout, "家族 (family): %s / %s\n", inv.FamilyCode, inv.Role)
-	fmt.Fprintf(e.stdout, "有効期限 (expires): %s\n", out.ExpiresAt.Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(e.stdout, "LINEリンク (link): %s\n", out.Link)
-	fmt.Fprintln(e.stdout, "このコードは1回だけ使えます。(one use only)")
-	return exitOK
 }
 
 // sendOut is what `send --json` prints, on every path: Status says what
