@@ -178,6 +178,9 @@ type SimAlert struct {
 	Severity tsunagu.Severity `json:"severity"`
 	Reason   string           `json:"reason"`
 	Answers  []tsunagu.QA     `json:"answers"`
+	// Cites are the answers its rule's condition reads; nil for an alert
+	// raised by no rule (a risk word, a missed streak, the loop guard).
+	Cites []tsunagu.QA `json:"cites,omitempty"`
 }
 
 // Simulator commands, typed instead of an answer.
@@ -376,7 +379,11 @@ func (sim *simulation) run(in Answerer) error {
 		if !ok {
 			if s.Open() {
 				sim.t.RanOut = true
-				sim.emit(SimEvent{Kind: EventRanOut, Step: s.Step})
+				// Ctrl-D is how one leaves a typed simulation: it ends
+				// quietly. Scripted answers that stop short are worth a word.
+				if _, scripted := in.(interface{ More() bool }); scripted {
+					sim.emit(SimEvent{Kind: EventRanOut, Step: s.Step})
+				}
 			}
 			break
 		}
@@ -513,7 +520,7 @@ func (sim *simulation) outcome(o Outcome, after *tsunagu.Session, missedWhy stri
 	case RiskDetected:
 		sim.emit(SimEvent{Kind: EventRisk, Step: stepOf(sim.facts.session), Word: o.Word})
 	case AlertRaised:
-		sim.raise(o.Alert)
+		sim.raise(o.Alert, cmp.Or(after, sim.facts.session))
 	case SessionStarted:
 		sim.facts.session, sim.last, sim.ended = o.Session, o.Session, false
 		sim.started = sim.now()
@@ -685,9 +692,35 @@ func (sim *simulation) input(s *tsunagu.Session, text string) (Input, string) {
 	return Input{Text: text}, ""
 }
 
-func (sim *simulation) raise(a tsunagu.Alert) {
-	sim.t.Alerts = append(sim.t.Alerts, SimAlert{Severity: a.Severity, Reason: a.Reason, Answers: a.Answers})
+func (sim *simulation) raise(a tsunagu.Alert, s *tsunagu.Session) {
+	sim.t.Alerts = append(sim.t.Alerts, SimAlert{Severity: a.Severity, Reason: a.Reason, Answers: a.Answers, Cites: sim.cites(a, s)})
 	sim.emit(SimEvent{Kind: EventAlert, Severity: a.Severity, Text: a.Reason})
+}
+
+// cites is the answers the rule that raised a reads in its condition, as
+// supporters see them; nil for an alert of no rule (a risk word, a streak).
+func (sim *simulation) cites(a tsunagu.Alert, s *tsunagu.Session) []tsunagu.QA {
+	f := sim.conv.Flows.Get(a.FlowID)
+	if f == nil || s == nil {
+		return nil
+	}
+	for _, rule := range f.Alerts {
+		if rule.Note != a.Reason || rule.Severity != a.Severity {
+			continue
+		}
+		cites := []tsunagu.QA{}
+		for _, id := range f.stepsRead(rule.If) {
+			step := f.Step(id)
+			q := render(step.Question(), s)
+			for _, qa := range a.Answers {
+				if qa.Question == q {
+					cites = append(cites, qa)
+				}
+			}
+		}
+		return cites
+	}
+	return nil
 }
 
 func (sim *simulation) emit(ev SimEvent) {
@@ -747,6 +780,10 @@ func (sim *simulation) when() []string {
 		}
 		line := fmt.Sprintf("スケジュール (schedule): cron %q（%s）", s.Cron, tz)
 		if next := s.Next(sim.opt.Now, loc); !next.IsZero() && !sim.opt.Now.IsZero() {
+			// In the schedule's own zone: cron gives the time in the zone
+			// of the time it was asked about, and 17:00 in Tokyo read as
+			// 08:00 says the wrong thing to a coordinator in Tokyo.
+			next = next.In(zoneOf(s, loc))
 			line += "　次は (next) " + next.Format("2006-01-02 15:04") + " " + weekday(next)
 		}
 		lines = append(lines, line)
@@ -761,6 +798,16 @@ func (sim *simulation) when() []string {
 		lines = append(lines, "スケジュールなし: tsunagu send で送ったときだけ始まります (on demand)")
 	}
 	return lines
+}
+
+// zoneOf is the time zone schedule s runs in: its own, or def.
+func zoneOf(s Schedule, def *time.Location) *time.Location {
+	if s.Timezone != "" {
+		if loc, err := time.LoadLocation(s.Timezone); err == nil {
+			return loc
+		}
+	}
+	return def
 }
 
 func weekday(t time.Time) string {
@@ -855,7 +902,11 @@ func (sim *simulation) footer() {
 	fmt.Fprintf(w, "アラート (alerts): %d件\n", len(sim.t.Alerts))
 	for _, a := range sim.t.Alerts {
 		fmt.Fprintf(w, "  ● [%s] %s\n", a.Severity, a.Reason)
-		if !slices.Equal(a.Answers, sim.t.Answers) {
+		switch {
+		case len(a.Cites) > 0:
+			fmt.Fprintln(w, "      もとになった答え (answers it cites):")
+			printQA(w, "        ", a.Cites)
+		case !slices.Equal(a.Answers, sim.t.Answers):
 			printQA(w, "      ", a.Answers)
 		}
 	}
