@@ -85,3 +85,16 @@ func (h *harness) member(user string) tsunagu.Member {
 	}
 	return *m
 }
+
+// TestSignUpInTheRolesVoice: a guardian who enrols is greeted politely, a
+// child plainly: each gets the sign-up flow of their role.
+func TestSignUpInTheRolesVoice(t *testing.T) {
+	h := newHarness(t, "../../examples/flows")
+	h.roster("F-0001,,")
+	guardian := h.enrol("F-0001", tsunagu.RoleGuardian)
+	q := h.next(guardian, "はじめてもよろしいですか？")
+	h.mustDeliver(h.line.Postback(guardian, dataFor(t, q, "はい、はじめる")))
+	h.next(guardian, "念のため、あなたはどちらですか？")
+	child := h.enrol("F-0001", tsunagu.RoleChild)
+	h.next(child, "はじめてもいいですか？")
+}
