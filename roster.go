@@ -1,6 +1,7 @@
 package tsunagu
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -8,6 +9,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/japanese"
 )
 
 var (
@@ -30,6 +34,23 @@ func (e *RosterError) Error() string { return strings.Join(e.Problems, "\n") }
 // order; only code is required). It returns every problem at once, each
 // named by file and line, and no families when there is any.
 func ParseRoster(name string, r io.Reader) ([]Family, error) {
+	ro, err := ReadRoster(name, r)
+	if err != nil {
+		return nil, err
+	}
+	return ro.Families, nil
+}
+
+// Roster is a parsed roster file.
+type Roster struct {
+	Families []Family
+	// HasTags and HasSupporter say the file has the column: an import
+	// leaves the field alone when it does not.
+	HasTags, HasSupporter bool
+}
+
+// ReadRoster is ParseRoster, also saying which columns the file has.
+func ReadRoster(name string, r io.Reader) (*Roster, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
@@ -101,6 +122,8 @@ func ParseRoster(name string, r io.Reader) ([]Family, error) {
 			bad(line, "code is empty")
 		case !ValidFamilyCode(f.Code):
 			bad(line, "code %q: use capital letters, digits and '-' only, such as F-0001", f.Code)
+		case !strings.ContainsAny(f.Code, "0123456789"):
+			bad(line, "code %q has no digit: a family code is like F-0001, so that a name cannot slip in", f.Code)
 		case seen[f.Code] > 0:
 			bad(line, "code %s already appears on line %d", f.Code, seen[f.Code])
 		}
@@ -126,5 +149,28 @@ func ParseRoster(name string, r io.Reader) ([]Family, error) {
 	if len(problems) > 0 {
 		return nil, &RosterError{problems}
 	}
-	return fams, nil
+	_, hasTags := col["tags"]
+	_, hasSupporter := col["supporter"]
+	return &Roster{Families: fams, HasTags: hasTags, HasSupporter: hasSupporter}, nil
+}
+
+// DecodeRoster returns a roster file's text as UTF-8. Japanese Excel saves
+// CSV as Shift_JIS (CP932): such a file is converted, and the encoding
+// named ("Shift_JIS"; "" for UTF-8). A file that is neither, or that holds
+// replacement characters (already mojibake), is refused, with how to save
+// it as UTF-8, rather than imported as garbage.
+func DecodeRoster(name string, b []byte) (text, encoding string, err error) {
+	b = bytes.TrimPrefix(b, []byte("\ufeff"))
+	howTo := "save it from Excel as 「CSV UTF-8 (コンマ区切り)」 (File → Save As → CSV UTF-8) and import that file"
+	if utf8.Valid(b) {
+		if bytes.ContainsRune(b, utf8.RuneError) {
+			return "", "", &RosterError{[]string{name + ": the file holds broken characters (�): it was converted with the wrong encoding before; " + howTo}}
+		}
+		return string(b), "", nil
+	}
+	dec, err := japanese.ShiftJIS.NewDecoder().Bytes(b)
+	if err != nil || bytes.ContainsRune(dec, utf8.RuneError) || !utf8.Valid(dec) {
+		return "", "", &RosterError{[]string{name + ": the file is neither UTF-8 nor Shift_JIS (CP932); " + howTo}}
+	}
+	return string(dec), "Shift_JIS", nil
 }

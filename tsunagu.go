@@ -75,8 +75,10 @@ type Invite struct {
 	ExpiresAt  time.Time `json:"expires_at"`
 }
 
-// UserHash is the pseudonym of a LINE user id used in logs, keys and member
-// ids, so that the raw id appears only where a message must be addressed.
+// UserHash is the legacy, unkeyed pseudonym of a LINE user id, used in
+// logs, keys and member ids when no hash key is configured. Anyone holding
+// a LINE user id can recompute it: configure `hash_key` and use
+// Pseudonyms.UserHash instead.
 func UserHash(lineUserID string) string {
 	sum := sha256.Sum256([]byte("tsunagu:line-user:" + lineUserID))
 	return hex.EncodeToString(sum[:8])
@@ -209,9 +211,11 @@ const (
 // one event or one check-in causes. It is committed to the outbox together
 // with the change that caused it and delivered afterwards.
 type Outgoing struct {
-	ID         string    `json:"id"` // the retry key of a push derives from it
-	MemberID   string    `json:"member"`
-	To         string    `json:"to"` // raw LINE user id
+	ID       string `json:"id"` // the retry key of a push derives from it
+	MemberID string `json:"member"`
+	// To is the raw LINE user id. Storage does not keep it in the outbox
+	// for a linked member: it fills it in from the member record on read.
+	To         string    `json:"to"`
 	ReplyToken string    `json:"reply_token,omitempty"`
 	ReplyBy    time.Time `json:"reply_by,omitzero"` // the reply token is worth trying until then
 	Messages   []Message `json:"messages"`
@@ -292,4 +296,25 @@ type AuditEntry struct {
 	Action string    `json:"action"`           // e.g. claimed, resolved, replied, paused, read-summary, exported, forgotten, refused
 	Family string    `json:"family,omitempty"` // the family code acted on, if any
 	Detail string    `json:"detail,omitempty"` // what else identifies the action (alert id, flow, channel); never a text
+	Count  int       `json:"count,omitempty"`  // records touched: an export's rows, an erasure's or a purge's records
 }
+
+// Audited actions (AuditEntry.Action). The Slack side records claims,
+// resolutions, replies, pauses and summary reads; the CLI and the service
+// record the rest.
+const (
+	AuditClaimed     = "claimed"
+	AuditResolved    = "resolved"
+	AuditReplied     = "replied"
+	AuditPaused      = "paused"
+	AuditResumed     = "resumed"
+	AuditReadSummary = "read-summary"
+	AuditExported    = "exported"  // answers or a family's data written out
+	AuditForgotten   = "forgotten" // everything about a family erased
+	AuditRemoved     = "removed"   // a family removed from the roster (and erased)
+	AuditUnlinked    = "unlinked"  // a member unlinked from a family
+	AuditRevoked     = "revoked"   // an invite code revoked
+	AuditRekeyed     = "rekeyed"   // stored free text re-encrypted with the current key
+	AuditPurged      = "purged"    // the daily retention purge deleted old records
+	AuditImported    = "imported"  // a roster imported
+)

@@ -43,6 +43,9 @@ type Bot struct {
 	EscalateAfter time.Duration
 	// Location is the configured time zone, for dates people read.
 	Location *time.Location
+	// Pseudonyms makes member ids from LINE user ids (keyed by hash_key);
+	// the zero value is the legacy unkeyed hash.
+	Pseudonyms tsunagu.Pseudonyms
 }
 
 func (b *Bot) location() *time.Location {
@@ -63,7 +66,7 @@ func NewID() string {
 // recognised by its id and changes nothing. It returns an error only when the
 // event could not be recorded, so the webhook answers 5xx and LINE retries.
 func (b *Bot) HandleEvent(ctx context.Context, ev tsunagu.Inbound) error {
-	memberID := tsunagu.UserHash(ev.UserID)
+	memberID := b.Pseudonyms.UserHash(ev.UserID)
 	var outcome string
 	err := b.apply(ctx, ev.EventID, memberID, ev, func(f *facts) (flows.Turn, error) {
 		turn, err := b.Conversation().Event(f, memberID, ev, f.now)

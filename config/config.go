@@ -4,6 +4,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -39,10 +40,29 @@ type Config struct {
 	// Digest is when the weekly report goes to Slack (cron), "off" for never.
 	Digest string `yaml:"digest"`
 
+	// Retention is how long personal data is kept; the daily purge
+	// deletes what is older.
+	Retention Retention `yaml:"retention"`
+	// EncryptionKey (base64 of 32 bytes) encrypts free text at rest;
+	// EncryptionOldKeys are previous keys still accepted for reading,
+	// separated by commas, while `tsunagu rekey` moves data to the new one.
+	EncryptionKey     string `yaml:"encryption_key"`
+	EncryptionOldKeys string `yaml:"encryption_old_keys"`
+	// HashKey keys the pseudonyms of LINE user ids (member ids, logs).
+	HashKey string `yaml:"hash_key"`
 	// Organisations split the families, their alert channels and who may
 	// act on them; none means one organisation (see access.go).
 	Organisations []Organisation `yaml:"organisations"`
 	Metrics       Metrics        `yaml:"metrics"`
+}
+
+// Retention is how long each kind of record is kept; 0 ("off") keeps it
+// for ever.
+type Retention struct {
+	Answers  Duration `yaml:"answers"`  // ended check-ins: answers and free text
+	Alerts   Duration `yaml:"alerts"`   // resolved alerts, from their resolution
+	Unlinked Duration `yaml:"unlinked"` // what is kept of a member after unlinking
+	Audit    Duration `yaml:"audit"`    // the audit log
 }
 
 // Metrics says where GET /metrics is served: on Listen of its own, or on
@@ -144,6 +164,13 @@ func parseDuration(s string) (time.Duration, error) {
 	if s == "off" || s == "0" {
 		return 0, nil // for the settings where none makes sense; check() refuses it elsewhere
 	}
+	if years, ok := strings.CutSuffix(s, "y"); ok {
+		var n int
+		if _, err := fmt.Sscanf(years, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != years {
+			return 0, fmt.Errorf("%q is not a duration such as 3y, 365d or 336h", s)
+		}
+		return time.Duration(n) * 365 * 24 * time.Hour, nil
+	}
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		var n int
 		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != days {
@@ -173,6 +200,12 @@ func Defaults() Config {
 		PushRate:   1000,
 		TakeOver:   Duration(30 * time.Second),
 		Digest:     "0 9 * * 1",
+		Retention: Retention{
+			Answers:  Duration(3 * 365 * 24 * time.Hour),
+			Alerts:   Duration(365 * 24 * time.Hour),
+			Unlinked: Duration(90 * 24 * time.Hour),
+			Audit:    Duration(3 * 365 * 24 * time.Hour),
+		},
 		Slack: Slack{
 			EscalateAfter: Duration(15 * time.Minute),
 			ThreadWindow:  Duration(7 * 24 * time.Hour),
@@ -206,6 +239,9 @@ func (c *Config) env() []struct {
 		{"TSUNAGU_QUIET_HOURS", &c.QuietHours},
 		{"TSUNAGU_SLACK_ONCALL", &c.Slack.OnCall},
 		{"TSUNAGU_DIGEST", &c.Digest},
+		{"TSUNAGU_ENCRYPTION_KEY", &c.EncryptionKey},
+		{"TSUNAGU_ENCRYPTION_OLD_KEYS", &c.EncryptionOldKeys},
+		{"TSUNAGU_HASH_KEY", &c.HashKey},
 		{"TSUNAGU_SLACK_TEAM_ID", &c.Slack.TeamID},
 		{"TSUNAGU_SLACK_APP_ID", &c.Slack.AppID},
 		{"TSUNAGU_METRICS_LISTEN", &c.Metrics.Listen},
@@ -254,7 +290,9 @@ func Load(path string, explicit bool, getenv func(string) string) (Config, error
 		dst  *Duration
 	}{{"TSUNAGU_INVITE_TTL", &c.InviteTTL}, {"TSUNAGU_CATCH_UP", &c.CatchUp}, {"TSUNAGU_TAKEOVER", &c.TakeOver},
 		{"TSUNAGU_ESCALATE_AFTER", &c.Slack.EscalateAfter}, {"TSUNAGU_THREAD_WINDOW", &c.Slack.ThreadWindow},
-		{"TSUNAGU_COALESCE", &c.Slack.Coalesce}} {
+		{"TSUNAGU_COALESCE", &c.Slack.Coalesce},
+		{"TSUNAGU_RETENTION_ANSWERS", &c.Retention.Answers}, {"TSUNAGU_RETENTION_ALERTS", &c.Retention.Alerts},
+		{"TSUNAGU_RETENTION_UNLINKED", &c.Retention.Unlinked}, {"TSUNAGU_RETENTION_AUDIT", &c.Retention.Audit}} {
 		if v := getenv(d.name); v != "" {
 			v, err := parseDuration(v)
 			if err != nil {
@@ -319,7 +357,44 @@ func (c *Config) check() error {
 	if _, _, err := ParseQuietHours(c.QuietHours); err != nil {
 		return fmt.Errorf("TSUNAGU_QUIET_HOURS: %v", err)
 	}
+	if err := c.checkData(); err != nil {
+		return err
+	}
 	return c.checkAccess()
+}
+
+// checkData validates the personal-data settings; errors name the
+// setting, never the secret.
+func (c *Config) checkData() error {
+	keys := []string{c.EncryptionKey}
+	keys = append(keys, strings.FieldsFunc(c.EncryptionOldKeys, func(r rune) bool { return r == ',' || r == ' ' })...)
+	for i, k := range keys {
+		if i == 0 && k == "" {
+			if strings.TrimSpace(c.EncryptionOldKeys) != "" {
+				return fmt.Errorf("TSUNAGU_ENCRYPTION_OLD_KEYS: set only with TSUNAGU_ENCRYPTION_KEY")
+			}
+			continue
+		}
+		if b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(k)); err != nil || len(b) != 32 {
+			name := "TSUNAGU_ENCRYPTION_KEY"
+			if i > 0 {
+				name = fmt.Sprintf("TSUNAGU_ENCRYPTION_OLD_KEYS (key %d)", i)
+			}
+			return fmt.Errorf("%s: must be base64 of 32 random bytes (openssl rand -base64 32)", name)
+		}
+	}
+	if c.HashKey != "" && len(c.HashKey) < 16 {
+		return fmt.Errorf("TSUNAGU_HASH_KEY: must be at least 16 characters (openssl rand -base64 32)")
+	}
+	for _, r := range []struct {
+		name string
+		d    Duration
+	}{{"retention.answers", c.Retention.Answers}, {"retention.alerts", c.Retention.Alerts}, {"retention.unlinked", c.Retention.Unlinked}, {"retention.audit", c.Retention.Audit}} {
+		if r.d != 0 && r.d < Duration(24*time.Hour) {
+			return fmt.Errorf("%s: must be at least 1d, or off to keep for ever", r.name)
+		}
+	}
+	return nil
 }
 
 // CheckServe validates what `tsunagu serve` needs on top: the LINE channel

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -37,7 +36,7 @@ func (s *Store) QueueSlack(ctx context.Context, jobs ...SlackJob) error {
 			if j.Op == SlackEscalate {
 				stream = slackUrgentKey()
 			}
-			if err := addJob(ctx, p, stream, j); err != nil {
+			if err := s.addSlackJob(ctx, p, stream, j); err != nil {
 				return err
 			}
 		}
@@ -50,7 +49,7 @@ func (s *Store) QueueSlack(ctx context.Context, jobs ...SlackJob) error {
 }
 
 func (s *Store) addAlert(ctx context.Context, p redis.Pipeliner, a *tsunagu.Alert) error {
-	if err := setJSON(ctx, p, alertKey(a.ID), a); err != nil {
+	if err := s.setAlert(ctx, p, a); err != nil {
 		return err
 	}
 	p.ZAdd(ctx, alertsKey(), redis.Z{Score: float64(a.CreatedAt.UnixMilli()), Member: a.ID})
@@ -70,13 +69,13 @@ func slackStream(a *tsunagu.Alert) string {
 
 // SlackUrgentOutbox is the queue of urgent alerts and their escalations.
 func (s *Store) SlackUrgentOutbox() *Outbox {
-	return &Outbox{rdb: s.rdb, stream: slackUrgentKey(), minIdle: 30 * time.Second}
+	return &Outbox{rdb: s.rdb, stream: slackUrgentKey(), minIdle: 30 * time.Second, open: s.openSlackJob, seal: s.sealSlackJob}
 }
 
 // RaiseAlertOnce is RaiseAlert for an alert whose id names the cause (a
 // dispatch's quota warning): raising it again does nothing.
 func (s *Store) RaiseAlertOnce(ctx context.Context, a *tsunagu.Alert) error {
-	b, err := json.Marshal(a)
+	b, err := s.encodeAlert(a)
 	if err != nil {
 		return err
 	}
@@ -114,14 +113,11 @@ func (s *Store) RaiseAlert(ctx context.Context, a *tsunagu.Alert) error {
 
 // Alert returns an alert, or an ENOTFOUND error.
 func (s *Store) Alert(ctx context.Context, id string) (*tsunagu.Alert, error) {
-	var a tsunagu.Alert
-	if err := getJSON(ctx, s.rdb, alertKey(id), &a); err != nil {
-		if errors.Is(err, redis.Nil) {
-			return nil, tsunagu.Errorf(tsunagu.ENOTFOUND, "no alert %s", id)
-		}
-		return nil, err
+	a, err := s.getAlert(ctx, s.rdb, alertKey(id))
+	if errors.Is(err, redis.Nil) {
+		return nil, tsunagu.Errorf(tsunagu.ENOTFOUND, "no alert %s", id)
 	}
-	return &a, nil
+	return a, err
 }
 
 // Alerts returns the newest alerts first, at most n.
@@ -341,11 +337,12 @@ func (s *Store) Lead(ctx context.Context, code, channel, alertID string, window 
 func (s *Store) GroupAlert(ctx context.Context, leadID string, a *tsunagu.Alert) (grouped bool, err error) {
 	txf := func(tx *redis.Tx) error {
 		grouped = false
-		var lead, cur tsunagu.Alert
-		if err := getJSON(ctx, tx, alertKey(leadID), &lead); err != nil {
+		lead, err := s.getAlert(ctx, tx, alertKey(leadID))
+		if err != nil {
 			return err
 		}
-		if err := getJSON(ctx, tx, alertKey(a.ID), &cur); err != nil {
+		cur, err := s.getAlert(ctx, tx, alertKey(a.ID))
+		if err != nil {
 			return err
 		}
 		if cur.GroupOf == leadID {
@@ -357,14 +354,14 @@ func (s *Store) GroupAlert(ctx context.Context, leadID string, a *tsunagu.Alert)
 		}
 		lead.Grouped = append(lead.Grouped, tsunagu.GroupedAlert{ID: a.ID, Severity: a.Severity, Reason: a.Reason, Answers: a.Answers, CreatedAt: a.CreatedAt})
 		cur.GroupOf, cur.Channel, cur.TS, cur.ThreadTS = lead.ID, lead.Channel, lead.TS, lead.ThreadTS
-		_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			if err := setJSON(ctx, p, alertKey(leadID), &lead); err != nil {
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			if err := s.setAlert(ctx, p, lead); err != nil {
 				return err
 			}
-			if err := setJSON(ctx, p, alertKey(a.ID), &cur); err != nil {
+			if err := s.setAlert(ctx, p, cur); err != nil {
 				return err
 			}
-			return addJob(ctx, p, slackStream(&lead), SlackJob{Op: SlackUpdate, AlertID: leadID})
+			return addJob(ctx, p, slackStream(lead), SlackJob{Op: SlackUpdate, AlertID: leadID})
 		})
 		grouped = err == nil
 		return err
@@ -447,19 +444,19 @@ func (s *Store) withGroup(ctx context.Context, id string, op func(string) (*tsun
 func (s *Store) updateAlert(ctx context.Context, id string, change func(*tsunagu.Alert) bool) (*tsunagu.Alert, error) {
 	var out tsunagu.Alert
 	txf := func(tx *redis.Tx) error {
-		var a tsunagu.Alert
-		if err := getJSON(ctx, tx, alertKey(id), &a); err != nil {
-			if errors.Is(err, redis.Nil) {
-				return tsunagu.Errorf(tsunagu.ENOTFOUND, "no alert %s", id)
-			}
+		a, err := s.getAlert(ctx, tx, alertKey(id))
+		if errors.Is(err, redis.Nil) {
+			return tsunagu.Errorf(tsunagu.ENOTFOUND, "no alert %s", id)
+		}
+		if err != nil {
 			return err
 		}
-		out = a
+		out = *a
 		if !change(&out) {
 			return nil
 		}
-		_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			return setJSON(ctx, p, alertKey(id), &out)
+		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			return s.setAlert(ctx, p, &out)
 		})
 		return err
 	}
@@ -477,4 +474,10 @@ func (s *Store) updateAlert(ctx context.Context, id string, change func(*tsunagu
 		return &out, nil
 	}
 	return nil, tsunagu.Errorf(tsunagu.ECONFLICT, "too much contention on alert %s", id)
+}
+
+// addSlackJob queues a Slack job with its text sealed.
+func (s *Store) addSlackJob(ctx context.Context, p redis.Pipeliner, stream string, j SlackJob) error {
+	j.Text = s.keys.seal(j.Text)
+	return addJob(ctx, p, stream, j)
 }

@@ -18,6 +18,9 @@ const (
 	historyLen    = 100
 	enrolFailsTTL = time.Hour
 	maxAttempts   = 200 // optimistic retries before giving up under contention
+	// dispatchMembersTTL bounds a dispatch's member set that only Apply
+	// wrote to (every member was busy).
+	dispatchMembersTTL = 30 * 24 * time.Hour
 )
 
 // ErrDuplicate is returned by Apply for an event it has already committed:
@@ -35,6 +38,7 @@ type State struct {
 	ctx      context.Context
 	tx       *redis.Tx
 	memberID string
+	store    *Store
 }
 
 // Invite returns the invite with the given code, or nil when there is none
@@ -59,13 +63,7 @@ func (st *State) History() ([]tsunagu.Session, error) {
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	out := make([]tsunagu.Session, len(raw))
-	for i, r := range raw {
-		if err := json.Unmarshal([]byte(r), &out[i]); err != nil {
-			return nil, fmt.Errorf("decode history: %w", err)
-		}
-	}
-	return out, nil
+	return st.store.decodeHistory(raw)
 }
 
 // PendingStart is a check-in waiting for the member's current session of
@@ -179,7 +177,7 @@ func (s *Store) Apply(ctx context.Context, eventID, memberID string, decide func
 }
 
 func (s *Store) readState(ctx context.Context, tx *redis.Tx, memberID string) (*State, error) {
-	st := &State{ctx: ctx, tx: tx, memberID: memberID}
+	st := &State{ctx: ctx, tx: tx, memberID: memberID, store: s}
 	var m tsunagu.Member
 	switch err := getJSON(ctx, tx, memberKey(memberID), &m); {
 	case err == nil:
@@ -187,10 +185,9 @@ func (s *Store) readState(ctx context.Context, tx *redis.Tx, memberID string) (*
 	case !errors.Is(err, redis.Nil):
 		return nil, err
 	}
-	var sess tsunagu.Session
-	switch err := getJSON(ctx, tx, sessionKey(memberID), &sess); {
+	switch sess, err := s.getSession(ctx, tx, sessionKey(memberID)); {
 	case err == nil:
-		st.Session = &sess
+		st.Session = sess
 	case !errors.Is(err, redis.Nil):
 		return nil, err
 	}
@@ -216,14 +213,14 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, eventID, memberID 
 		if st.Session != nil {
 			next.Version = st.Session.Version + 1
 		}
-		if err := setJSON(ctx, p, sessionKey(memberID), &next); err != nil {
+		if err := s.setSession(ctx, p, sessionKey(memberID), &next); err != nil {
 			return err
 		}
 	case ch.ClearSession:
 		p.Del(ctx, sessionKey(memberID))
 	}
 	if ch.Ended != nil {
-		b, err := json.Marshal(ch.Ended)
+		b, err := s.encodeSession(ch.Ended)
 		if err != nil {
 			return err
 		}
@@ -249,7 +246,11 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, eventID, memberID 
 			p.Expire(ctx, enrolFailsKey(memberID), enrolFailsTTL)
 		}
 	}
+	linked := ch.Member != nil || st.Member != nil
 	for _, out := range ch.Out {
+		if linked && out.MemberID == memberID {
+			out.To = "" // the member record holds it; the outbox looks it up
+		}
 		if err := addJob(ctx, p, lineOutboxKey(), out); err != nil {
 			return err
 		}
@@ -260,7 +261,7 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, eventID, memberID 
 		}
 	}
 	for _, j := range ch.Slack {
-		if err := addJob(ctx, p, slackOutboxKey(), j); err != nil {
+		if err := s.addSlackJob(ctx, p, slackOutboxKey(), j); err != nil {
 			return err
 		}
 	}
@@ -271,6 +272,9 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, eventID, memberID 
 	}
 	if ch.Dispatched != "" {
 		p.SAdd(ctx, dispatchMembersKey(ch.Dispatched), memberID)
+		// StartSessions sets the dispatch's own lifetime; this one only
+		// keeps a set the fast path never touched from living for ever.
+		p.ExpireNX(ctx, dispatchMembersKey(ch.Dispatched), dispatchMembersTTL)
 	}
 	if ch.PopPending {
 		p.LPop(ctx, pendingKey(memberID))

@@ -156,11 +156,13 @@ func (s *Store) StartSessions(ctx context.Context, key string, keep time.Duratio
 		for i, st := range starts {
 			sess := *st.Session
 			sess.Version = 1
-			sb, err := json.Marshal(&sess)
+			sb, err := s.encodeSession(&sess)
 			if err != nil {
 				return err
 			}
-			ob, err := json.Marshal(st.Out)
+			out := st.Out
+			out.To = "" // the member record holds it; the outbox looks it up
+			ob, err := json.Marshal(out)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,9 @@
 package storage
 
-import "fmt"
+import (
+	"fmt"
+	"path"
+)
 
 // Every Redis key tsunagu uses is built here. Member-scoped keys carry the
 // member id in a {hash tag} so that one member's keys share a Cluster slot.
@@ -143,3 +146,89 @@ func slackRequestKey(sum string) string { return prefix + "slackreq:" + sum }
 // Slack edge — refused actions and reads of family summaries — capped at
 // about accessAuditLen entries, oldest dropped first.
 func accessAuditKey() string { return prefix + "audit:access" }
+
+// auditKey: sorted set of JSON tsunagu.AuditEntry scored by time (unix
+// ms); entries older than retention.audit are purged.
+func auditKey() string { return prefix + "audit" }
+
+// unlinkedKey: sorted set of the ids of members unlinked from their family,
+// scored by when (unix ms); their history is purged retention.unlinked
+// after.
+func unlinkedKey() string { return prefix + "unlinked" }
+
+// familyUnlinkedKey: set of the ids of members unlinked from a family whose
+// history is still kept, so that erasing the family finds them.
+func familyUnlinkedKey(code string) string { return prefix + "family:" + code + ":unlinked" }
+
+// pseudonymKey: string, the fingerprint of the hash key member ids were
+// made with (tsunagu.Pseudonyms.Fingerprint); set once, permanent, no
+// personal data.
+func pseudonymKey() string { return prefix + "pseudonym" }
+
+// Lifetimes of keys: how the records in a key come to an end.
+const (
+	LifeTTL      = "ttl"                // the key expires (a TTL is set on every write)
+	LifeSession  = "session"            // until the check-in ends; every session has an expiry timer
+	LifeRoster   = "roster"             // until the family leaves the roster (remove, prune, forget) or the member is unlinked
+	LifeAnswers  = "retention.answers"  // ended sessions older than retention.answers are purged
+	LifeAlerts   = "retention.alerts"   // resolved alerts older than retention.alerts are purged
+	LifeUnlinked = "retention.unlinked" // unlinked members' records are purged after retention.unlinked
+	LifeAudit    = "retention.audit"    // audit entries older than retention.audit are purged
+	LifeQueue    = "queue"              // entries are deleted once done (or moved to the dead letters)
+	LifeConfig   = "config"             // no personal data: bounded by the flows and settings
+)
+
+// KeyRule says how long the keys matching Pattern (a path.Match pattern)
+// live.
+type KeyRule struct {
+	Pattern  string
+	Lifetime string // one of the Life* constants
+}
+
+// KeyRules lists every key pattern tsunagu writes, the more specific
+// first. A test scans Redis after an end-to-end run and fails on a key
+// that matches none, or on a LifeTTL key without a TTL.
+var KeyRules = []KeyRule{
+	{prefix + "family:*:members", LifeRoster},
+	{prefix + "family:*:unlinked", LifeUnlinked},
+	{prefix + "family:*:alerts", LifeAlerts},
+	{prefix + "family:*:thread:*", LifeTTL},
+	{prefix + "family:*:coalesce:*", LifeTTL},
+	{prefix + "family:*", LifeRoster},
+	{prefix + "families", LifeRoster},
+	{prefix + "invite:*", LifeTTL},
+	{prefix + "member:*", LifeRoster},
+	{prefix + "members", LifeRoster},
+	{prefix + "session:*", LifeSession},
+	{prefix + "pending:*", LifeSession},
+	{prefix + "history:*", LifeAnswers},
+	{prefix + "enrolfails:*", LifeTTL},
+	{prefix + "event:*", LifeTTL},
+	{prefix + "alert:*", LifeAlerts},
+	{prefix + "alerts", LifeAlerts},
+	{prefix + "alerts:open", LifeAlerts},
+	{prefix + "outbox:dead", LifeAlerts},
+	{prefix + "outbox:*", LifeQueue},
+	{prefix + "timers:*", LifeQueue},
+	{prefix + "flowsrc:*", LifeTTL},
+	{prefix + "once:*", LifeTTL},
+	{prefix + "sched:last", LifeConfig},
+	{prefix + "occ:*", LifeTTL},
+	{prefix + "dispatch:*:members", LifeTTL},
+	{prefix + "dispatch:*", LifeTTL},
+	{prefix + "audit", LifeAudit},
+	{prefix + "audit:access", LifeAudit},
+	{prefix + "slackreq:*", LifeTTL},
+	{prefix + "unlinked", LifeUnlinked},
+	{prefix + "pseudonym", LifeConfig},
+}
+
+// RuleFor returns the rule of a key, and false when no pattern matches.
+func RuleFor(key string) (KeyRule, bool) {
+	for _, r := range KeyRules {
+		if ok, _ := path.Match(r.Pattern, key); ok {
+			return r, true
+		}
+	}
+	return KeyRule{}, false
+}

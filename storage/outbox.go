@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/tsunagu/tsunagu"
 )
 
 const (
@@ -24,16 +26,21 @@ type Outbox struct {
 	rdb     redis.UniversalClient
 	stream  string
 	minIdle time.Duration
+	// open, when set, turns an entry as stored into the job handed out,
+	// or says to drop it (ok false): see Store.openDelivery.
+	open func(ctx context.Context, data []byte) (out []byte, ok bool, err error)
+	// seal turns a job back into its stored form (for the dead letters).
+	seal func(data []byte) []byte
 }
 
 // LineOutbox is the queue of messages to family members.
 func (s *Store) LineOutbox() *Outbox {
-	return &Outbox{rdb: s.rdb, stream: lineOutboxKey(), minIdle: 30 * time.Second}
+	return &Outbox{rdb: s.rdb, stream: lineOutboxKey(), minIdle: 30 * time.Second, open: s.openDelivery, seal: stripRecipient}
 }
 
 // SlackOutbox is the queue of alerts to post and update in Slack.
 func (s *Store) SlackOutbox() *Outbox {
-	return &Outbox{rdb: s.rdb, stream: slackOutboxKey(), minIdle: 30 * time.Second}
+	return &Outbox{rdb: s.rdb, stream: slackOutboxKey(), minIdle: 30 * time.Second, open: s.openSlackJob, seal: s.sealSlackJob}
 }
 
 // WithMinIdle returns a copy of the outbox that takes over entries left
@@ -149,7 +156,21 @@ func (o *Outbox) jobs(ctx context.Context, msgs []redis.XMessage, reclaimed bool
 	out := make([]Job, 0, len(msgs))
 	for i, m := range msgs {
 		d, _ := m.Values["d"].(string)
-		out = append(out, Job{ID: m.ID, Data: []byte(d), Attempts: max(attempts[i], 1)})
+		data := []byte(d)
+		if o.open != nil {
+			var ok bool
+			var err error
+			if data, ok, err = o.open(ctx, data); err != nil {
+				return nil, err
+			}
+			if !ok { // nobody to deliver to any more (the member was erased)
+				if err := o.Done(ctx, m.ID); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		out = append(out, Job{ID: m.ID, Data: data, Attempts: max(attempts[i], 1)})
 	}
 	return out, nil
 }
@@ -170,6 +191,9 @@ func (o *Outbox) Done(ctx context.Context, id string) error {
 // Dead moves a job that can never be delivered to the dead-letter stream,
 // with the reason, so it is recorded rather than silently dropped.
 func (o *Outbox) Dead(ctx context.Context, j Job, reason string) error {
+	if o.seal != nil {
+		j.Data = o.seal(j.Data)
+	}
 	_, err := o.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.XAdd(ctx, &redis.XAddArgs{
 			Stream: deadKey(), MaxLen: deadLen, Approx: true,
@@ -233,11 +257,47 @@ func (o *Outbox) Work(ctx context.Context, consumer string, batch int, log *slog
 		}
 		idle = 100 * time.Millisecond
 		for _, j := range jobs {
-			if err := do(ctx, j); err != nil && ctx.Err() == nil {
+			release := o.lease(ctx, consumer, j.ID)
+			err := do(ctx, j)
+			release()
+			if err != nil && ctx.Err() == nil {
 				log.Warn("job left for retry", "outbox", o.stream, "job", j.ID, "attempts", j.Attempts, "err", err)
 			}
 		}
 	}
+}
+
+// lease keeps a job with consumer while it is being worked on: a job that
+// runs long (a push waiting out LINE's Retry-After, a large dispatch) is
+// claimed again every third of the take-over time, which resets its idle
+// time, so that no other worker takes it over mid-flight. Only a worker
+// that stops answering — a crashed replica — loses its jobs. release ends
+// the lease once the job is done or left for retry.
+func (o *Outbox) lease(ctx context.Context, consumer, id string) (release func()) {
+	if o.minIdle <= 0 {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(o.minIdle / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				// JUSTID leaves the delivery count alone: a lease is not a
+				// new attempt. A job already done is no longer pending,
+				// and claiming it does nothing.
+				o.rdb.XClaimJustID(ctx, &redis.XClaimArgs{
+					Stream: o.stream, Group: outboxGroup, Consumer: consumer, Messages: []string{id},
+				})
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 func wait(ctx context.Context, d time.Duration) {
@@ -247,4 +307,67 @@ func wait(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-t.C:
 	}
+}
+
+// stripRecipient removes the LINE user id from a stored delivery: the id
+// is kept in the member record only, and looked up when the delivery is
+// read (openDelivery).
+func stripRecipient(data []byte) []byte {
+	var out tsunagu.Outgoing
+	if json.Unmarshal(data, &out) != nil || out.To == "" || out.MemberID == "" {
+		return data
+	}
+	out.To = ""
+	b, err := json.Marshal(out)
+	if err != nil {
+		return data
+	}
+	return b
+}
+
+// openDelivery fills in the LINE user id of a delivery from the member
+// record; a delivery to a member no longer linked is dropped.
+func (s *Store) openDelivery(ctx context.Context, data []byte) ([]byte, bool, error) {
+	var out tsunagu.Outgoing
+	if err := json.Unmarshal(data, &out); err != nil || out.To != "" || out.MemberID == "" {
+		return data, true, nil // an old entry with its recipient, or not ours to judge
+	}
+	var m tsunagu.Member
+	if err := getJSON(ctx, s.rdb, memberKey(out.MemberID), &m); err != nil {
+		if errors.Is(err, redis.Nil) {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	out.To = m.LineUserID
+	b, err := json.Marshal(out)
+	return b, err == nil, err
+}
+
+// sealSlackJob encrypts the text a Slack job carries (a member's message
+// or a reply on its way to a thread).
+func (s *Store) sealSlackJob(data []byte) []byte {
+	var j SlackJob
+	if s.keys == nil || json.Unmarshal(data, &j) != nil || j.Text == "" || strings.HasPrefix(j.Text, sealedPrefix) {
+		return data
+	}
+	j.Text = s.keys.seal(j.Text)
+	b, err := json.Marshal(j)
+	if err != nil {
+		return data
+	}
+	return b
+}
+
+func (s *Store) openSlackJob(ctx context.Context, data []byte) ([]byte, bool, error) {
+	var j SlackJob
+	if err := json.Unmarshal(data, &j); err != nil || !strings.HasPrefix(j.Text, sealedPrefix) {
+		return data, true, nil
+	}
+	var err error
+	if j.Text, err = s.keys.open(j.Text); err != nil {
+		return nil, false, err
+	}
+	b, err := json.Marshal(j)
+	return b, err == nil, err
 }

@@ -1,6 +1,9 @@
 package storage
 
 import (
+	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,7 +180,12 @@ func TestOutboxDead(t *testing.T) {
 	if len(dead) != 1 {
 		t.Fatalf("dead stream has %d entries, want 1", len(dead))
 	}
-	want := map[string]any{"stream": lineOutboxKey(), "d": string(jobs[0].Data), "reason": "400 invalid user"}
+	// Kept with the member id, not the LINE user id: that lives in the
+	// member record only.
+	want := map[string]any{"stream": lineOutboxKey(), "d": string(stripRecipient(jobs[0].Data)), "reason": "400 invalid user"}
+	if strings.Contains(dead[0].Values["d"].(string), `"Um1"`) {
+		t.Errorf("the dead letter holds the LINE user id")
+	}
 	for k, v := range want {
 		if dead[0].Values[k] != v {
 			t.Errorf("dead entry %s = %v, want %v", k, dead[0].Values[k], v)
@@ -248,5 +256,40 @@ func TestOutboxesSeparate(t *testing.T) {
 	var job SlackJob
 	if err := slack[0].Decode(&job); err != nil || job != (SlackJob{Op: SlackPost, AlertID: "a1"}) {
 		t.Errorf("Slack job = %+v, %v", job, err)
+	}
+}
+
+// A job that runs longer than the take-over time keeps its lease: another
+// worker looking for abandoned work never gets it while the first is still
+// at it (TestOutboxTakeover shows it does once the first stops answering).
+func TestOutboxLeaseOnLongJob(t *testing.T) {
+	e := newEnv(t)
+	ctx := testCtx(t)
+	const takeOver = 300 * time.Millisecond
+	out := e.store.LineOutbox().WithMinIdle(takeOver)
+	mustApply(t, e.store, "ev1", "m1", change(&Change{Out: []tsunagu.Outgoing{outgoing("o1", "m1")}}))
+
+	started, finish, finished := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go out.Work(wctx, "slow", 1, slog.New(slog.DiscardHandler), func(ctx context.Context, j Job) error {
+		close(started)
+		<-finish // a push waiting out a long Retry-After
+		defer close(finished)
+		return out.Done(ctx, j.ID)
+	})
+	<-started
+	// Look for abandoned work for five take-over times while the job runs.
+	deadline := time.Now().Add(5 * takeOver)
+	for time.Now().Before(deadline) {
+		if jobs := mustRead(t, out, "other", 1); len(jobs) != 0 {
+			t.Fatalf("another worker took over a job still being worked on (attempt %d)", jobs[0].Attempts)
+		}
+		time.Sleep(takeOver / 5)
+	}
+	close(finish)
+	<-finished
+	if n := outboxLen(t, out); n != 0 {
+		t.Errorf("Len = %d after the job was done, want 0", n)
 	}
 }

@@ -24,6 +24,7 @@ import (
 // processes may share one Redis.
 type Store struct {
 	rdb   redis.UniversalClient
+	keys  *Keyring               // nil: free text in clear
 	quiet func(kind string) bool // which timers may fire in quiet hours (WithJobs)
 }
 
@@ -64,42 +65,6 @@ func (s *Store) Ping(ctx context.Context) error {
 // answers 503 and the caller (LINE) tries again.
 func unavailable(err error) error {
 	return &tsunagu.Error{Code: tsunagu.EUNAVAILABLE, Message: "storage unavailable", Err: err}
-}
-
-// ImportFamilies creates or updates the given families in one transaction and
-// reports how many were new.
-func (s *Store) ImportFamilies(ctx context.Context, fams []tsunagu.Family) (created int, err error) {
-	if len(fams) == 0 {
-		return 0, nil
-	}
-	codes := make([]any, len(fams))
-	for i, f := range fams {
-		codes[i] = f.Code
-	}
-	known, err := s.rdb.SMIsMember(ctx, familiesKey(), codes...).Result()
-	if err != nil {
-		return 0, unavailable(err)
-	}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, f := range fams {
-			b, err := json.Marshal(f)
-			if err != nil {
-				return err
-			}
-			p.Set(ctx, familyKey(f.Code), b, 0)
-			p.SAdd(ctx, familiesKey(), f.Code)
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, unavailable(err)
-	}
-	for _, k := range known {
-		if !k {
-			created++
-		}
-	}
-	return created, nil
 }
 
 // Families returns the roster, sorted by code.
@@ -191,14 +156,11 @@ func (s *Store) FamilyMembers(ctx context.Context, code string) ([]tsunagu.Membe
 
 // Session returns the member's open session, or nil when there is none.
 func (s *Store) Session(ctx context.Context, memberID string) (*tsunagu.Session, error) {
-	var sess tsunagu.Session
-	if err := getJSON(ctx, s.rdb, sessionKey(memberID), &sess); err != nil {
-		if errors.Is(err, redis.Nil) {
-			return nil, nil
-		}
-		return nil, err
+	sess, err := s.getSession(ctx, s.rdb, sessionKey(memberID))
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
 	}
-	return &sess, nil
+	return sess, err
 }
 
 // History returns the member's ended sessions, newest first.
@@ -207,13 +169,7 @@ func (s *Store) History(ctx context.Context, memberID string) ([]tsunagu.Session
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	out := make([]tsunagu.Session, len(raw))
-	for i, r := range raw {
-		if err := json.Unmarshal([]byte(r), &out[i]); err != nil {
-			return nil, fmt.Errorf("decode history: %w", err)
-		}
-	}
-	return out, nil
+	return s.decodeHistory(raw)
 }
 
 // getJSON reads a JSON string key into v; a missing key is redis.Nil.

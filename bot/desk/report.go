@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"slices"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/internal/safecsv"
 )
 
 // Report is the support-status report (支援状況レポート): how check-ins
@@ -245,9 +245,10 @@ func (r *Report) Slack(loc *time.Location) string {
 	return b.String()
 }
 
-// CSV writes the check-in rows for spreadsheets (the half-yearly review).
+// CSV writes the check-in rows for spreadsheets (the half-yearly review):
+// UTF-8 with a BOM and formula cells escaped, safe to open in Excel.
 func (r *Report) CSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	cw := safecsv.NewWriter(w)
 	_ = cw.Write([]string{"flow", "title", "tag", "sent", "completed", "missed", "open", "response_rate", "previous_rate"})
 	for _, row := range r.Rows {
 		_ = cw.Write([]string{csvCell(row.Flow), csvCell(row.Title), csvCell(row.Tag), strconv.Itoa(row.Sent), strconv.Itoa(row.Completed), strconv.Itoa(row.Missed), strconv.Itoa(row.Open), rateCSV(row.Rate), rateCSV(row.PreviousRate)})

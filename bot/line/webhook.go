@@ -43,6 +43,9 @@ type Webhook struct {
 	// HandleTimeout bounds the handling of one request's events. Zero means
 	// DefaultHandleTimeout.
 	HandleTimeout time.Duration
+	// Pseudonyms names users in logs (keyed by hash_key); the zero value is
+	// the legacy unkeyed hash.
+	Pseudonyms tsunagu.Pseudonyms
 
 	secret string
 	h      Handler
@@ -109,12 +112,12 @@ func (wh *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for i, in := range events {
 		if err := wh.h.HandleEvent(ctx, in); err != nil {
 			wh.log.Error("handle event failed; asking LINE to redeliver",
-				"kind", in.Kind, "user", tsunagu.UserHash(in.UserID), "event", in.EventID,
+				"kind", in.Kind, "user", wh.Pseudonyms.UserHash(in.UserID), "event", in.EventID,
 				"handled", i, "events", len(events), "err", err)
 			http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 			return
 		}
-		wh.log.Debug("event handled", "kind", in.Kind, "user", tsunagu.UserHash(in.UserID), "event", in.EventID)
+		wh.log.Debug("event handled", "kind", in.Kind, "user", wh.Pseudonyms.UserHash(in.UserID), "event", in.EventID)
 	}
 	wh.log.Info("webhook handled",
 		"received", len(cb.Events), "handled", len(events), "dur", time.Since(start))

@@ -78,14 +78,6 @@ func NewSupporterInteractions(signingSecret string, s Supporters, n *Notifier, l
 	return h
 }
 
-// NewInteractions returns a handler for the claim and resolve buttons only
-// (resolve without a note); the other buttons are acknowledged and ignored.
-//
-// Deprecated: use NewSupporterInteractions.
-func NewInteractions(signingSecret string, a Actions, u AlertUpdater, log *slog.Logger, clock tsunagu.Clock) *Interactions {
-	return newInteractions(signingSecret, a, u, log, clock)
-}
-
 func newInteractions(signingSecret string, a Actions, u AlertUpdater, log *slog.Logger, clock tsunagu.Clock) *Interactions {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -58,13 +58,7 @@ func TestInteractions(t *testing.T) {
 			wantCalls:  []call{{"claim", "al-0001", "U0CLAIM", "", clickTime}},
 			wantText:   []string{"🙋 対応中: <@U0CLAIM>（2026-03-01 10:30）"},
 		},
-		{
-			name:       "resolve",
-			req:        func(ts string) *http.Request { return signed(click("resolve", "al-0001", ts)) },
-			wantStatus: 200,
-			wantCalls:  []call{{"resolve", "al-0001", "U0CLAIM", "", clickTime}},
-			wantText:   []string{"✅ 対応済み: <@U0CLAIM>（2026-03-01 10:30）"},
-		},
+		// resolve opens the note modal: desk_test.go.
 		{
 			name: "wrong secret",
 			req: func(ts string) *http.Request {
@@ -198,7 +192,7 @@ func TestInteractions(t *testing.T) {
 			}
 			actions := &fakeSupporters{alert: a, err: tt.actionsErr}
 			var logs bytes.Buffer
-			h := tslack.NewInteractions(signingSecret, actions, n,
+			h := tslack.NewSupporterInteractions(signingSecret, actions, n,
 				slog.New(slog.NewTextHandler(&logs, nil)), tsunagu.ClockFunc(func() time.Time { return clickTime }))
 
 			w := httptest.NewRecorder()

@@ -37,12 +37,24 @@ Usage:
   tsunagu validate [--json] PATH...           check flow files or directories
   tsunagu simulate FILE [--answers "a|b|c"] [--json]
                                               try a flow in the terminal
-  tsunagu families import FILE.csv            import or update the roster (code,tags,supporter)
+  tsunagu families import FILE.csv [--prune [--yes]]
+                                              import or update the roster (code,tags,supporter)
   tsunagu families list [--json]              show the roster and linked members
+  tsunagu families show|pause|resume CODE     one family: details, or (un)pause its check-ins
+  tsunagu families unlink CODE --member ID    end one member's link
+  tsunagu families remove|forget CODE [--yes] [--slack] [--by NAME]
+                                              erase everything about a family
   tsunagu invite FAMILY --role child|guardian [--qr FILE.png] [--json]
                                               make a one-time enrolment code (and its QR code)
   tsunagu invite --all --role child|guardian --out DIR
                                               one printable A4 invite page per family
+  tsunagu invite --revoke CODE                revoke an unused invite code
+  tsunagu export [--flow F] [--since D] [--until D] [--tags T] [--format csv|jsonl] [--out FILE]
+                                              answers, one row per question (never a LINE id)
+  tsunagu export --family CODE [--out FILE]   everything held about one family (disclosure)
+  tsunagu audit [--since D] [--family CODE] [--json]
+                                              who did what with personal data
+  tsunagu rekey                               re-encrypt free text with the current key
   tsunagu send FLOW --family CODE [--json]    start a check-in now
   tsunagu schedule [--dry-run FLOW] [--json]  next check-ins and who gets them
   tsunagu schema                              JSON Schema of flow files, for editors
@@ -60,12 +72,15 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	clock          tsunagu.Clock
+	// terminal says stdin is a person at a terminal, who can confirm an
+	// erasure; scripts pass --yes instead.
+	terminal bool
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, clock: tsunagu.SystemClock}
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, clock: tsunagu.SystemClock, terminal: isTerminal(os.Stdin)}
 	os.Exit(e.run(ctx, os.Args[1:]))
 }
 
@@ -94,6 +109,12 @@ func (e *env) run(ctx context.Context, args []string) int {
 		return e.schedule(ctx, rest)
 	case "report":
 		return e.report(ctx, rest)
+	case "export":
+		return e.export(ctx, rest)
+	case "audit":
+		return e.audit(ctx, rest)
+	case "rekey":
+		return e.rekey(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitOK

@@ -43,7 +43,8 @@ func inviteQR(link string) ([]byte, error) {
 }
 
 const inviteUsage = `usage: tsunagu invite FAMILY --role child|guardian [--qr FILE.png] [--json]
-       tsunagu invite --all --role child|guardian --out DIR [--json]`
+       tsunagu invite --all --role child|guardian --out DIR [--json]
+       tsunagu invite --revoke CODE`
 
 func (e *env) invite(ctx context.Context, args []string) int {
 	fs, cfgPath := e.flags("invite")
@@ -52,9 +53,14 @@ func (e *env) invite(ctx context.Context, args []string) int {
 	qrFile := fs.String("qr", "", "write a QR code of the link to this PNG `file`")
 	all := fs.Bool("all", false, "invite every family on the roster without a linked member of the role")
 	outDir := fs.String("out", "", "with --all, write one printable page per invite into this `dir`")
+	revoke := fs.String("revoke", "", "revoke this unused invite `code`")
+	by := fs.String("by", "", "who runs this, for the audit log (default the OS user)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return exitUsage
+	}
+	if *revoke != "" {
+		return e.revokeInvite(ctx, *cfgPath, *revoke, *by)
 	}
 	if !tsunagu.Role(*role).Valid() || (*all && (len(pos) != 0 || *outDir == "" || *qrFile != "")) || (!*all && (len(pos) != 1 || *outDir != "")) {
 		fmt.Fprintln(e.stderr, inviteUsage)

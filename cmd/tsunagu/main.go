@@ -51,6 +51,9 @@ type Main struct {
 	// SlackPerSecond paces posts to each Slack channel; 0 for Slack's
 	// guidance of one a second.
 	SlackPerSecond float64
+	// PurgeEvery is how often the service checks whether today's
+	// retention purge has run (once a day across replicas); 0 for hourly.
+	PurgeEvery time.Duration
 
 	Store     *storage.Store
 	Bot       *bot.Bot   // the member conversation
@@ -105,12 +108,22 @@ func (m *Main) Run(ctx context.Context) error {
 		return &configError{fmt.Errorf("TSUNAGU_REDIS_URL: %w", err)}
 	}
 	m.Store = store
+	keys, err := storage.ParseKeyring(c.EncryptionKey, c.EncryptionOldKeys)
+	if err != nil {
+		return &configError{fmt.Errorf("TSUNAGU_ENCRYPTION_KEY: %w", err)}
+	}
+	store.SetKeyring(keys)
+	pseudonyms := tsunagu.NewPseudonyms([]byte(c.HashKey))
 	if _, err := slack.Mentions(c.Slack.OnCall); c.Slack.OnCall != "" && err != nil {
 		return &configError{fmt.Errorf("TSUNAGU_SLACK_ONCALL: %w", err)}
 	}
 	if err := store.Ping(ctx); err != nil {
 		return fmt.Errorf("cannot reach Redis at TSUNAGU_REDIS_URL: %w", err)
 	}
+	if err := store.CheckPseudonyms(ctx, pseudonyms.Fingerprint()); err != nil {
+		return &configError{fmt.Errorf("TSUNAGU_HASH_KEY: %w", err)}
+	}
+	m.warnPersonalData(keys, pseudonyms)
 
 	messenger, err := line.NewClient(c.LINE.ChannelToken, c.LINE.APIURL, m.HTTPClient)
 	if err != nil {
@@ -123,6 +136,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Bot.Quota = messenger.Quota
 	m.Bot.EscalateAfter = time.Duration(c.Slack.EscalateAfter)
 	m.Bot.Location = c.Location()
+	m.Bot.Pseudonyms = pseudonyms
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.Bot.Metrics = bot.NewMetrics(reg, store)
@@ -143,7 +157,9 @@ func (m *Main) Run(ctx context.Context) error {
 	guard := slackGuard(c, store, notifier, m.Clock)
 	m.Log.Info("slack access", "mode", guard.Access.Mode())
 	mux := http.NewServeMux()
-	mux.Handle("POST /line/webhook", line.NewWebhook(c.LINE.ChannelSecret, m.Bot, m.Log))
+	webhook := line.NewWebhook(c.LINE.ChannelSecret, m.Bot, m.Log)
+	webhook.Pseudonyms = pseudonyms
+	mux.Handle("POST /line/webhook", webhook)
 	interactions := slack.NewSupporterInteractions(c.Slack.SigningSecret, m.Desk, notifier, m.Log, m.Clock)
 	interactions.Guard = guard
 	mux.Handle("POST /slack/interactions", interactions)
@@ -200,6 +216,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.goRun(func() { poster.Run(wctx, host+"-slack") })
 	m.Scheduler.TakeOver = m.TakeOver
 	m.goRun(func() { m.Scheduler.Run(wctx, host+"-timers", m.TickEvery) })
+	m.goRun(func() { m.purgeDaily(wctx) })
 	m.Log.Info("tsunagu serving", "addr", m.ln.Addr().String(), "flows", m.Bot.Flows.Len())
 	return nil
 }

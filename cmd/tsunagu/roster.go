@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -31,16 +32,29 @@ func (e *env) store(ctx context.Context, c config.Config) (*storage.Store, bool)
 		s.Close()
 		return nil, false
 	}
+	keys, err := storage.ParseKeyring(c.EncryptionKey, c.EncryptionOldKeys)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tsunagu: TSUNAGU_ENCRYPTION_KEY: %v\n", err)
+		s.Close()
+		return nil, false
+	}
+	s.SetKeyring(keys)
 	return s, true
 }
 
 func (e *env) families(ctx context.Context, args []string) int {
+	if len(args) > 0 && familyCommands[args[0]] {
+		return e.family(ctx, args[0], args[1:])
+	}
 	if len(args) == 0 || (args[0] != "import" && args[0] != "list") {
-		fmt.Fprintln(e.stderr, "usage: tsunagu families import FILE.csv | tsunagu families list [--json]")
+		fmt.Fprintln(e.stderr, "usage: tsunagu families import FILE.csv [--prune [--yes]] | list [--json] | show|pause|resume|remove|forget CODE | unlink CODE --member ID")
 		return exitUsage
 	}
 	fs, cfgPath := e.flags("families " + args[0])
 	asJSON := fs.Bool("json", false, "print JSON")
+	prune := fs.Bool("prune", false, "erase the families missing from the file (asks first)")
+	yes := fs.Bool("yes", false, "do not ask (for scripts)")
+	by := fs.String("by", "", "who runs this, for the audit log (default the OS user)")
 	pos, err := parse(fs, args[1:])
 	if err != nil {
 		return exitUsage
@@ -54,19 +68,30 @@ func (e *env) families(ctx context.Context, args []string) int {
 			fmt.Fprintln(e.stderr, "usage: tsunagu families import FILE.csv")
 			return exitUsage
 		}
-		return e.importFamilies(ctx, c, pos[0])
+		return e.importFamilies(ctx, c, pos[0], importFlags{prune: *prune, yes: *yes, by: *by})
 	}
 	return e.listFamilies(ctx, c, *asJSON)
 }
 
-func (e *env) importFamilies(ctx context.Context, c config.Config, path string) int {
-	f, err := os.Open(path)
+type importFlags struct {
+	prune, yes bool
+	by         string
+}
+
+func (e *env) importFamilies(ctx context.Context, c config.Config, path string, fl importFlags) int {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "tsunagu: %v\n", err)
 		return exitFail
 	}
-	defer f.Close()
-	fams, err := tsunagu.ParseRoster(path, f)
+	text, enc, err := tsunagu.DecodeRoster(path, b)
+	if err == nil && enc != "" {
+		fmt.Fprintf(e.stderr, "%s: converted from %s to UTF-8 (%s から変換しました)\n", path, enc, enc)
+	}
+	var ro *tsunagu.Roster
+	if err == nil {
+		ro, err = tsunagu.ReadRoster(path, strings.NewReader(text))
+	}
 	if err != nil {
 		fmt.Fprintln(e.stderr, err)
 		fmt.Fprintln(e.stderr, "nothing was imported; fix the lines above and run the import again")
@@ -77,12 +102,32 @@ func (e *env) importFamilies(ctx context.Context, c config.Config, path string) 
 		return exitFail
 	}
 	defer s.Close()
-	created, err := s.ImportFamilies(ctx, fams)
-	if err != nil {
-		return e.fail(err)
+	fams := ro.Families
+	opts := storage.ImportOptions{Tags: ro.HasTags, Supporter: ro.HasSupporter}
+	if len(fams) > 2000 {
+		opts.Progress = func(done, total int) { fmt.Fprintf(e.stderr, "  %d / %d families written\n", done, total) }
 	}
-	fmt.Fprintf(e.stdout, "imported %d families from %s: %d new, %d updated\n", len(fams), path, created, len(fams)-created)
-	return exitOK
+	rep, err := s.ImportRoster(ctx, fams, opts)
+	if written := rep.Created + rep.Updated + rep.Unchanged; err != nil && written < len(fams) {
+		fmt.Fprintf(e.stderr, "tsunagu: the import stopped after %d of %d families (those are saved; running it again is safe): %v\n", written, len(fams), err)
+		return exitFail
+	} else if err != nil {
+		// Everything is written: only the list of missing families failed.
+		fmt.Fprintf(e.stdout, "imported %d families from %s: %d new, %d updated, %d unchanged\n", len(fams), path, rep.Created, rep.Updated, rep.Unchanged)
+		fmt.Fprintf(e.stderr, "tsunagu: could not list the families missing from the file (%v); run the import again to see them\n", err)
+		return exitOK
+	}
+	fmt.Fprintf(e.stdout, "imported %d families from %s: %d new, %d updated, %d unchanged\n", len(fams), path, rep.Created, rep.Updated, rep.Unchanged)
+	_ = s.Audit(ctx, tsunagu.AuditEntry{At: e.clock.Now(), By: e.actor(fl.by), Action: tsunagu.AuditImported, Detail: filepath.Base(path), Count: len(fams)})
+	if len(rep.Missing) == 0 {
+		return exitOK
+	}
+	fmt.Fprintf(e.stdout, "%d families on the roster are not in this file (ファイルにない家族): %s\n", len(rep.Missing), strings.Join(rep.Missing, " "))
+	if !fl.prune {
+		fmt.Fprintln(e.stdout, "they are kept; add --prune to erase them and everything about them")
+		return exitOK
+	}
+	return e.prune(ctx, s, rep.Missing, fl)
 }
 
 type familyRow struct {
@@ -95,6 +140,7 @@ type memberRow struct {
 	Role     tsunagu.Role `json:"role"`
 	LinkedAt time.Time    `json:"linked_at"`
 	Blocked  bool         `json:"blocked,omitempty"`
+	Consent  string       `json:"consent,omitempty"`
 }
 
 func (e *env) listFamilies(ctx context.Context, c config.Config, asJSON bool) int {

@@ -67,6 +67,7 @@ type Server struct {
 	views      []View
 	requests   []Request
 	calls      map[string]int
+	deleted    []Message
 	failures   map[string][]failure
 	groups     map[string][]string // user group id → member ids
 	seq        int64
@@ -229,6 +230,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.update(w, r)
 	case "chat.postEphemeral":
 		s.postEphemeral(w, r)
+	case "chat.delete":
+		s.delete(w, r)
+	case "conversations.replies":
+		s.replies(w, r)
 	case "views.open":
 		s.openView(w, body)
 	case "usergroups.users.list":
@@ -391,4 +396,52 @@ func writeError(w http.ResponseWriter, code string) {
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// delete removes a message, as chat.delete does (replies stay, as in
+// Slack, until deleted themselves).
+func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
+	channel, ts := r.PostForm.Get("channel"), r.PostForm.Get("ts")
+	if !s.channels[channel] {
+		writeError(w, "channel_not_found")
+		return
+	}
+	ms := s.messages[channel]
+	for i, m := range ms {
+		if m.TS == ts {
+			s.messages[channel] = append(ms[:i:i], ms[i+1:]...)
+			s.deleted = append(s.deleted, *m)
+			writeJSON(w, map[string]any{"ok": true, "channel": channel, "ts": ts})
+			return
+		}
+	}
+	writeError(w, "message_not_found")
+}
+
+// replies lists a thread: its root, then the replies, in posting order
+// (conversations.replies, in one page).
+func (s *Server) replies(w http.ResponseWriter, r *http.Request) {
+	channel, ts := r.PostForm.Get("channel"), r.PostForm.Get("ts")
+	if !s.channels[channel] {
+		writeError(w, "channel_not_found")
+		return
+	}
+	var out []map[string]any
+	for _, m := range s.messages[channel] {
+		if m.TS == ts || m.ThreadTS == ts {
+			out = append(out, wireMessage(m))
+		}
+	}
+	if len(out) == 0 {
+		writeError(w, "thread_not_found")
+		return
+	}
+	writeJSON(w, map[string]any{"ok": true, "messages": out, "has_more": false})
+}
+
+// Deleted returns the messages deleted with chat.delete, in order.
+func (s *Server) Deleted() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.deleted...)
 }
