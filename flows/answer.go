@@ -32,6 +32,8 @@ func reask(why string) answer { return answer{why: why} }
 
 // read interprets in as an answer to step s of session sess.
 func (f *Flow) read(sess *tsunagu.Session, s *Step, in Input) (answer, error) {
+	lang := f.Lang(sess.Lang)
+	w := f.wordingIn(lang)
 	if in.Postback != "" {
 		sid, stepID, value, ok := ParsePostback(in.Postback)
 		if !ok || sid != sess.ID || stepID != s.ID {
@@ -45,19 +47,24 @@ func (f *Flow) read(sess *tsunagu.Session, s *Step, in Input) (answer, error) {
 		if c := s.choice(value); c != nil {
 			return answer{ok: true, value: c.Value, label: c.Label, choice: c}, nil
 		}
-		return reask(f.wording().pick(s.Choices)), nil
+		return reask(w.pick(s.Choices, lang)), nil
 	}
-	if s.Optional && trimPunct(Normalize(in.Text)) == trimPunct(Normalize(s.Skip)) {
+	if s.Optional && (isWord(in.Text, s.Skip) || isWord(in.Text, s.SkipIn.in(s.Skip, lang))) {
 		return answer{ok: true, skipped: true, label: s.Skip}, nil
 	}
 	switch s.Kind() {
 	case KindNumber:
-		return readNumber(s.Number, in.Text, f.wording()), nil
+		return readNumber(s.Number, in.Text, w), nil
 	case KindText:
-		return readText(s.Text, in.Text, f.wording()), nil
+		return readText(s.Text, in.Text, w), nil
 	default:
-		return readChoice(s, in.Text, f.wording()), nil
+		return readChoice(s, in.Text, w, lang), nil
 	}
+}
+
+// isWord reports whether typed is word, as a member might type it.
+func isWord(typed, word string) bool {
+	return trimPunct(Normalize(typed)) == trimPunct(Normalize(word))
 }
 
 // readChoice matches typed text with a choice's label or value, so that a
@@ -65,13 +72,13 @@ func (f *Flow) read(sess *tsunagu.Session, s *Step, in Input) (answer, error) {
 // A typed word that is part of exactly one label (食べてない for
 // あまり食べてない, はい for はい、はじめる) picks that choice; one that is
 // part of several is asked again with the buttons it could mean.
-func readChoice(s *Step, text string, w *wording) answer {
+func readChoice(s *Step, text string, w *wording, lang string) answer {
 	typed := trimPunct(Normalize(text))
 	if typed == "" {
-		return reask(w.pick(s.Choices))
+		return reask(w.pick(s.Choices, lang))
 	}
 	for i, c := range s.Choices {
-		if typed == trimPunct(Normalize(c.Label)) || typed == trimPunct(Normalize(c.Value)) {
+		if typed == trimPunct(Normalize(c.Label)) || typed == trimPunct(Normalize(c.Value)) || typed == trimPunct(Normalize(c.LabelIn(lang))) {
 			return chose(&s.Choices[i])
 		}
 		for _, alias := range c.aliases {
@@ -89,13 +96,13 @@ func readChoice(s *Step, text string, w *wording) answer {
 		}
 		return reask(w.scale(s.Scale))
 	}
-	switch part := partOf(s.Choices, typed); len(part) {
+	switch part := partOf(s.Choices, typed, lang); len(part) {
 	case 1:
 		return chose(part[0])
 	case 0:
-		return reask(w.pick(s.Choices))
+		return reask(w.pick(s.Choices, lang))
 	default:
-		return reask(w.which(part))
+		return reask(w.which(part, lang))
 	}
 }
 
@@ -118,14 +125,14 @@ func chose(c *Choice) answer {
 // part of a label: one letter (い) is part of too many words to mean one.
 const minPart = 2
 
-// partOf lists the choices whose label holds the typed word.
-func partOf(choices []Choice, typed string) []*Choice {
+// partOf lists the choices whose label (in lang) holds the typed word.
+func partOf(choices []Choice, typed, lang string) []*Choice {
 	if utf8.RuneCountInString(typed) < minPart {
 		return nil
 	}
 	var part []*Choice
 	for i, c := range choices {
-		if strings.Contains(bare(c.Label), bare(typed)) {
+		if strings.Contains(bare(c.LabelIn(lang)), bare(typed)) {
 			part = append(part, &choices[i])
 		}
 	}

@@ -249,7 +249,7 @@ func (t *turn) enrol(ev tsunagu.Inbound) error {
 		if inv == nil || !t.now.Before(inv.ExpiresAt) {
 			continue
 		}
-		m := tsunagu.Member{ID: t.memberID, FamilyCode: inv.FamilyCode, Role: inv.Role, LineUserID: ev.UserID, LinkedAt: t.now}
+		m := tsunagu.Member{ID: t.memberID, FamilyCode: inv.FamilyCode, Role: inv.Role, LineUserID: ev.UserID, LinkedAt: t.now, Lang: inv.Lang}
 		t.member = &m
 		t.emit(MemberLinked{Member: m, Invite: code})
 		t.Summary = "enrolled"
@@ -394,6 +394,10 @@ func (t *turn) ended(flow *Flow, s *tsunagu.Session, env Env, why EndReason) err
 		m.Consent, m.ConsentLabel = a.Value, cmp.Or(a.Label, a.Value)
 		t.member = &m
 		t.emit(ConsentRecorded{Value: a.Value, Label: m.ConsentLabel})
+	}
+	if m, ok := languageChosen(flow, s, t.member); ok {
+		t.member = &m
+		t.emit(MemberChanged{Member: m})
 	}
 	return nil
 }
@@ -588,7 +592,7 @@ func (t *turn) alert(a tsunagu.Alert) error {
 	a.FamilyCode, a.Supporter = fam.Code, fam.Supporter
 	a.State = tsunagu.AlertOpen
 	if m := t.member; m != nil {
-		a.Role, a.MemberID = m.Role, m.ID
+		a.Role, a.MemberID, a.Lang = m.Role, m.ID, m.Lang
 	}
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = t.now
@@ -628,7 +632,7 @@ func (t *turn) env(flow *Flow) (Env, error) {
 	}
 	env := Env{Tags: fam.Tags}
 	if t.member != nil {
-		env.Role = t.member.Role
+		env.Role, env.Lang = t.member.Role, t.member.Lang
 	}
 	hist, err := t.f.History()
 	if err != nil {
@@ -795,7 +799,7 @@ func (c *Conversation) StartWaiting(f Facts, flowID, key string, now time.Time) 
 // its first question. The dispatch's reminders and expiry are set for all
 // its members together.
 func (c *Conversation) Opening(flow *Flow, m tsunagu.Member, fam tsunagu.Family, dispatch string, now time.Time) (*tsunagu.Session, []tsunagu.Message) {
-	r := flow.Start(c.NewID(), m.ID, now, Env{Role: m.Role, Tags: fam.Tags})
+	r := flow.Start(c.NewID(), m.ID, now, Env{Role: m.Role, Tags: fam.Tags, Lang: m.Lang})
 	r.Session.Dispatch = dispatch
 	return r.Session, r.Messages
 }

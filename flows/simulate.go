@@ -79,6 +79,7 @@ type SimOptions struct {
 	Tags         []string
 	Previous     map[string]tsunagu.Answer
 	StreakMissed int
+	Lang         string         // the member's language ("" for the programme's default): `simulate --lang pt`
 	Location     *time.Location // for the next time a schedule fires and the dates alerts show; nil for Asia/Tokyo
 	// Flows are the other flows in force, for keywords typed after the
 	// check-in ends; nil for the simulated flow alone.
@@ -311,7 +312,7 @@ var _ Facts = (*simFacts)(nil)
 func newSimFacts(f *Flow, opt SimOptions) *simFacts {
 	sf := &simFacts{
 		flows:  oneFlow{f},
-		member: tsunagu.Member{ID: "sim-member", FamilyCode: "SIM-0001", Role: opt.Role, Consent: "yes"},
+		member: tsunagu.Member{ID: "sim-member", FamilyCode: "SIM-0001", Role: opt.Role, Consent: "yes", Lang: opt.Lang},
 		family: tsunagu.Family{Code: "SIM-0001", Tags: opt.Tags},
 	}
 	week := 7 * 24 * time.Hour
@@ -535,6 +536,8 @@ func (sim *simulation) outcome(o Outcome, after *tsunagu.Session, missedWhy stri
 		}
 	case StreakChanged:
 		sim.streak(sim.conv.Flows.Get(o.FlowID), o.Missed)
+	case MemberChanged:
+		sim.facts.member = o.Member
 	case ConsentRecorded:
 		sim.facts.member.Consent = o.Value
 		sim.emit(SimEvent{Kind: EventConsent, Text: o.Label})
@@ -681,7 +684,7 @@ func (sim *simulation) input(s *tsunagu.Session, text string) (Input, string) {
 	}
 	f := sim.flowOf(s)
 	step := f.Step(s.Step)
-	if step == nil || len(step.Choices) == 0 || readChoice(step, text, casual).ok {
+	if step == nil || len(step.Choices) == 0 || readChoice(step, text, casual, f.Lang(s.Lang)).ok {
 		return Input{Text: text}, ""
 	}
 	q, _ := f.Prompt(s)
