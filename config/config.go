@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -54,6 +55,21 @@ type Config struct {
 	// act on them; none means one organisation (see access.go).
 	Organisations []Organisation `yaml:"organisations"`
 	Metrics       Metrics        `yaml:"metrics"`
+	// Languages are what the programme says in languages other than
+	// Japanese, by code (en, pt, vi…): risk words to watch for and the
+	// safety message with helplines that answer in that language.
+	Languages map[string]Language `yaml:"languages"`
+	// RichMenu is the LINE rich menu (`tsunagu richmenu apply`).
+	RichMenu *RichMenu `yaml:"rich_menu"`
+}
+
+// Language is the programme in one language other than Japanese. Risk
+// words of every language are watched in every message (a Japanese
+// speaker may write in English); the safety message goes in the member's.
+type Language struct {
+	RiskWords          []string `yaml:"risk_words"`           // added to the built-in lists
+	SafetyMessage      string   `yaml:"safety_message"`       // to a child, or someone not yet enrolled
+	SafetyMessageAdult string   `yaml:"safety_message_adult"` // to a guardian; default: SafetyMessage
 }
 
 // Retention is how long each kind of record is kept; 0 ("off") keeps it
@@ -327,6 +343,14 @@ func (c *Config) check() error {
 	if c.Workers < 1 {
 		return fmt.Errorf("workers: must be at least 1")
 	}
+	for code := range c.Languages {
+		if !validLanguage(code) {
+			return fmt.Errorf("languages: %q is not a language code such as en, pt or vi", code)
+		}
+	}
+	if err := c.RichMenu.check(); err != nil {
+		return fmt.Errorf("rich_menu: %w", err)
+	}
 	for i, r := range c.Slack.Routes {
 		if r.Channel == "" {
 			return fmt.Errorf("slack.routes[%d]: channel is required", i)
@@ -450,3 +474,7 @@ func timeOfDay(s string) (time.Duration, error) {
 	}
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }
+
+var languagePattern = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z]{2,4})?$`)
+
+func validLanguage(code string) bool { return languagePattern.MatchString(code) }

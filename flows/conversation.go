@@ -146,7 +146,7 @@ func (t *turn) say(msgs ...tsunagu.Message) {
 
 func (t *turn) sayText(texts ...string) {
 	for _, s := range texts {
-		t.say(tsunagu.Message{Text: s})
+		t.say(tsunagu.Message{Text: t.c.Texts.In(memberLang(t.member), s)})
 	}
 }
 

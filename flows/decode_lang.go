@@ -112,7 +112,11 @@ func (d decoder) languageFields(f field, set string) []field {
 		if !slices.Contains(d.langs, lang) {
 			h := hint("このフローの言語は `languages: [%s]` です。言語を足すなら `languages:` にも書いてください。",
 				"This flow speaks `languages: [%s]`: to add a language, list it under `languages:` too.", strings.Join(d.langs, ", "))
-			if s := closest(lang, d.langs); s != "" {
+			switch s := closest(lang, d.langs); {
+			case !ValidLanguage(lang):
+				h = hint("`{…}` の中の `,` は区切りなので、文に `,` があるときは \"…\" で囲んでください（例: `en: \"Yes, please\"`）。",
+					"In `{…}` a comma separates entries: quote a text that has one (e.g. `en: \"Yes, please\"`).").and(h)
+			case s != "":
 				h = hint("もしかして `%s` ですか？", "Did you mean `%s`?", s).and(h)
 			}
 			d.errorf(posOf(mv.Key), h, "%s: `%s` in language %q, which `languages:` does not list", set, f.key, lang)

@@ -89,3 +89,11 @@ func languageChosen(flow *Flow, s *tsunagu.Session, m *tsunagu.Member) (tsunagu.
 	changed.Lang = a.Value
 	return changed, true
 }
+
+// memberLang is the language m reads, "" before enrolment.
+func memberLang(m *tsunagu.Member) string {
+	if m == nil {
+		return ""
+	}
+	return m.Lang
+}

@@ -20,7 +20,7 @@ func TestExamples(t *testing.T) {
 	want := map[string][]tsunagu.Role{
 		"weekly-child": {tsunagu.RoleChild}, "monthly-guardian": {tsunagu.RoleGuardian},
 		"signup": {tsunagu.RoleChild}, "signup-guardian": {tsunagu.RoleGuardian},
-		"half-yearly": both, "talk": both,
+		"half-yearly": both, "talk": both, "language": both,
 	}
 	if len(flows) != len(want) {
 		t.Fatalf("loaded %d flows, want %d", len(flows), len(want))

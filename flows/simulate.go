@@ -206,7 +206,7 @@ func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, er
 	if !f.ForAudience(opt.Role, opt.Tags) {
 		return Transcript{}, &AudienceError{Flow: f, Role: opt.Role, Tags: opt.Tags}
 	}
-	if opt.Texts == (Texts{}) {
+	if opt.Texts.Welcome == "" && opt.Texts.Safety == "" && opt.Texts.ByLang == nil {
 		opt.Texts = SimTexts("")
 	}
 	if opt.Risk == nil {
@@ -256,6 +256,11 @@ func SimTexts(safety string) Texts {
 	t.Safety, t.SafetyAdult = DefaultSafetyMessage, DefaultGuardianSafetyMessage
 	if safety != "" {
 		t.Safety, t.SafetyAdult = safety, safety
+	}
+	t.ByLang = map[string]*Texts{}
+	for lang, in := range TextsIn {
+		in := in
+		t.ByLang[lang] = &in
 	}
 	return t
 }
@@ -765,6 +770,9 @@ func (sim *simulation) header() {
 		who += "、タグ (tags): " + strings.Join(sim.opt.Tags, ", ")
 	}
 	fmt.Fprintf(w, "   シミュレーションの相手 (simulated member): %s\n", who)
+	if len(f.Languages) > 1 || sim.opt.Lang != "" {
+		fmt.Fprintf(w, "   言語 (languages): %s　このシミュレーションは (simulating in) %s\n", strings.Join(f.Languages, ", "), f.Lang(sim.opt.Lang))
+	}
 	fmt.Fprintf(w, "   ボタンは番号でも選べます（[2] なら 2 と入力）。:back 1つ戻る　:missed 未回答で終える　:wait 24h 時間を進める\n\n")
 }
 

@@ -59,6 +59,8 @@ func TestSimulateGolden(t *testing.T) {
 		{name: "signup-guardian.question", flow: "signup-guardian", answers: "2|だれが答えを見るのですか？|1|2", completed: true, alerts: 2},
 		{name: "signup.decline", flow: "signup", answers: "3|1", completed: true, alerts: 2},
 		{name: "signup-guardian.agree", flow: "signup-guardian", answers: "1|1", completed: true},
+		{name: "signup-guardian.pt", flow: "signup-guardian", answers: "1|1", completed: true, opt: SimOptions{Lang: "pt"}},
+		{name: "signup-guardian.en", flow: "signup-guardian", answers: "1|1", completed: true, opt: SimOptions{Lang: "en"}},
 		{name: "half-yearly.scores", flow: "half-yearly", answers: "4|1|こたえない|2|ともだちができた", completed: true, alerts: 2,
 			opt: SimOptions{Role: tsunagu.RoleGuardian, Previous: map[string]tsunagu.Answer{"spirit": {Value: "5"}}}},
 		{name: "half-yearly.missed", flow: "half-yearly", answers: "1|:wait 3d|:wait 11d", missed: true, alerts: 2},

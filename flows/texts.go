@@ -16,6 +16,10 @@ type Texts struct {
 	Sorry       string // something went wrong on our side
 	Safety      string // after a risk word, to a child or someone not yet enrolled
 	SafetyAdult string // after a risk word, to a guardian
+
+	// ByLang are these texts in other languages, for members who read
+	// them; a text missing there is said in the default.
+	ByLang map[string]*Texts
 }
 
 // DefaultTexts are the texts used unless configuration says otherwise.
@@ -37,4 +41,74 @@ var DefaultTexts = Texts{
 	MediaInFlow: "ありがとう！この質問には、下のボタンか文字でこたえてね。",
 	MediaAck:    "ありがとう！サポーターさんにも届いたことを伝えました。",
 	Sorry:       "ごめんね、うまく受け取れませんでした。サポーターさんに知らせたので、少し待っていてね。",
+}
+
+// In returns text, one of x's texts, in lang: the same text of x.ByLang[lang]
+// when it has one, else text unchanged (a language with no texts of its own
+// is spoken to in the default, as is a text that is not one of x's).
+func (x Texts) In(lang, text string) string {
+	other, ok := x.ByLang[lang]
+	if !ok || lang == "" {
+		return text
+	}
+	mine, theirs := x.fields(), other.fields()
+	for i, t := range mine {
+		if *t == text && *theirs[i] != "" {
+			return *theirs[i]
+		}
+	}
+	return text
+}
+
+func (x *Texts) fields() []*string {
+	return []*string{&x.Welcome, &x.WelcomeBack, &x.AskCode, &x.WrongCode, &x.LockedOut, &x.Enrolled,
+		&x.Ack, &x.NoQuestion, &x.MediaInFlow, &x.MediaAck, &x.Sorry, &x.Safety, &x.SafetyAdult}
+}
+
+// TextsIn are the built-in texts in languages other than Japanese. Their
+// safety messages name the few helplines that answer in that language;
+// confirm them with your programme, and set others in configuration
+// (`languages: {pt: {safety_message: …}}`).
+var TextsIn = map[string]Texts{
+	"en": {
+		WelcomeBack: "Welcome back! It's good to hear from you.\nWrite here any time.",
+		WrongCode:   "Sorry, we could not find that code.\nPlease check it and send it again. If it no longer works, ask your supporter for a new one.",
+		LockedOut:   "The code did not match a few times, so please wait a little before trying again.\nIf you are not sure, ask your supporter.",
+		Enrolled: "You are registered. Thank you!\n" +
+			"From now on we will sometimes send a message to ask how you are.\n" +
+			"If something is wrong or you want to talk, write here any time.",
+		Ack:         "Thank you for your message. We have passed it on to your supporter.\nPlease wait a little for a reply.",
+		NoQuestion:  "This question has already closed. Thank you for answering!",
+		MediaInFlow: "Thank you! Please answer this question with the buttons below or in words.",
+		MediaAck:    "Thank you! We have let your supporter know.",
+		Sorry:       "Sorry, something went wrong on our side. We have told your supporter; please wait a little.",
+		Safety: "Thank you for telling us.\n" +
+			"You are not alone. We have told your supporter, and they will contact you soon.\n\n" +
+			"If you are in danger right now, call 110 (police) or 119 (ambulance).\n" +
+			"TELL Lifeline (in English): 03-5774-0992",
+		SafetyAdult: "Thank you for telling us.\n" +
+			"We have told your supporter, and they will contact you soon.\n\n" +
+			"If anyone is in danger right now, call 110 (police) or 119 (ambulance).\n" +
+			"TELL Lifeline (in English): 03-5774-0992\n" +
+			"Child guidance centre (児童相談所): 189",
+	},
+	"pt": {
+		WelcomeBack: "Bem-vindo de volta! Que bom falar com você.\nEscreva aqui quando quiser.",
+		WrongCode:   "Desculpe, não encontramos esse código.\nConfira e envie de novo. Se ele não funcionar mais, peça um novo a quem acompanha você.",
+		LockedOut:   "O código não confere algumas vezes; espere um pouco antes de tentar de novo.\nSe tiver dúvidas, pergunte a quem acompanha você.",
+		Enrolled: "Cadastro feito. Obrigado!\n" +
+			"De vez em quando vamos mandar uma mensagem para saber como você está.\n" +
+			"Se algo estiver difícil ou se quiser conversar, escreva aqui quando quiser.",
+		Ack:         "Obrigado pela mensagem. Avisamos quem acompanha você.\nAguarde um pouco pela resposta.",
+		NoQuestion:  "Esta pergunta já foi encerrada. Obrigado por responder!",
+		MediaInFlow: "Obrigado! Responda esta pergunta com os botões abaixo ou por escrito.",
+		MediaAck:    "Obrigado! Avisamos quem acompanha você.",
+		Sorry:       "Desculpe, algo deu errado do nosso lado. Avisamos quem acompanha você; aguarde um pouco.",
+		Safety: "Obrigado por nos contar.\n" +
+			"Você não está sozinho. Avisamos quem acompanha você, e vão entrar em contato logo.\n\n" +
+			"Se houver perigo agora, ligue 110 (polícia) ou 119 (ambulância).",
+		SafetyAdult: "Obrigado por nos contar.\n" +
+			"Avisamos quem acompanha você, e vão entrar em contato logo.\n\n" +
+			"Se alguém estiver em perigo agora, ligue 110 (polícia) ou 119 (ambulância).",
+	},
 }

@@ -55,6 +55,7 @@ Usage:
   tsunagu audit [--since D] [--family CODE] [--json]
                                               who did what with personal data
   tsunagu rekey                               re-encrypt free text with the current key
+  tsunagu lang FAMILY [--member ID] LANG      the language a member reads (ja, en, pt…, default)
   tsunagu send FLOW --family CODE [--json]    start a check-in now
   tsunagu schedule [--dry-run FLOW] [--json]  next check-ins and who gets them
   tsunagu schema                              JSON Schema of flow files, for editors
@@ -105,6 +106,8 @@ func (e *env) run(ctx context.Context, args []string) int {
 		return e.invite(ctx, rest)
 	case "send":
 		return e.send(ctx, rest)
+	case "lang":
+		return e.lang(ctx, rest)
 	case "schedule":
 		return e.schedule(ctx, rest)
 	case "report":

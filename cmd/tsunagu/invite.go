@@ -13,12 +13,14 @@ import (
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/config"
+	"github.com/tsunagu/tsunagu/flows"
 	"github.com/tsunagu/tsunagu/storage"
 )
 
 type inviteOut struct {
 	Family    string       `json:"family,omitempty"`
 	Role      tsunagu.Role `json:"role,omitempty"`
+	Lang      string       `json:"lang,omitempty"`
 	Code      string       `json:"code"`
 	Link      string       `json:"link"`
 	ExpiresAt time.Time    `json:"expires_at"`
@@ -42,13 +44,14 @@ func inviteQR(link string) ([]byte, error) {
 	return qrcode.Encode(link, qrcode.Medium, qrSize)
 }
 
-const inviteUsage = `usage: tsunagu invite FAMILY --role child|guardian [--qr FILE.png] [--json]
-       tsunagu invite --all --role child|guardian --out DIR [--json]
+const inviteUsage = `usage: tsunagu invite FAMILY --role child|guardian [--lang pt] [--qr FILE.png] [--json]
+       tsunagu invite --all --role child|guardian [--lang pt] --out DIR [--json]
        tsunagu invite --revoke CODE`
 
 func (e *env) invite(ctx context.Context, args []string) int {
 	fs, cfgPath := e.flags("invite")
 	role := fs.String("role", "", "child or guardian")
+	lang := fs.String("lang", "", "the `language` the member reads (ja, en, pt…); default: the programme's")
 	asJSON := fs.Bool("json", false, "print only JSON")
 	qrFile := fs.String("qr", "", "write a QR code of the link to this PNG `file`")
 	all := fs.Bool("all", false, "invite every family on the roster without a linked member of the role")
@@ -61,6 +64,10 @@ func (e *env) invite(ctx context.Context, args []string) int {
 	}
 	if *revoke != "" {
 		return e.revokeInvite(ctx, *cfgPath, *revoke, *by)
+	}
+	if *lang != "" && !flows.ValidLanguage(*lang) {
+		fmt.Fprintf(e.stderr, "tsunagu: --lang %q: write a language code such as ja, en or pt\n", *lang)
+		return exitUsage
 	}
 	if !tsunagu.Role(*role).Valid() || (*all && (len(pos) != 0 || *outDir == "" || *qrFile != "")) || (!*all && (len(pos) != 1 || *outDir != "")) {
 		fmt.Fprintln(e.stderr, inviteUsage)
@@ -79,13 +86,13 @@ func (e *env) invite(ctx context.Context, args []string) int {
 	}
 	defer s.Close()
 	if *all {
-		return e.inviteAll(ctx, c, s, tsunagu.Role(*role), *outDir, *asJSON)
+		return e.inviteAll(ctx, c, s, tsunagu.Role(*role), *lang, *outDir, *asJSON)
 	}
 	fam, err := s.Family(ctx, pos[0])
 	if err != nil {
 		return e.fail(err)
 	}
-	out, err := e.newInvite(ctx, c, s, fam.Code, tsunagu.Role(*role))
+	out, err := e.newInvite(ctx, c, s, fam.Code, tsunagu.Role(*role), *lang)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -105,6 +112,9 @@ func (e *env) invite(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "招待コード (invite code): %s\n", out.Code)
 	fmt.Fprintf(e.stdout, "家族 (family): %s / %s\n", out.Family, out.Role)
+	if out.Lang != "" {
+		fmt.Fprintf(e.stdout, "言語 (language): %s\n", out.Lang)
+	}
 	fmt.Fprintf(e.stdout, "有効期限 (expires): %s\n", out.ExpiresAt.Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(e.stdout, "LINEリンク (link): %s\n", out.Link)
 	if out.QR != "" {
@@ -129,9 +139,9 @@ func (e *env) basicIDOK(id string) bool {
 }
 
 // newInvite creates a one-time code for a member of family with role.
-func (e *env) newInvite(ctx context.Context, c config.Config, s *storage.Store, family string, role tsunagu.Role) (inviteOut, error) {
+func (e *env) newInvite(ctx context.Context, c config.Config, s *storage.Store, family string, role tsunagu.Role, lang string) (inviteOut, error) {
 	now := e.clock.Now()
-	inv := tsunagu.Invite{FamilyCode: family, Role: role, ExpiresAt: now.Add(time.Duration(c.InviteTTL)).Truncate(time.Second)}
+	inv := tsunagu.Invite{FamilyCode: family, Role: role, Lang: lang, ExpiresAt: now.Add(time.Duration(c.InviteTTL)).Truncate(time.Second)}
 	var err error
 	for range 5 { // a clash of 40-bit codes is rare; a few draws make it vanishing
 		inv.Code = tsunagu.NewInviteCode()
@@ -142,12 +152,12 @@ func (e *env) newInvite(ctx context.Context, c config.Config, s *storage.Store, 
 	if err != nil {
 		return inviteOut{}, err
 	}
-	return inviteOut{Family: family, Role: role, Code: inv.Code, Link: InviteLink(c.LINE.BasicID, inv.Code), ExpiresAt: inv.ExpiresAt.In(c.Location())}, nil
+	return inviteOut{Family: family, Role: role, Lang: lang, Code: inv.Code, Link: InviteLink(c.LINE.BasicID, inv.Code), ExpiresAt: inv.ExpiresAt.In(c.Location())}, nil
 }
 
 // inviteAll writes one printable invite page per family of the roster that
 // has no linked member of role yet, for home visits.
-func (e *env) inviteAll(ctx context.Context, c config.Config, s *storage.Store, role tsunagu.Role, dir string, asJSON bool) int {
+func (e *env) inviteAll(ctx context.Context, c config.Config, s *storage.Store, role tsunagu.Role, lang, dir string, asJSON bool) int {
 	fams, err := s.Families(ctx)
 	if err != nil {
 		return e.fail(err)
@@ -166,7 +176,7 @@ func (e *env) inviteAll(ctx context.Context, c config.Config, s *storage.Store, 
 			skipped++
 			continue
 		}
-		out, err := e.newInvite(ctx, c, s, f.Code, role)
+		out, err := e.newInvite(ctx, c, s, f.Code, role, lang)
 		if err != nil {
 			return e.fail(err)
 		}

@@ -323,11 +323,20 @@ func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsun
 // the texts with the safety messages, and the risk words. serve and
 // simulate both take them from here, so a simulation says what serve says.
 func programme(c *config.Config) (flows.Texts, *flows.RiskScanner) {
-	words := flows.DefaultRiskWords
-	if len(c.RiskWords) > 0 {
-		words = c.RiskWords
+	texts := flows.SimTexts(c.SafetyMessage)
+	words := map[string][]string{}
+	for code, l := range c.Languages {
+		words[code] = l.RiskWords
+		in := texts.ByLang[code]
+		if in == nil {
+			in = &flows.Texts{}
+			texts.ByLang[code] = in
+		}
+		if l.SafetyMessage != "" {
+			in.Safety, in.SafetyAdult = l.SafetyMessage, cmp.Or(l.SafetyMessageAdult, l.SafetyMessage)
+		}
 	}
-	return flows.SimTexts(c.SafetyMessage), flows.NewRiskScanner(words)
+	return texts, flows.ProgrammeRisk(c.RiskWords, words)
 }
 
 // routes turns configured routes into the poster's.
