@@ -55,6 +55,9 @@ type Member struct {
 	LineUserID string    `json:"line_user_id"` // raw; never logged, never sent to Slack
 	LinkedAt   time.Time `json:"linked_at"`
 	Blocked    bool      `json:"blocked,omitempty"` // unfollowed: gets nothing until they follow again
+	// Stopped is the member's own pause (they wrote 停止): no scheduled or
+	// manual check-ins until they write 再開. Safety replies still go.
+	Stopped bool `json:"stopped,omitempty"`
 	// Consent is the member's answer to the sign-up flow's `consent` step:
 	// its value ("yes", "no"...), or "" when they have not answered it, and
 	// the label of the button they tapped, as supporters read it.
@@ -108,6 +111,7 @@ const (
 	SessionWaiting   SessionStatus = "waiting"   // waiting for an answer to Step
 	SessionCompleted SessionStatus = "completed" // the member reached the end
 	SessionMissed    SessionStatus = "missed"    // ended without finishing
+	SessionStopped   SessionStatus = "stopped"   // the member asked to stop: neither answered nor missed
 )
 
 // Session is one member's run through one flow.
@@ -277,6 +281,7 @@ type MemberSummary struct {
 	Role     Role      `json:"role"`
 	LinkedAt time.Time `json:"linked_at"`
 	Blocked  bool      `json:"blocked,omitempty"`
+	Stopped  bool      `json:"stopped,omitempty"` // paused by their own word
 	Consent  string    `json:"consent,omitempty"`
 	// ConsentLabel is the consent answer as the member saw it.
 	ConsentLabel string        `json:"consent_label,omitempty"`

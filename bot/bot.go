@@ -198,7 +198,7 @@ func (b *Bot) change(st *storage.State, ev tsunagu.Inbound, memberID string, tur
 		case flows.MemberChanged:
 			ch.Member = &o.Member
 		case flows.EnrolFailed:
-			ch.EnrolFailed = true
+			ch.EnrolFailed += o.Codes
 		case flows.CheckInWaiting:
 			ch.AddPending = &storage.PendingStart{FlowID: o.FlowID, EventID: o.Key, Since: now}
 		case flows.WaitingTaken:
@@ -264,6 +264,7 @@ var _ flows.Facts = (*facts)(nil)
 func (f *facts) Member() *tsunagu.Member   { return f.st.Member }
 func (f *facts) Session() *tsunagu.Session { return f.st.Session }
 func (f *facts) EnrolFails() int           { return f.st.EnrolFails }
+func (f *facts) EnrolFailsAll() int        { return f.st.EnrolFailsAll }
 
 func (f *facts) Family(code string) (*tsunagu.Family, error) { return f.st.Family(code) }
 

@@ -28,6 +28,8 @@ const (
 	SentNotAudience = flows.NotInAudience
 	SentBlocked     = flows.Blocked
 	SentPaused      = flows.Paused
+	SentStopped     = flows.Stopped
+	SentAlreadyOpen = flows.BeganOpen // a session of this flow is open: a send leaves it (Replace ends it first)
 	SentNoConsent   = flows.NoConsent
 	SentOverQuota   = "over quota" // the month's LINE quota would be exceeded: not sent
 )
@@ -44,7 +46,7 @@ func (b *Bot) DispatchJob(ctx context.Context, tm storage.Timer) error {
 	if tm.Key != "" {
 		key = "send:" + tm.Key
 	}
-	res, err := b.Dispatch(ctx, Dispatch{FlowID: tm.FlowID, Family: tm.Family, Key: key, At: tm.Due})
+	res, err := b.Dispatch(ctx, Dispatch{FlowID: tm.FlowID, Family: tm.Family, Key: key, At: tm.Due, Replace: tm.Key == "" || tm.Replace})
 	if tsunagu.ErrorCode(err) == tsunagu.ENOTFOUND {
 		b.Log.Warn("dispatch of a flow no longer in force skipped", "flow", tm.FlowID)
 		res, err = &DispatchResult{Error: err.Error()}, nil
@@ -66,6 +68,10 @@ type Dispatch struct {
 	Family string    // only this family (`send`); "" for the whole audience
 	Key    string    // names the dispatch: each member gets it once
 	At     time.Time // when it was due
+	// Replace ends a member's open session of the same flow as missed
+	// before starting: a schedule's next occurrence does; a coordinator's
+	// send does only when asked, so that quick sends make no false miss.
+	Replace bool
 }
 
 // DispatchResult says what a dispatch did for each member, and counts it.
@@ -231,7 +237,7 @@ func (b *Bot) dispatchChunk(ctx context.Context, flow *flows.Flow, d Dispatch, i
 func (b *Bot) startBusy(ctx context.Context, flow *flows.Flow, d Dispatch, memberID string) (string, error) {
 	var outcome string
 	err := b.apply(ctx, d.Key+":"+memberID, memberID, tsunagu.Inbound{}, func(f *facts) (flows.Turn, error) {
-		turn, err := b.Conversation().Begin(f, flow, d.Key, f.now)
+		turn, err := b.Conversation().Begin(f, flow, d.Key, d.Replace, f.now)
 		outcome = began[turn.Summary]
 		return turn, err
 	}, func(ch *storage.Change) { ch.Dispatched = d.Key })
@@ -247,6 +253,7 @@ var began = map[string]string{
 	flows.BeganRestarted: SentRestarted,
 	flows.BeganWaiting:   SentWaiting,
 	flows.BeganNoMember:  SentNotAudience,
+	flows.BeganOpen:      SentAlreadyOpen,
 }
 
 // dispatchTimers are the reminders and the expiry of all the sessions a

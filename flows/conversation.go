@@ -26,15 +26,17 @@ const (
 	NotInAudience = "not in audience" // role or tags do not match
 	Blocked       = "blocked"         // the member has blocked the bot
 	Paused        = "paused"          // the family is paused
+	Stopped       = "stopped"         // the member asked to stop (停止) and has not resumed
 	NoConsent     = "no consent"      // the member declined, or has not answered, the sign-up consent
 )
 
 // What Begin did, in Turn.Summary.
 const (
-	BeganStarted   = "started"   // the first question is queued
-	BeganRestarted = "restarted" // an open session of the same flow ended as missed first
-	BeganWaiting   = "waiting"   // the member is in another flow; this one starts when it ends
-	BeganNoMember  = "no member" // the member is gone
+	BeganStarted   = "started"      // the first question is queued
+	BeganRestarted = "restarted"    // an open session of the same flow ended as missed first
+	BeganWaiting   = "waiting"      // the member is in another flow; this one starts when it ends
+	BeganOpen      = "already open" // a session of this flow is open, and the start was not to replace it
+	BeganNoMember  = "no member"    // the member is gone
 )
 
 // Catalog is the flows in force.
@@ -55,7 +57,8 @@ type Facts interface {
 	SessionFlow() (*Flow, error)
 	History() ([]tsunagu.Session, error) // ended sessions, newest first
 	Waiting() ([]Waiting, error)         // check-ins waiting for the open session, oldest first
-	EnrolFails() int                     // wrong invite codes in the last hour
+	EnrolFails() int                     // the member's wrong invite codes in the last hour
+	EnrolFailsAll() int                  // everyone's wrong invite codes this hour
 	Invite(code string) (*tsunagu.Invite, error)
 }
 
@@ -77,9 +80,14 @@ func (r SessionRef) matches(s *tsunagu.Session) bool {
 	return s.Open() && ((r.SessionID != "" && s.ID == r.SessionID) || (r.Dispatch != "" && s.Dispatch == r.Dispatch))
 }
 
-// MaxEnrolFails is how many wrong invite codes an hour a LINE user may send
-// before codes are not checked for a while.
-const MaxEnrolFails = 5
+// Limits on guessing invite codes, counted per code tried (a message may
+// hold many): a LINE user may try MaxEnrolFails wrong codes an hour, and
+// everyone together MaxEnrolFailsAll, so that many accounts cannot guess
+// either; past them, codes are not checked for a while.
+const (
+	MaxEnrolFails    = 5
+	MaxEnrolFailsAll = 300
+)
 
 // Conversation decides a member's turns.
 type Conversation struct {
@@ -181,22 +189,28 @@ func (t *turn) event(ev tsunagu.Inbound) error {
 			t.sayText(t.c.Texts.Welcome)
 			return nil
 		}
-		if m.Blocked {
-			back := *m
-			back.Blocked = false
-			t.setMember(back)
-		}
 		t.Summary = "welcome back"
 		t.sayText(t.c.Texts.WelcomeBack)
-		return nil
-	case tsunagu.InboundUnfollow:
-		if m != nil && !m.Blocked {
-			gone := *m
-			gone.Blocked = true
-			t.setMember(gone)
+		if !m.Blocked {
+			return nil
 		}
+		// The link was kept: no new code is needed, and the supporter
+		// hears that the way to the member is open again.
+		back := *m
+		back.Blocked = false
+		t.setMember(back)
+		return t.alert(tsunagu.Alert{Severity: tsunagu.SeverityInfo, Reason: "LINEのブロックが解除されました。また連絡できます"})
+	case tsunagu.InboundUnfollow:
 		t.Summary = "unfollowed"
-		return nil
+		if m == nil || m.Blocked {
+			return nil
+		}
+		// For outreach a block is a signal, not an ending: the member stays
+		// linked, gets nothing, and a supporter hears of it.
+		gone := *m
+		gone.Blocked = true
+		t.setMember(gone)
+		return t.alert(tsunagu.Alert{Severity: tsunagu.SeverityInfo, Reason: "LINEでブロック（友だち解除）されました。LINEのメッセージは届きません。ほかの方法で様子を見てください"})
 	case tsunagu.InboundText, tsunagu.InboundPostback, tsunagu.InboundMedia:
 		if m == nil {
 			return t.enrol(ev)
@@ -236,18 +250,27 @@ func (t *turn) enrol(ev tsunagu.Inbound) error {
 		return nil
 	}
 	fails := t.f.EnrolFails()
-	if fails >= MaxEnrolFails {
+	left := min(MaxEnrolFails-fails, MaxEnrolFailsAll-t.f.EnrolFailsAll())
+	if left <= 0 {
 		t.Summary = "enrolment locked"
 		t.sayText(t.c.Texts.LockedOut)
 		return nil
 	}
+	wrong := 0
 	for _, code := range codes {
+		if wrong == left {
+			break // every code counts: a message of 500 codes tries no more than one of 5
+		}
 		inv, err := t.f.Invite(code)
 		if err != nil {
 			return err
 		}
 		if inv == nil || !t.now.Before(inv.ExpiresAt) {
+			wrong++
 			continue
+		}
+		if wrong > 0 {
+			t.emit(EnrolFailed{Codes: wrong})
 		}
 		m := tsunagu.Member{ID: t.memberID, FamilyCode: inv.FamilyCode, Role: inv.Role, LineUserID: ev.UserID, LinkedAt: t.now, Lang: inv.Lang}
 		t.member = &m
@@ -256,9 +279,9 @@ func (t *turn) enrol(ev tsunagu.Inbound) error {
 		t.sayText(t.c.Texts.Enrolled)
 		return t.startTriggered(func(f *Flow) bool { return f.OnEnrol })
 	}
-	t.emit(EnrolFailed{})
+	t.emit(EnrolFailed{Codes: wrong})
 	t.Summary = "wrong code"
-	if fails+1 >= MaxEnrolFails {
+	if wrong >= left {
 		t.sayText(t.c.Texts.LockedOut)
 	} else {
 		t.sayText(t.c.Texts.WrongCode)
@@ -291,11 +314,23 @@ func (t *turn) converse(ev tsunagu.Inbound) error {
 		}
 	}
 
+	if ev.Kind == tsunagu.InboundText && !t.answers(flow, sess, ev.Text) {
+		switch ControlWord(ev.Text) {
+		case ControlStop:
+			return t.stop(sess, flow)
+		case ControlResume:
+			return t.resume()
+		}
+	}
+
 	if flow == nil {
 		if sess.Open() {
 			// The flow was removed while the member was in it: end the
 			// session rather than leave them waiting forever.
 			t.endGone(sess)
+		}
+		if declined(t.member) {
+			return t.declined(ev)
 		}
 		return t.outsideFlow(ev, risky)
 	}
@@ -341,6 +376,89 @@ func (t *turn) converse(ev tsunagu.Inbound) error {
 		t.Summary = "answered"
 	}
 	return t.result(flow, res, env, EndMissed)
+}
+
+// answers reports whether text is one of the choices of the question the
+// open session waits on: a button labelled やめる is an answer, not a stop.
+func (t *turn) answers(flow *Flow, sess *tsunagu.Session, text string) bool {
+	if flow == nil || !sess.Open() {
+		return false
+	}
+	step := flow.Step(sess.Step)
+	return step != nil && len(step.Choices) > 0 && readChoice(step, text, casual, flow.Lang(sess.Lang)).ok
+}
+
+// declined reports whether the member said no to the sign-up consent.
+func declined(m *tsunagu.Member) bool {
+	return m != nil && m.Consent != "" && !tsunagu.Consented(*m)
+}
+
+// declined answers a member who declined the sign-up consent and writes
+// outside a check-in: nothing but the safety reply (already given), unless
+// they ask to take part after all (参加する, or a keyword of the sign-up
+// flow), which starts the sign-up flow again.
+func (t *turn) declined(ev tsunagu.Inbound) error {
+	if ev.Kind == tsunagu.InboundText {
+		join := ControlWord(ev.Text) == ControlJoin
+		started := len(t.Outcomes)
+		if err := t.startTriggered(func(f *Flow) bool { return f.OnEnrol && (join || f.MatchKeyword(ev.Text)) }); err != nil {
+			return err
+		}
+		if len(t.Outcomes) > started {
+			t.Summary = "asked to join again"
+			return nil
+		}
+	}
+	if t.Summary == "" {
+		t.Summary = "declined consent: not answered"
+	}
+	return nil
+}
+
+// stop pauses check-ins at the member's own word: an open session ends
+// (neither answered nor missed, so no streak), the member is told how to
+// resume, and supporters hear of it.
+func (t *turn) stop(sess *tsunagu.Session, flow *Flow) error {
+	t.Summary = "stopped"
+	if sess.Open() {
+		if flow == nil {
+			t.endGone(sess)
+		} else {
+			env, err := t.env(flow)
+			if err != nil {
+				return err
+			}
+			r := flow.Expire(sess, t.now, env)
+			r.Session.Status = tsunagu.SessionStopped
+			for _, a := range r.Alerts {
+				if err := t.alert(a); err != nil {
+					return err
+				}
+			}
+			t.emit(SessionEnded{Session: r.Session, Why: EndStopped})
+		}
+	}
+	t.sayText(t.c.Texts.Stopped)
+	if t.member.Stopped {
+		return nil // said again: once is enough for supporters
+	}
+	m := *t.member
+	m.Stopped = true
+	t.setMember(m)
+	return t.alert(tsunagu.Alert{Severity: tsunagu.SeverityInfo, Reason: "本人がLINEで「停止」と送り、チェックインをお休みしています（本人が「再開」と送ると戻ります）"})
+}
+
+// resume ends the member's own pause.
+func (t *turn) resume() error {
+	t.Summary = "resumed"
+	t.sayText(t.c.Texts.Resumed)
+	if !t.member.Stopped {
+		return nil
+	}
+	m := *t.member
+	m.Stopped = false
+	t.setMember(m)
+	return t.alert(tsunagu.Alert{Severity: tsunagu.SeverityInfo, Reason: "本人がLINEで「再開」と送り、チェックインがまた届くようになりました"})
 }
 
 // endGone ends a session whose flow is gone, as missed.
@@ -678,7 +796,7 @@ func (c *Conversation) Remind(f Facts, ref SessionRef, i int, now time.Time) (Tu
 	case flow == nil:
 		t.Summary = "flow gone"
 		return t.Turn, nil
-	case sess.Reminded > i || t.member.Blocked:
+	case sess.Reminded > i || t.member.Blocked || t.member.Stopped:
 		t.Summary = "not needed"
 		return t.Turn, nil
 	}
@@ -719,11 +837,13 @@ func (c *Conversation) Expire(f Facts, ref SessionRef, now time.Time) (Turn, err
 }
 
 // Begin starts flow for a member who is due to get it (a dispatch has
-// checked Exclusion): at once when no session is open; after ending an
-// open session of the same flow as missed (one session per member and
-// flow); or, when another flow's session is open, as a waiting check-in.
-// key names what asked for it. Turn.Summary is one of the Began* words.
-func (c *Conversation) Begin(f Facts, flow *Flow, key string, now time.Time) (Turn, error) {
+// checked Exclusion): at once when no session is open; when one of the
+// same flow is open, after ending it as missed if replace (the next
+// occurrence of a schedule: one session per member and flow), else not at
+// all (a coordinator's send must not make a miss the member never had);
+// or, when another flow's session is open, as a waiting check-in. key
+// names what asked for it. Turn.Summary is one of the Began* words.
+func (c *Conversation) Begin(f Facts, flow *Flow, key string, replace bool, now time.Time) (Turn, error) {
 	t := c.turn(f, "", now)
 	cur := f.Session()
 	switch {
@@ -736,6 +856,9 @@ func (c *Conversation) Begin(f Facts, flow *Flow, key string, now time.Time) (Tu
 	case cur.FlowID != flow.ID:
 		t.Summary = BeganWaiting
 		return t.Turn, t.wait(flow, key)
+	case !replace:
+		t.Summary = BeganOpen
+		return t.Turn, nil
 	}
 	old, err := f.SessionFlow()
 	if err != nil {
@@ -815,6 +938,8 @@ func (c *Conversation) Exclusion(flow *Flow, m tsunagu.Member, fam tsunagu.Famil
 		return Blocked
 	case fam.Paused:
 		return Paused
+	case m.Stopped:
+		return Stopped
 	case !flow.OnEnrol && (m.Consent != "" || c.ConsentRequired()) && !tsunagu.Consented(m):
 		return NoConsent
 	}

@@ -240,11 +240,13 @@ func TestConversationBegin(t *testing.T) {
 		waiting []Waiting
 		summary string
 		kinds   string
+		keep    bool // a coordinator's send: leave an open session of the flow
 	}{
-		{"idle", nil, nil, BeganStarted, "SessionStarted Said"},
-		{"same flow open: superseded, streak, restarted", weekly, nil, BeganRestarted, "SessionEnded StreakChanged SessionStarted Said"},
-		{"another flow open: waits", signup, nil, BeganWaiting, "CheckInWaiting"},
-		{"another flow open, already waiting: once", signup, []Waiting{{FlowID: "weekly"}}, BeganWaiting, ""},
+		{"idle", nil, nil, BeganStarted, "SessionStarted Said", false},
+		{"same flow open, a send: left open, no miss", weekly, nil, BeganOpen, "", true},
+		{"same flow open: superseded, streak, restarted", weekly, nil, BeganRestarted, "SessionEnded StreakChanged SessionStarted Said", false},
+		{"another flow open: waits", signup, nil, BeganWaiting, "CheckInWaiting", false},
+		{"another flow open, already waiting: once", signup, []Waiting{{FlowID: "weekly"}}, BeganWaiting, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -254,7 +256,7 @@ func TestConversationBegin(t *testing.T) {
 				m.session = tt.open.Start("old", "sim-member", t0, Env{}).Session
 				m.simFacts.flows = catalog{weekly, signup}
 			}
-			turn, err := c.Begin(m, weekly, "occ", t1)
+			turn, err := c.Begin(m, weekly, "occ", !tt.keep, t1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -300,4 +302,108 @@ func TestConversationWaitingStarts(t *testing.T) {
 	if got := kinds(turn); got != "SessionEnded StreakChanged WaitingTaken StartLater" {
 		t.Errorf("expiry: %s", got)
 	}
+}
+
+func TestControlWords(t *testing.T) {
+	for text, want := range map[string]Control{
+		"停止": ControlStop, " 停止。": ControlStop, "ﾃｲｼ": ControlStop, "配信停止してください！": ControlStop, "やめる": ControlStop,
+		"STOP": ControlStop, "再開": ControlResume, "さいかい！": ControlResume, "参加する": ControlJoin,
+		"学校やめたい": ControlNone, "やめたい": ControlNone, "停止線": ControlNone, "": ControlNone, "再開してほしくない": ControlNone,
+	} {
+		if got := ControlWord(text); got != want {
+			t.Errorf("ControlWord(%q) = %d, want %d", text, got, want)
+		}
+	}
+}
+
+func TestConversationMemberControl(t *testing.T) {
+	weekly, signup := mustParse(t, streakFlow), mustParse(t, signupFlow)
+	c := newConv(weekly, signup)
+
+	t.Run("停止 in a check-in ends it without a miss, pauses, tells supporters once", func(t *testing.T) {
+		m := member(weekly, SimOptions{})
+		m.member.Consent = "yes"
+		m.session = weekly.Start("s1", "sim-member", t0, Env{}).Session
+		turn, err := c.Event(m, "sim-member", text("停止"), t1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := kinds(turn); got != "SessionEnded Said MemberChanged AlertRaised" {
+			t.Fatalf("outcomes = %s", got)
+		}
+		ended := turn.Outcomes[0].(SessionEnded)
+		if ended.Why != EndStopped || ended.Session.Status != tsunagu.SessionStopped {
+			t.Errorf("ended = %+v", ended)
+		}
+		stopped := turn.Outcomes[2].(MemberChanged).Member
+		if !stopped.Stopped || c.Exclusion(weekly, stopped, tsunagu.Family{}) != Stopped {
+			t.Errorf("member %+v is not kept from check-ins", stopped)
+		}
+		if a := turn.Alerts()[0]; a.Severity != tsunagu.SeverityInfo || a.FamilyCode != "SIM-0001" {
+			t.Errorf("alert = %+v", a)
+		}
+		// Again: the confirmation again, no second alert.
+		m.session, m.member = nil, stopped
+		turn, _ = c.Event(m, "sim-member", text("停止"), t1)
+		if got := kinds(turn); got != "Said" {
+			t.Errorf("again: %s", got)
+		}
+		// A risk word while stopped still gets the safety reply.
+		turn, _ = c.Event(m, "sim-member", text("しにたい"), t1)
+		if got := kinds(turn); !strings.HasPrefix(got, "RiskDetected Said AlertRaised") {
+			t.Errorf("risk while stopped: %s", got)
+		}
+		turn, _ = c.Event(m, "sim-member", text("再開"), t1)
+		if got := kinds(turn); got != "Said MemberChanged AlertRaised" || turn.Outcomes[1].(MemberChanged).Member.Stopped {
+			t.Errorf("resume: %s", got)
+		}
+	})
+	t.Run("a button labelled like a stop word is an answer", func(t *testing.T) {
+		f := mustParse(t, `
+id: q
+title: q
+steps:
+  - {id: go, say: つづける？, choices: [{label: つづける, value: "yes"}, {label: やめる, value: "no"}]}
+`)
+		c := newConv(f)
+		m := member(f, SimOptions{})
+		m.session = f.Start("s1", "sim-member", t0, Env{}).Session
+		turn, _ := c.Event(m, "sim-member", text("やめる"), t1)
+		for _, o := range turn.Outcomes {
+			if e, ok := o.(SessionEnded); ok && e.Why != EndCompleted {
+				t.Errorf("ended %s, want completed with the answer no", e.Why)
+			}
+		}
+	})
+	t.Run("unfollow and follow again are signals for supporters", func(t *testing.T) {
+		m := member(weekly, SimOptions{})
+		turn, _ := c.Event(m, "sim-member", tsunagu.Inbound{Kind: tsunagu.InboundUnfollow}, t1)
+		if got := kinds(turn); got != "MemberChanged AlertRaised" || !turn.Outcomes[0].(MemberChanged).Member.Blocked {
+			t.Fatalf("unfollow: %s", got)
+		}
+		m.member.Blocked = true
+		turn, _ = c.Event(m, "sim-member", tsunagu.Inbound{Kind: tsunagu.InboundFollow, ReplyToken: "r"}, t1)
+		if got := kinds(turn); got != "Said MemberChanged AlertRaised" {
+			t.Fatalf("follow: %s", got)
+		}
+	})
+	t.Run("after declining: nothing but safety, until they ask to join", func(t *testing.T) {
+		m := member(signup, SimOptions{})
+		m.member.Consent = "no"
+		m.simFacts.flows = catalog{weekly, signup}
+		for _, ev := range []tsunagu.Inbound{text("こんにちは"), {Kind: tsunagu.InboundMedia}, {Kind: tsunagu.InboundPostback, Data: "x"}} {
+			turn, _ := c.Event(m, "sim-member", ev, t1)
+			if len(turn.Outcomes) != 0 {
+				t.Errorf("%s: %s", ev.Kind, kinds(turn))
+			}
+		}
+		turn, _ := c.Event(m, "sim-member", text("たすけて"), t1)
+		if got := kinds(turn); got != "RiskDetected Said AlertRaised" {
+			t.Errorf("risk: %s", got)
+		}
+		turn, _ = c.Event(m, "sim-member", text("やっぱり参加します"), t1)
+		if got := kinds(turn); got != "SessionStarted Said" || turn.Outcomes[0].(SessionStarted).Session.FlowID != "signup" {
+			t.Errorf("join: %s", got)
+		}
+	})
 }

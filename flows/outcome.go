@@ -49,6 +49,7 @@ const (
 	EndExpired    EndReason = "expired"    // expires_after passed
 	EndSuperseded EndReason = "superseded" // the next check-in of the same flow came first
 	EndFlowGone   EndReason = "flow gone"  // the flow (or the step waited on) was removed
+	EndStopped    EndReason = "stopped"    // the member asked to stop (停止)
 )
 
 // SessionEnded is a session that is over; its Status says completed or
@@ -75,8 +76,8 @@ type MemberLinked struct {
 	Invite string // the code used up
 }
 
-// EnrolFailed is a message whose invite codes were all wrong.
-type EnrolFailed struct{}
+// EnrolFailed counts the wrong invite codes a message tried.
+type EnrolFailed struct{ Codes int }
 
 // MemberChanged is the member record after a follow or an unfollow.
 type MemberChanged struct{ Member tsunagu.Member }

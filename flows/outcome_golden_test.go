@@ -102,6 +102,9 @@ func describe(o Outcome) string {
 		return fmt.Sprintf("StreakChanged %s missed=%d", o.FlowID, o.Missed)
 	case ConsentRecorded:
 		return fmt.Sprintf("ConsentRecorded %s (%s)", o.Value, o.Label)
+	case MemberChanged:
+		m := o.Member
+		return fmt.Sprintf("MemberChanged %s blocked=%v stopped=%v consent=%q", m.ID, m.Blocked, m.Stopped, m.Consent)
 	}
 	return fmt.Sprintf("%T %+v", o, o)
 }

@@ -338,6 +338,7 @@ func (sf *simFacts) Session() *tsunagu.Session              { return sf.session 
 func (sf *simFacts) History() ([]tsunagu.Session, error)    { return sf.history, nil }
 func (sf *simFacts) Waiting() ([]Waiting, error)            { return nil, nil }
 func (sf *simFacts) EnrolFails() int                        { return 0 }
+func (sf *simFacts) EnrolFailsAll() int                     { return 0 }
 func (sf *simFacts) Invite(string) (*tsunagu.Invite, error) { return nil, nil }
 func (sf *simFacts) SessionFlow() (*Flow, error) {
 	if !sf.session.Open() {
@@ -369,7 +370,7 @@ type snapshot struct {
 func (sim *simulation) now() time.Time { return sim.opt.Now.Add(sim.elapsed) }
 
 func (sim *simulation) run(in Answerer) error {
-	turn, err := sim.conv.Begin(sim.facts, sim.f, "sim", sim.now())
+	turn, err := sim.conv.Begin(sim.facts, sim.f, "sim", true, sim.now())
 	if err != nil {
 		return err
 	}
@@ -497,8 +498,8 @@ func (sim *simulation) transition(from, after *tsunagu.Session) *SimEvent {
 		return &SimEvent{Kind: EventReask, Step: from.Step}
 	case after.Open() && after.Reminded != from.Reminded:
 		return nil
-	case !after.Open() && after.Status == tsunagu.SessionMissed && len(after.Answers) == len(from.Answers):
-		return nil // ended by time, not by an answer
+	case !after.Open() && after.Status != tsunagu.SessionCompleted && len(after.Answers) == len(from.Answers):
+		return nil // ended by time or by the member's 停止, not by an answer
 	}
 	to := stepOrEnd(after.Step)
 	if !after.Open() {
@@ -535,7 +536,10 @@ func (sim *simulation) outcome(o Outcome, after *tsunagu.Session, missedWhy stri
 	case SessionEnded:
 		sim.facts.session, sim.last, sim.ended = nil, o.Session, true
 		sim.facts.history = append([]tsunagu.Session{*o.Session}, sim.facts.history...)
-		if o.Session.Status == tsunagu.SessionMissed {
+		switch {
+		case o.Why == EndStopped:
+			sim.emit(SimEvent{Kind: EventNote, Text: "本人の希望でチェックインを止めました。「再開」と送るまで届きません (stopped by the member)"})
+		case o.Session.Status == tsunagu.SessionMissed:
 			sim.t.Missed = true
 			sim.emit(SimEvent{Kind: EventMissed, Text: missedWhy})
 		}
@@ -611,7 +615,11 @@ func (sim *simulation) command(cmd, arg string) error {
 		return sim.expire(ref, sim.now(), "未回答 (:missed)")
 	case CmdSend:
 		sim.undo = nil
-		turn, err := sim.conv.Begin(sim.facts, sim.f, "sim-send", sim.now())
+		if why := sim.conv.Exclusion(sim.f, sim.facts.member, sim.facts.family); why != "" {
+			sim.emit(SimEvent{Kind: EventNote, Text: "このメンバーには届きません (not sent: " + why + ")"})
+			return nil
+		}
+		turn, err := sim.conv.Begin(sim.facts, sim.f, "sim-send", true, sim.now())
 		if err != nil {
 			return err
 		}

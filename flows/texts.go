@@ -14,6 +14,8 @@ type Texts struct {
 	MediaInFlow string // a sticker or image while a question waits
 	MediaAck    string // a sticker or image outside any check-in
 	Sorry       string // something went wrong on our side
+	Stopped     string // the member wrote 停止: check-ins pause
+	Resumed     string // the member wrote 再開: check-ins come again
 	Safety      string // after a risk word, to a child or someone not yet enrolled
 	SafetyAdult string // after a risk word, to a guardian
 
@@ -41,6 +43,10 @@ var DefaultTexts = Texts{
 	MediaInFlow: "ありがとう！この質問には、下のボタンか文字でこたえてね。",
 	MediaAck:    "ありがとう！サポーターさんにも届いたことを伝えました。",
 	Sorry:       "ごめんね、うまく受け取れませんでした。サポーターさんに知らせたので、少し待っていてね。",
+	Stopped: "わかりました。チェックインのメッセージを、しばらくお休みします。\n" +
+		"また受け取りたくなったら「再開」と送ってね。\n" +
+		"こまったときや話したいときは、いつでもここに書いてね。",
+	Resumed: "おかえりなさい！チェックインのメッセージを、また送りますね。",
 }
 
 // In returns text, one of x's texts, in lang: the same text of x.ByLang[lang]

@@ -34,6 +34,9 @@ type State struct {
 	Member     *tsunagu.Member  // nil when the LINE user is not linked yet
 	Session    *tsunagu.Session // the open session, or nil
 	EnrolFails int              // wrong invite codes in the last hour
+	// EnrolFailsAll is everyone's wrong invite codes this hour: a limit on
+	// guessing that one user with many LINE accounts cannot get round.
+	EnrolFailsAll int
 
 	ctx      context.Context
 	tx       *redis.Tx
@@ -110,7 +113,7 @@ type Change struct {
 
 	Member      *tsunagu.Member // create or update the member (and its family link)
 	UseInvite   string          // the invite code this change uses up
-	EnrolFailed bool            // count one wrong invite code
+	EnrolFailed int             // wrong invite codes tried, counted for the member and for everyone
 
 	Out    []tsunagu.Outgoing // messages to deliver
 	Alerts []*tsunagu.Alert   // alerts to post
@@ -196,6 +199,13 @@ func (s *Store) readState(ctx context.Context, tx *redis.Tx, memberID string) (*
 		return nil, unavailable(err)
 	}
 	st.EnrolFails = n
+	// Read but not watched: a guess at everyone's wrong codes this hour is
+	// enough to slow a guesser down, and must not make every event contend.
+	all, err := tx.Get(ctx, enrolFailsAllKey(s.now())).Int()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, unavailable(err)
+	}
+	st.EnrolFailsAll = all
 	return st, nil
 }
 
@@ -240,11 +250,14 @@ func (s *Store) write(ctx context.Context, p redis.Pipeliner, eventID, memberID 
 	if ch.UseInvite != "" {
 		p.Del(ctx, inviteKey(ch.UseInvite))
 	}
-	if ch.EnrolFailed {
-		p.Incr(ctx, enrolFailsKey(memberID))
+	if ch.EnrolFailed > 0 {
+		p.IncrBy(ctx, enrolFailsKey(memberID), int64(ch.EnrolFailed))
 		if st.EnrolFails == 0 {
 			p.Expire(ctx, enrolFailsKey(memberID), enrolFailsTTL)
 		}
+		all := enrolFailsAllKey(s.now())
+		p.IncrBy(ctx, all, int64(ch.EnrolFailed))
+		p.Expire(ctx, all, 2*enrolFailsTTL)
 	}
 	linked := ch.Member != nil || st.Member != nil
 	for _, out := range ch.Out {

@@ -238,7 +238,7 @@ func TestApplyRetriesOnEachWatchedKey(t *testing.T) {
 		},
 		{
 			name:    "enrol failures",
-			compete: &Change{EnrolFailed: true},
+			compete: &Change{EnrolFailed: 1},
 			check: func(t *testing.T, st *State) {
 				if st.EnrolFails != 1 {
 					t.Errorf("second decide saw EnrolFails %d, want 1", st.EnrolFails)
@@ -307,7 +307,7 @@ func TestInviteUsedOnce(t *testing.T) {
 					}
 				}
 				if got == nil {
-					return &Change{EnrolFailed: true}, nil
+					return &Change{EnrolFailed: 1}, nil
 				}
 				return &Change{UseInvite: got.Code, Member: member(id, got.FamilyCode, got.Role, t0)}, nil
 			})
@@ -427,7 +427,7 @@ func TestEnrolFailsCountAndExpire(t *testing.T) {
 	needRealRedis(t, e, "miniredis does not expire keys as real time passes")
 	ctx := testCtx(t)
 	key := enrolFailsKey("m1")
-	fail := change(&Change{EnrolFailed: true})
+	fail := change(&Change{EnrolFailed: 1})
 
 	mustApply(t, e.store, "", "m1", fail)
 	if got := readStateOf(t, e.store, "m1").EnrolFails; got != 1 {

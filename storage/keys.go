@@ -3,6 +3,7 @@ package storage
 import (
 	"fmt"
 	"path"
+	"time"
 )
 
 // Every Redis key tsunagu uses is built here. Member-scoped keys carry the
@@ -36,6 +37,12 @@ func historyKey(memberID string) string { return prefix + "history:{" + memberID
 // enrolFailsKey: string counter of wrong invite codes; expires an hour after
 // the first failure.
 func enrolFailsKey(memberID string) string { return prefix + "enrolfails:{" + memberID + "}" }
+
+// enrolFailsAllKey: string counter of everyone's wrong invite codes in the
+// hour of now; expires two hours after it is first written.
+func enrolFailsAllKey(now time.Time) string {
+	return prefix + "enrolfails-all:" + now.UTC().Format("2006010215")
+}
 
 // eventKey: string "1" marking a LINE webhook event as processed; expires
 // after eventTTL, well beyond LINE's redelivery window.
@@ -203,6 +210,7 @@ var KeyRules = []KeyRule{
 	{prefix + "pending:*", LifeSession},
 	{prefix + "history:*", LifeAnswers},
 	{prefix + "enrolfails:*", LifeTTL},
+	{prefix + "enrolfails-all:*", LifeTTL},
 	{prefix + "event:*", LifeTTL},
 	{prefix + "alert:*", LifeAlerts},
 	{prefix + "alerts", LifeAlerts},

@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestEveryKeyHasALifetime: every key builder in keys.go is listed here
@@ -23,6 +24,7 @@ func TestEveryKeyHasALifetime(t *testing.T) {
 		"sessionKey":         sessionKey("0123abcd"),
 		"historyKey":         historyKey("0123abcd"),
 		"enrolFailsKey":      enrolFailsKey("0123abcd"),
+		"enrolFailsAllKey":   enrolFailsAllKey(time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)),
 		"eventKey":           eventKey("01H"),
 		"alertKey":           alertKey("a1"),
 		"alertsKey":          alertsKey(),

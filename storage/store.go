@@ -204,3 +204,7 @@ type redisLog struct{ l *slog.Logger }
 func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
 	r.l.WarnContext(ctx, fmt.Sprintf(format, v...))
 }
+
+// now is the wall clock, for limits that count real time (wrong invite
+// codes an hour), whatever clock the service's decisions run on.
+func (s *Store) now() time.Time { return time.Now() }

@@ -27,6 +27,7 @@ type Timer struct {
 	Schedule  int       `json:"schedule,omitempty"` // dispatch: the flow's schedule index
 	Occurs    time.Time `json:"occurs,omitzero"`    // dispatch: the occurrence it is for
 	Key       string    `json:"key,omitempty"`      // dispatch by `send`: names it, for its result
+	Replace   bool      `json:"replace,omitempty"`  // dispatch by `send`: end an open session of the flow first
 	AlertID   string    `json:"alert,omitempty"`    // escalate: the alert, and Index the level
 }
 

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -153,7 +154,7 @@ func (d *Desk) FamilySummary(ctx context.Context, code string) (*tsunagu.FamilyS
 		if err != nil {
 			return nil, err
 		}
-		ms := tsunagu.MemberSummary{Role: m.Role, LinkedAt: m.LinkedAt, Blocked: m.Blocked, Consent: m.Consent, ConsentLabel: m.ConsentLabel}
+		ms := tsunagu.MemberSummary{Role: m.Role, LinkedAt: m.LinkedAt, Blocked: m.Blocked, Stopped: m.Stopped, Consent: m.Consent, ConsentLabel: m.ConsentLabel}
 		for _, f := range d.Flows.All() {
 			if !f.ForRole(m.Role) {
 				continue
@@ -184,16 +185,17 @@ func (d *Desk) PauseFamily(ctx context.Context, code, user string, paused bool) 
 	return nil
 }
 
-// SendFlow starts a flow now for a family, from Slack, and says what it did.
-func (d *Desk) SendFlow(ctx context.Context, flowID, code, user string) (string, error) {
+// SendFlow starts a flow now for a family, from Slack, and says what it
+// did. A check-in of the flow still open is left open unless replace.
+func (d *Desk) SendFlow(ctx context.Context, flowID, code, user string, replace bool) (string, error) {
 	if _, err := d.Store.Family(ctx, code); err != nil {
 		return "", err
 	}
-	// Keyed by who, what and the minute: Slack retries a slow command, and
-	// the family must not get it twice.
+	// Keyed by what and the minute, not by who: Slack retries a slow
+	// command, and several supporters sending at once start one check-in.
 	now := d.Clock.Now()
-	sum := sha256.Sum256([]byte(user + "\x00" + flowID + "\x00" + code + "\x00" + now.UTC().Truncate(time.Minute).String()))
-	res, err := d.Bot.Dispatch(ctx, bot.Dispatch{FlowID: flowID, Family: code, Key: "slack-send:" + hex.EncodeToString(sum[:12]), At: now})
+	sum := sha256.Sum256([]byte(flowID + "\x00" + code + "\x00" + strconv.FormatBool(replace) + "\x00" + now.UTC().Truncate(time.Minute).String()))
+	res, err := d.Bot.Dispatch(ctx, bot.Dispatch{FlowID: flowID, Family: code, Key: "slack-send:" + hex.EncodeToString(sum[:12]), At: now, Replace: replace})
 	if err != nil {
 		return "", err
 	}
@@ -202,7 +204,7 @@ func (d *Desk) SendFlow(ctx context.Context, flowID, code, user string) (string,
 		return fmt.Sprintf("%s にはまだLINEで登録した人がいません。招待コードを渡してください。", code), nil
 	}
 	var parts []string
-	for _, o := range []string{bot.SentStarted, bot.SentRestarted, bot.SentWaiting, bot.SentNotAudience, bot.SentBlocked, bot.SentPaused, bot.SentNoConsent, bot.SentOverQuota} {
+	for _, o := range []string{bot.SentStarted, bot.SentRestarted, bot.SentWaiting, bot.SentAlreadyOpen, bot.SentDuplicate, bot.SentNotAudience, bot.SentBlocked, bot.SentPaused, bot.SentStopped, bot.SentNoConsent, bot.SentOverQuota} {
 		if n := res.Counts[o]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", outcomeLabel[o], n))
 		}
@@ -214,9 +216,12 @@ var outcomeLabel = map[string]string{
 	bot.SentStarted:     "送信",
 	bot.SentRestarted:   "送信（前回分は未回答で終了）",
 	bot.SentWaiting:     "ほかの質問の回答後に送信",
+	bot.SentAlreadyOpen: "回答中のため送らず（終わらせて送り直すときは replace をつけて）",
+	bot.SentDuplicate:   "同じ送信がいま行われたばかりのため送らず",
 	bot.SentNotAudience: "対象外",
 	bot.SentBlocked:     "ブロック中",
 	bot.SentPaused:      "一時停止中",
+	bot.SentStopped:     "本人の希望で停止中",
 	bot.SentNoConsent:   "同意なし",
 	bot.SentOverQuota:   "送信数の上限で未送信",
 }

@@ -150,7 +150,7 @@ func (c *Commands) run(ctx context.Context, sc slackapi.SlashCommand) *commandRe
 			return inChannel("⏸ " + mention(sc.UserID) + " が " + code + " の定期チェックインを一時停止しました。再開するには `" + name + " resume " + code + "`")
 		}
 		return inChannel("▶️ " + mention(sc.UserID) + " が " + code + " の定期チェックインを再開しました。")
-	case sub == "send" && len(args) == 3:
+	case sub == "send" && (len(args) == 3 || len(args) == 4 && args[3] == "replace"):
 		flow := strings.ToLower(args[1])
 		code, bad := familyCode(args[2], name)
 		if bad != nil {
@@ -159,7 +159,7 @@ func (c *Commands) run(ctx context.Context, sc slackapi.SlashCommand) *commandRe
 		if no := c.refused(ctx, log, sc, code, DoSend); no != nil {
 			return no
 		}
-		said, err := c.sup.SendFlow(ctx, flow, code, sc.UserID)
+		said, err := c.sup.SendFlow(ctx, flow, code, sc.UserID, len(args) == 4)
 		if err != nil {
 			return c.failed(log, err, code, name)
 		}
@@ -194,7 +194,7 @@ func (c *Commands) help(name, first string) *commandResponse {
 		"• `" + name + " F-0012` — 家族の様子（メンバー、最近の回答、未回答、アラート）",
 		"• `" + name + " pause F-0012` — 定期チェックインを一時停止",
 		"• `" + name + " resume F-0012` — 一時停止を解除",
-		"• `" + name + " send FLOW F-0012` — チェックインを今すぐ送る（LINEの送信数を使います）",
+		"• `" + name + " send FLOW F-0012 [replace]` — チェックインを今すぐ送る（LINEの送信数を使います。回答中のものは replace をつけると未回答で終えて送り直します）",
 		"• `" + name + " help` — この説明",
 	}
 	if first != "" {

@@ -34,7 +34,7 @@ func command(text string) *http.Request {
 
 func TestCommands(t *testing.T) {
 	help := []string{"つなぐ の使い方", "`/tsunagu F-0012`", "`/tsunagu pause F-0012`", "`/tsunagu resume F-0012`",
-		"`/tsunagu send FLOW F-0012`", "`/tsunagu help`"}
+		"`/tsunagu send FLOW F-0012 [replace]`", "`/tsunagu help`"}
 	summary := []string{"👪 F-0123 の様子", "*子ども* · 登録 2026-01-10", "最終回答 2026-02-22（7日前）",
 		"⚠️ 3 回つづけて未回答", "*保護者* · 登録 2026-01-05",
 		"<https://slack.com/archives/C0TSUNAGU/p1700000001000001|気分が「とてもつらい」>", "🟠 要注意 3 回つづけて返事なし"}

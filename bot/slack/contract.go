@@ -29,5 +29,6 @@ type Supporters interface {
 	PauseFamily(ctx context.Context, code, slackUser string, paused bool) error
 	// SendFlow starts a flow now for a family, like `tsunagu send`, and
 	// says in a sentence what it did.
-	SendFlow(ctx context.Context, flowID, code, slackUser string) (string, error)
+	// A check-in of the flow still open is left open unless replace.
+	SendFlow(ctx context.Context, flowID, code, slackUser string, replace bool) (string, error)
 }

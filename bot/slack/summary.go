@@ -106,6 +106,9 @@ func memberText(m tsunagu.MemberSummary, now time.Time, loc *time.Location) stri
 	if m.Blocked {
 		b.WriteString(" · 🚫 ブロック中（LINEのメッセージは届きません）")
 	}
+	if m.Stopped {
+		b.WriteString(" · ⏸ 本人の希望でチェックインを停止中（本人が「再開」と送ると戻ります）")
+	}
 	if len(m.Flows) == 0 {
 		b.WriteString("\n• チェックインの記録はまだありません")
 	}

@@ -113,7 +113,7 @@ func (f *fakeSupporters) PauseFamily(_ context.Context, code, user string, pause
 	return f.family(code)
 }
 
-func (f *fakeSupporters) SendFlow(_ context.Context, flow, code, user string) (string, error) {
+func (f *fakeSupporters) SendFlow(_ context.Context, flow, code, user string, replace bool) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, call{Op: "send", User: user, Arg: flow + " " + code})

@@ -191,17 +191,24 @@ func (p *parityRun) tap(n int) {
 	p.h.t.Fatalf("no message with buttons to tap %d", n)
 }
 
-// quiesce waits until the service has done everything that is due: no
-// timer due and unforwarded, and every stream empty, seen twice in a row.
+// quiesce waits until the service has done everything due by the
+// scenario's clock.
 func (p *parityRun) quiesce() {
-	h := p.h
 	if p.now.IsZero() {
-		p.now = h.clock.Now()
+		p.now = p.h.clock.Now()
 	}
+	p.h.quiesce(p.now)
+}
+
+// quiesce waits until the service has done everything that is due by now:
+// no timer due and unforwarded, and every stream empty, seen twice in a
+// row.
+func (h *harness) quiesce(now time.Time) {
+	h.t.Helper()
 	ctx := context.Background()
 	quiet := 0
 	eventually(h.t, func() bool {
-		due, err := h.main.Store.DueTimers(ctx, p.now)
+		due, err := h.main.Store.DueTimers(ctx, now)
 		if err != nil || due > 0 {
 			quiet = 0
 			return false

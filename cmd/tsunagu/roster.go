@@ -222,12 +222,13 @@ func (e *env) send(ctx context.Context, args []string) int {
 	family := fs.String("family", "", "family `code`")
 	asJSON := fs.Bool("json", false, "print JSON, whatever happens")
 	wait := fs.Duration("wait", 10*time.Second, "how long to wait for `tsunagu serve` to start it")
+	replace := fs.Bool("replace", false, "end a check-in of this flow still open as missed, and send the new one")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return exitUsage
 	}
 	if len(pos) != 1 || *family == "" {
-		fmt.Fprintln(e.stderr, "usage: tsunagu send FLOW --family CODE [--json]")
+		fmt.Fprintln(e.stderr, "usage: tsunagu send FLOW --family CODE [--replace] [--json]")
 		return exitUsage
 	}
 	c, ok := e.config(*cfgPath)
@@ -269,7 +270,7 @@ func (e *env) send(ctx context.Context, args []string) int {
 	// as a scheduled check-in: nobody gets it twice, whatever crashes.
 	now := e.clock.Now()
 	key := bot.NewID()
-	t := storage.Timer{Kind: scheduler.JobDispatch, Due: now, FlowID: pos[0], Family: *family, Key: key}
+	t := storage.Timer{Kind: scheduler.JobDispatch, Due: now, FlowID: pos[0], Family: *family, Key: key, Replace: *replace}
 	if err := s.AddTimers(ctx, t); err != nil {
 		return fail(err)
 	}
