@@ -12,6 +12,9 @@ type RichMenu struct {
 	Name  string `yaml:"name"`  // shown in the LINE Official Account Manager
 	Bar   string `yaml:"bar"`   // the chat bar's text (at most 14 characters)
 	Image string `yaml:"image"` // a PNG or JPEG to use instead of one drawn from the labels
+	// Font draws the labels (a .ttf, .otf or .ttc with Japanese glyphs);
+	// default: one fontconfig finds (fc-list :lang=ja).
+	Font string `yaml:"font"`
 	// Columns is how many areas side by side (default 3); the areas fill
 	// rows of that many.
 	Columns int            `yaml:"columns"`

@@ -300,6 +300,12 @@ func (t *turn) converse(ev tsunagu.Inbound) error {
 		}
 	}
 
+	if ev.Kind == tsunagu.InboundPostback {
+		if handled, err := t.menu(ev.Data, flow); handled { // flows/menu.go
+			return err
+		}
+	}
+
 	risky := false
 	if ev.Kind == tsunagu.InboundText {
 		word, ok := t.c.Risk.Match(ev.Text)

@@ -14,6 +14,7 @@ type Texts struct {
 	MediaInFlow string // a sticker or image while a question waits
 	MediaAck    string // a sticker or image outside any check-in
 	Sorry       string // something went wrong on our side
+	About       string // the rich menu's "what is this"
 	Stopped     string // the member wrote 停止: check-ins pause
 	Resumed     string // the member wrote 再開: check-ins come again
 	Safety      string // after a risk word, to a child or someone not yet enrolled
@@ -47,6 +48,9 @@ var DefaultTexts = Texts{
 		"また受け取りたくなったら「再開」と送ってね。\n" +
 		"こまったときや話したいときは、いつでもここに書いてね。",
 	Resumed: "おかえりなさい！チェックインのメッセージを、また送りますね。",
+	About: "つなぐ は、こどもとおうちの人を応援するサポーターと、LINE でつながるしくみです。\n" +
+		"ときどき「元気かな？」と質問を送ります。答えはサポーターだけが見ます。\n" +
+		"困ったことや話したいことは、いつでもここに書いてね。",
 }
 
 // In returns text, one of x's texts, in lang: the same text of x.ByLang[lang]
@@ -68,7 +72,8 @@ func (x Texts) In(lang, text string) string {
 
 func (x *Texts) fields() []*string {
 	return []*string{&x.Welcome, &x.WelcomeBack, &x.AskCode, &x.WrongCode, &x.LockedOut, &x.Enrolled,
-		&x.Ack, &x.NoQuestion, &x.MediaInFlow, &x.MediaAck, &x.Sorry, &x.Safety, &x.SafetyAdult}
+		&x.Ack, &x.NoQuestion, &x.MediaInFlow, &x.MediaAck, &x.Sorry, &x.Stopped, &x.Resumed, &x.About,
+		&x.Safety, &x.SafetyAdult}
 }
 
 // TextsIn are the built-in texts in languages other than Japanese. Their
@@ -88,6 +93,11 @@ var TextsIn = map[string]Texts{
 		MediaInFlow: "Thank you! Please answer this question with the buttons below or in words.",
 		MediaAck:    "Thank you! We have let your supporter know.",
 		Sorry:       "Sorry, something went wrong on our side. We have told your supporter; please wait a little.",
+		Stopped:     "All right. We will pause the check-in messages for now.\nSend \"再開\" when you want them again. You can write here any time.",
+		Resumed:     "Welcome back! We will send check-in messages again.",
+		About: "Tsunagu connects children and families with the supporters who help them, on LINE.\n" +
+			"From time to time we ask how you are. Only your supporters see your answers.\n" +
+			"If something is wrong or you want to talk, write here any time.",
 		Safety: "Thank you for telling us.\n" +
 			"You are not alone. We have told your supporter, and they will contact you soon.\n\n" +
 			"If you are in danger right now, call 110 (police) or 119 (ambulance).\n" +
@@ -110,6 +120,11 @@ var TextsIn = map[string]Texts{
 		MediaInFlow: "Obrigado! Responda esta pergunta com os botões abaixo ou por escrito.",
 		MediaAck:    "Obrigado! Avisamos quem acompanha você.",
 		Sorry:       "Desculpe, algo deu errado do nosso lado. Avisamos quem acompanha você; aguarde um pouco.",
+		Stopped:     "Certo. Vamos pausar as mensagens por enquanto.\nEnvie \"再開\" quando quiser recebê-las de novo. Você pode escrever aqui quando quiser.",
+		Resumed:     "Bem-vindo de volta! Vamos enviar as mensagens de novo.",
+		About: "O Tsunagu liga crianças e famílias à equipe que as apoia, pelo LINE.\n" +
+			"De vez em quando perguntamos como você está. Só a equipe vê as respostas.\n" +
+			"Se algo estiver difícil ou se quiser conversar, escreva aqui quando quiser.",
 		Safety: "Obrigado por nos contar.\n" +
 			"Você não está sozinho. Avisamos quem acompanha você, e vão entrar em contato logo.\n\n" +
 			"Se houver perigo agora, ligue 110 (polícia) ou 119 (ambulância).",

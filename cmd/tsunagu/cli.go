@@ -56,6 +56,7 @@ Usage:
                                               who did what with personal data
   tsunagu rekey                               re-encrypt free text with the current key
   tsunagu lang FAMILY [--member ID] LANG      the language a member reads (ja, en, pt…, default)
+  tsunagu richmenu apply|show|preview FILE    the LINE rich menu: create and set it, show what is live
   tsunagu send FLOW --family CODE [--json]    start a check-in now
   tsunagu schedule [--dry-run FLOW] [--json]  next check-ins and who gets them
   tsunagu schema                              JSON Schema of flow files, for editors
@@ -108,6 +109,8 @@ func (e *env) run(ctx context.Context, args []string) int {
 		return e.send(ctx, rest)
 	case "lang":
 		return e.lang(ctx, rest)
+	case "richmenu":
+		return e.richmenu(ctx, rest)
 	case "schedule":
 		return e.schedule(ctx, rest)
 	case "report":

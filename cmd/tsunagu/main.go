@@ -316,6 +316,8 @@ func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsun
 		Clock: clock,
 		NewID: bot.NewID,
 		Log:   log.With("comp", "bot"),
+		// The role's rich menu, when the configuration has one.
+		Enrolled: enrolledMenus(c, log.With("comp", "richmenu")),
 	}
 }
 

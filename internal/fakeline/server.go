@@ -48,8 +48,13 @@ type Server struct {
 	delivered []delivery
 	conflicts int
 	limit     int64 // monthly push quota; < 0 means none
-	lastTS    int64 // of the last event built, to keep events in order
-	usage     int64
+
+	richMenus       map[string]*RichMenu
+	richMenuOrder   []string
+	defaultRichMenu string
+	userRichMenus   map[string]string // user id → rich menu id
+	lastTS          int64             // of the last event built, to keep events in order
+	usage           int64
 }
 
 // Option configures a Server.
@@ -85,6 +90,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("POST "+PathPush, s.handlePush)
 	mux.HandleFunc("GET "+PathQuota, s.handleQuota)
 	mux.HandleFunc("GET "+PathQuotaConsumption, s.handleConsumption)
+	s.routeRichMenus(mux)
 	s.Server = httptest.NewServer(s.common(mux))
 	t.Cleanup(s.Close)
 	return s
