@@ -164,13 +164,18 @@ const (
 // Alert tells supporters that an answer or a silence needs a human. It
 // carries a family code, never a name or a LINE id.
 type Alert struct {
-	ID         string       `json:"id"`
-	Severity   Severity     `json:"severity"`
-	FamilyCode string       `json:"family"`
-	Role       Role         `json:"role,omitempty"`
-	FlowID     string       `json:"flow,omitempty"`
-	FlowTitle  string       `json:"flow_title,omitempty"`
-	Reason     string       `json:"reason"`
+	ID         string   `json:"id"`
+	Severity   Severity `json:"severity"`
+	FamilyCode string   `json:"family"`
+	Role       Role     `json:"role,omitempty"`
+	FlowID     string   `json:"flow,omitempty"`
+	FlowTitle  string   `json:"flow_title,omitempty"`
+	Reason     string   `json:"reason"`
+	// Stranger is, for someone who never enrolled, a pseudonymous label
+	// (#a3f9c2, from the keyed hash; never the LINE id): their alerts are
+	// threaded by it, and capped together with other strangers'.
+	Stranger   string       `json:"stranger,omitempty"`
+	Category   string       `json:"category,omitempty"` // a risk alert's category as supporters read it (希死念慮…)
 	Answers    []QA         `json:"answers,omitempty"`
 	Lang       string       `json:"lang,omitempty"`      // the language the member answered in, when not the programme's
 	Supporter  string       `json:"supporter,omitempty"` // Slack user id to mention

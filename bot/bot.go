@@ -15,6 +15,7 @@ import (
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/flows/risk"
 	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
 )
@@ -26,13 +27,14 @@ const (
 
 // Bot handles family members' events, timers and dispatches.
 type Bot struct {
-	Store *storage.Store
-	Flows *FlowSet
-	Risk  *flows.RiskScanner
-	Texts flows.Texts
-	Clock tsunagu.Clock
-	NewID func() string
-	Log   *slog.Logger
+	Store  *storage.Store
+	Flows  *FlowSet
+	Risk   *flows.RiskScanner
+	Safety risk.Safety // the safety replies per category and audience
+	Texts  flows.Texts
+	Clock  tsunagu.Clock
+	NewID  func() string
+	Log    *slog.Logger
 	// Quota reports LINE's monthly message quota; nil skips the check.
 	Quota func(ctx context.Context) (limit, used int64, err error)
 	// Metrics counts what happens; nil counts nothing.
@@ -140,7 +142,7 @@ func (b *Bot) Relay(ctx context.Context, event, memberID, text string, record fu
 // Conversation is the engine that decides members' turns, with this bot's
 // flows, words and clock-free settings.
 func (b *Bot) Conversation() *flows.Conversation {
-	return &flows.Conversation{Flows: b.Flows, Risk: b.Risk, Texts: b.Texts, Location: b.Location, NewID: b.NewID}
+	return &flows.Conversation{Flows: b.Flows, Risk: b.Risk, Safety: b.Safety, Texts: b.Texts, Location: b.Location, NewID: b.NewID}
 }
 
 // apply runs one turn for a member in a storage transaction: decide reads
@@ -238,8 +240,12 @@ func (b *Bot) escalations(a *tsunagu.Alert) []storage.Timer {
 	if a.Severity != tsunagu.SeverityUrgent || b.EscalateAfter <= 0 {
 		return nil
 	}
-	ts := make([]storage.Timer, 0, 2)
-	for level := 1; level <= 2; level++ {
+	levels := 2
+	if a.Stranger != "" {
+		levels = 1 // once for someone not enrolled (see desk.Escalate)
+	}
+	ts := make([]storage.Timer, 0, levels)
+	for level := 1; level <= levels; level++ {
 		ts = append(ts, storage.Timer{
 			Kind: scheduler.JobEscalate, Due: a.CreatedAt.Add(time.Duration(level) * b.EscalateAfter),
 			AlertID: a.ID, Index: level,

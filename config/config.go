@@ -9,11 +9,14 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/robfig/cron/v3"
+
+	"github.com/tsunagu/tsunagu/flows/risk"
 )
 
 // Config is every setting tsunagu has.
@@ -28,8 +31,9 @@ type Config struct {
 	Slack Slack `yaml:"slack"`
 
 	InviteTTL     Duration `yaml:"invite_ttl"`
-	RiskWords     []string `yaml:"risk_words"`     // replaces the default list when set
-	SafetyMessage string   `yaml:"safety_message"` // replaces the default when set
+	RiskWords     []string `yaml:"risk_words"`     // words added to the built-in risk rules (category other)
+	SafetyMessage string   `yaml:"safety_message"` // replaces every built-in safety reply when set
+	Risk          Risk     `yaml:"risk"`           // the programme's risk words, patterns and replies
 	Workers       int      `yaml:"workers"`        // LINE delivery workers per process
 
 	QuietHours string   `yaml:"quiet_hours"` // "21:00-08:00": no pushes then; "off" for none
@@ -67,9 +71,14 @@ type Config struct {
 // words of every language are watched in every message (a Japanese
 // speaker may write in English); the safety message goes in the member's.
 type Language struct {
-	RiskWords          []string `yaml:"risk_words"`           // added to the built-in lists
-	SafetyMessage      string   `yaml:"safety_message"`       // to a child, or someone not yet enrolled
+	RiskWords          []string `yaml:"risk_words"`           // added to the detector (as in risk.words: "word" or "category:word")
+	SafetyMessage      string   `yaml:"safety_message"`       // to everyone who reads it
 	SafetyMessageAdult string   `yaml:"safety_message_adult"` // to a guardian; default: SafetyMessage
+	// Safety are replies per category, as under risk.safety.
+	Safety struct {
+		Child    map[string]string `yaml:"child"`
+		Guardian map[string]string `yaml:"guardian"`
+	} `yaml:"safety"`
 }
 
 // Retention is how long each kind of record is kept; 0 ("off") keeps it
@@ -86,6 +95,21 @@ type Retention struct {
 type Metrics struct {
 	Listen string `yaml:"listen"`
 	Token  string `yaml:"token"`
+}
+
+// Risk is the `risk:` section: what a programme changes in risk detection
+// (package flows/risk; docs/risk.md). Words and patterns may start with a
+// category: "runaway: 家出", "bullying: 先生 に ... 殴る れる|られる".
+type Risk struct {
+	Words    []string `yaml:"words"`    // surface words added (slang, local words)
+	Patterns []string `yaml:"patterns"` // patterns on base forms added
+	Remove   []string `yaml:"remove"`   // built-in rules (by id) or phrases turned off
+	// Safety replaces the safety replies per audience and category
+	// ("default" for the categories not listed).
+	Safety struct {
+		Child    map[string]string `yaml:"child"`
+		Guardian map[string]string `yaml:"guardian"`
+	} `yaml:"safety"`
 }
 
 // LINE is the Messaging API channel.
@@ -351,6 +375,9 @@ func (c *Config) check() error {
 	if err := c.RichMenu.check(); err != nil {
 		return fmt.Errorf("rich_menu: %w", err)
 	}
+	if err := c.Risk.check(); err != nil {
+		return err
+	}
 	for i, r := range c.Slack.Routes {
 		if r.Channel == "" {
 			return fmt.Errorf("slack.routes[%d]: channel is required", i)
@@ -478,3 +505,104 @@ func timeOfDay(s string) (time.Duration, error) {
 var languagePattern = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z]{2,4})?$`)
 
 func validLanguage(code string) bool { return languagePattern.MatchString(code) }
+
+// check reports the first thing in the risk section that cannot work. A
+// pattern's words are checked when the detector is built (that needs the
+// dictionary); its category is checked here.
+func (r *Risk) check() error {
+	for i, p := range r.Patterns {
+		if _, err := risk.ParsePattern(p); err != nil {
+			return fmt.Errorf("risk.patterns[%d]: %v", i, err)
+		}
+	}
+	for i, w := range r.Words {
+		if risk.Compact(risk.ParseWord(w).Text) == "" {
+			return fmt.Errorf("risk.words[%d]: empty word", i)
+		}
+	}
+	ids := risk.RuleIDs()
+	for i, id := range r.Remove {
+		if strings.Contains(id, ".") && !slices.Contains(ids, id) {
+			return fmt.Errorf("risk.remove[%d]: no built-in rule %q (rules: %s)", i, id, strings.Join(ids, ", "))
+		}
+	}
+	for audience, m := range map[string]map[string]string{"child": r.Safety.Child, "guardian": r.Safety.Guardian} {
+		for k, msg := range m {
+			if _, ok := risk.ParseCategory(k); !ok && k != "default" {
+				return fmt.Errorf("risk.safety.%s.%s: not a category (use default or a category id)", audience, k)
+			}
+			if strings.TrimSpace(msg) == "" {
+				return fmt.Errorf("risk.safety.%s.%s: empty message", audience, k)
+			}
+		}
+	}
+	return nil
+}
+
+// RiskConfig is the detector configuration and the safety replies the
+// settings describe: `risk:`, and the older `risk_words` and
+// `safety_message`, which still work. defaults are words the built-in
+// rules already cover (flows.DefaultRiskWords), left out.
+func (c *Config) RiskConfig(defaults []string) (risk.Config, risk.Safety, error) {
+	var rc risk.Config
+	for _, w := range c.RiskWords {
+		if risk.Compact(w) != "" && !slices.Contains(defaults, w) {
+			rc.Words = append(rc.Words, risk.Word{Text: w, Category: risk.Other})
+		}
+	}
+	for _, w := range c.Risk.Words {
+		rc.Words = append(rc.Words, risk.ParseWord(w))
+	}
+	for i, s := range c.Risk.Patterns {
+		p, err := risk.ParsePattern(s)
+		if err != nil {
+			return rc, risk.Safety{}, fmt.Errorf("risk.patterns[%d]: %v", i, err)
+		}
+		rc.Patterns = append(rc.Patterns, p)
+	}
+	rc.Remove = c.Risk.Remove
+	safety := risk.Safety{All: c.SafetyMessage, Child: canonical(c.Risk.Safety.Child), Guardian: canonical(c.Risk.Safety.Guardian)}
+	// Other languages: their words join the one detector, their replies
+	// go to members who read them (risk.Safety.In).
+	for code, l := range c.Languages {
+		for _, w := range l.RiskWords {
+			rc.Words = append(rc.Words, risk.ParseWord(w))
+		}
+		if l.SafetyMessage == "" && len(l.Safety.Child) == 0 && len(l.Safety.Guardian) == 0 {
+			continue
+		}
+		if safety.Langs == nil {
+			safety.Langs = map[string]risk.Safety{}
+		}
+		safety.Langs[code] = risk.Safety{
+			All:      l.SafetyMessage,
+			Child:    canonical(l.Safety.Child),
+			Guardian: canonical(withDefault(l.Safety.Guardian, l.SafetyMessageAdult)),
+		}
+	}
+	return rc, safety, nil
+}
+
+// canonical keys safety replies by category id (a label such as 希死念慮
+// is accepted in the file).
+func canonical(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if cat, ok := risk.ParseCategory(k); ok {
+			k = string(cat)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func withDefault(m map[string]string, msg string) map[string]string {
+	if msg == "" {
+		return m
+	}
+	out := map[string]string{"default": msg}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

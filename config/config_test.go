@@ -3,8 +3,11 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tsunagu/tsunagu/flows/risk"
 	"time"
 )
 
@@ -62,6 +65,10 @@ func TestLoadErrors(t *testing.T) {
 		{"zero invite ttl", "", map[string]string{"TSUNAGU_INVITE_TTL": "0"}, "TSUNAGU_INVITE_TTL"},
 		{"zero catch up", "", map[string]string{"TSUNAGU_CATCH_UP": "off"}, "TSUNAGU_CATCH_UP"},
 		{"bad lang", "", map[string]string{"TSUNAGU_LANG": "fr"}, "TSUNAGU_LANG"},
+		{"risk pattern category", "risk:\n  patterns: [\"sad: 先生 に 怒る れる\"]\n", nil, "risk.patterns[0]"},
+		{"risk empty word", "risk:\n  words: [\"runaway: \"]\n", nil, "risk.words[0]"},
+		{"risk unknown rule", "risk:\n  remove: [runaway.nope]\n", nil, "risk.remove[0]"},
+		{"risk safety key", "risk:\n  safety:\n    child: {sad: こんにちは}\n", nil, "risk.safety.child.sad"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,6 +86,46 @@ func TestLoadErrors(t *testing.T) {
 			t.Fatal("want an error")
 		}
 	})
+}
+
+func TestRiskConfig(t *testing.T) {
+	file := `risk_words: [死にたい, つらすぎ]
+safety_message: 全部これ
+risk:
+  words: ["runaway: ネカフェ難民", しにたみ]
+  patterns: ["いじめ: 先生 に ... 殴る れる|られる"]
+  remove: [runaway.leave_home, たすけて]
+  safety:
+    child: {身体的虐待: たたかれていい人はいないよ, default: だいじょうぶ}
+`
+	c, err := Load(write(t, file), true, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, safety, err := c.RiskConfig([]string{"死にたい"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []risk.Word{{Text: "つらすぎ", Category: risk.Other}, {Text: "ネカフェ難民", Category: risk.Runaway}, {Text: "しにたみ", Category: risk.Other}}
+	if !slices.Equal(rc.Words, want) {
+		t.Errorf("words = %+v, want %+v (risk_words minus the defaults, then risk.words)", rc.Words, want)
+	}
+	if len(rc.Patterns) != 1 || rc.Patterns[0].Category != risk.Bullying || len(rc.Remove) != 2 {
+		t.Errorf("config = %+v", rc)
+	}
+	for _, tt := range []struct {
+		c    risk.Category
+		a    risk.Audience
+		want string
+	}{
+		{risk.PhysicalAbuse, risk.Child, "たたかれていい人はいないよ"},
+		{risk.Suicidal, risk.Child, "だいじょうぶ"},
+		{risk.Suicidal, risk.Guardian, "全部これ"},
+	} {
+		if got := safety.Message(tt.c, tt.a); got != tt.want {
+			t.Errorf("Message(%s, %s) = %q, want %q", tt.c, tt.a, got, tt.want)
+		}
+	}
 }
 
 func TestCheckServe(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/flows/risk"
 )
 
 // The conversation is the engine at the level of a member: every event,
@@ -92,7 +93,8 @@ const (
 // Conversation decides a member's turns.
 type Conversation struct {
 	Flows    Catalog
-	Risk     *RiskScanner // the programme's risk words; flows may add their own
+	Risk     *RiskScanner // the programme's risk rules; flows may add their own words and patterns
+	Safety   risk.Safety  // the safety replies per category and audience; zero for the built-in ones
 	Texts    Texts
 	Location *time.Location // for the dates supporters read; nil for UTC
 	NewID    func() string  // session and alert ids
@@ -234,10 +236,10 @@ func (t *turn) enrol(ev tsunagu.Inbound) error {
 		t.sayText(t.c.Texts.AskCode)
 		return nil
 	}
-	if word, ok := t.c.Risk.Match(ev.Text); ok {
+	if m, ok := t.riskIn(ev.Text, nil); ok {
 		// Someone in distress before enrolment still gets help at once,
 		// and supporters hear of it.
-		if err := t.risk(word, ev.Text, nil); err != nil {
+		if err := t.risk(m, ev.Text, nil); err != nil {
 			return err
 		}
 	}
@@ -306,15 +308,14 @@ func (t *turn) converse(ev tsunagu.Inbound) error {
 		}
 	}
 
-	risky := false
+	var risky riskLevel
 	if ev.Kind == tsunagu.InboundText {
-		word, ok := t.c.Risk.Match(ev.Text)
-		if !ok && flow != nil {
-			word, ok = NewRiskScanner(flow.RiskWords()).Match(ev.Text)
-		}
-		if ok {
-			risky = true
-			if err := t.risk(word, ev.Text, flow); err != nil {
+		if m, ok := t.riskIn(ev.Text, flow); ok {
+			risky = riskUrgent
+			if m.Gentle {
+				risky = riskGentle
+			}
+			if err := t.risk(m, ev.Text, flow); err != nil {
 				return err
 			}
 		}
@@ -639,7 +640,7 @@ func (t *turn) prompt(flow *Flow, sess *tsunagu.Session) {
 // outsideFlow answers a member who writes while no check-in is open: a
 // keyword starts its flow; anything else is acknowledged and shown to
 // supporters.
-func (t *turn) outsideFlow(ev tsunagu.Inbound, risky bool) error {
+func (t *turn) outsideFlow(ev tsunagu.Inbound, risky riskLevel) error {
 	switch ev.Kind {
 	case tsunagu.InboundPostback:
 		t.Summary = "no open question"
@@ -653,7 +654,7 @@ func (t *turn) outsideFlow(ev tsunagu.Inbound, risky bool) error {
 			Reason:   "チェックインの外でスタンプや画像が届きました（内容はLINEの画面で確認できます）",
 		})
 	}
-	if !risky {
+	if risky == riskNone {
 		t.Summary = "free text"
 	}
 	started := len(t.Outcomes)
@@ -663,10 +664,13 @@ func (t *turn) outsideFlow(ev tsunagu.Inbound, risky bool) error {
 	if len(t.Outcomes) > started {
 		return nil // the keyword's flow takes it from here
 	}
-	if risky {
+	if risky == riskUrgent {
 		return nil // the safety message is the answer; the urgent alert carries the text
 	}
 	t.sayText(t.c.Texts.Ack)
+	if risky == riskGentle {
+		return nil // the warning alert carries the text
+	}
 	return t.alert(tsunagu.Alert{
 		Severity: tsunagu.SeverityInfo,
 		Reason:   "チェックインの外でメッセージが届きました",
@@ -674,24 +678,81 @@ func (t *turn) outsideFlow(ev tsunagu.Inbound, risky bool) error {
 	})
 }
 
-// risk answers a risk word with the safety message at once, and raises an
-// urgent alert with the text.
-func (t *turn) risk(word, text string, flow *Flow) error {
+// StrangerLabel is the label supporters see for someone not enrolled: six
+// characters of their pseudonym, enough to tell strangers apart in a
+// channel, nothing that leads back to a LINE account.
+func StrangerLabel(memberID string) string {
+	if len(memberID) > 6 {
+		memberID = memberID[:6]
+	}
+	return "#" + memberID
+}
+
+// riskLevel is what the risk rules made of a text.
+type riskLevel int
+
+const (
+	riskNone   riskLevel = iota
+	riskUrgent           // a match: the safety reply, an urgent alert
+	riskGentle           // a negated match (死にたくない): a warning alert only
+)
+
+// riskIn checks text with the programme's rules and, within a check-in,
+// the flow's own words and patterns.
+func (t *turn) riskIn(text string, flow *Flow) (risk.Match, bool) {
+	if t.c.Risk == nil {
+		return risk.Match{}, false
+	}
+	m, ok := t.c.Risk.Check(text)
+	if (ok && !m.Gentle) || flow == nil {
+		return m, ok
+	}
+	fr := flow.Risk()
+	d := t.c.Risk.Detector()
+	if d == nil || len(fr.Words)+len(fr.Patterns) == 0 {
+		return m, ok
+	}
+	fd, err := d.With(fr.Words, fr.Patterns)
+	if err != nil {
+		return m, ok // checked when the flow was loaded
+	}
+	if fm, fok := fd.Check(text); fok && (!ok || !fm.Gentle) {
+		return fm, true
+	}
+	return m, ok
+}
+
+// risk answers a risk match: at once, the safety reply for its category
+// and the member's audience, and an urgent alert with the text, the
+// category first; a negated match (死にたくない) is a warning alert only.
+func (t *turn) risk(m risk.Match, text string, flow *Flow) error {
 	t.Summary = "risk words"
-	var audience tsunagu.Role
-	safety := t.c.Texts.Safety
-	if m := t.f.Member(); m != nil {
-		audience = m.Role
-		if m.Role == tsunagu.RoleGuardian && t.c.Texts.SafetyAdult != "" {
-			safety = t.c.Texts.SafetyAdult
+	audience, role := risk.Child, tsunagu.Role("")
+	if mem := t.f.Member(); mem != nil {
+		role = mem.Role
+		if mem.Role == tsunagu.RoleGuardian {
+			audience = risk.Guardian
 		}
 	}
-	t.emit(RiskDetected{Word: word, Audience: audience})
-	t.sayText(safety)
+	word := matchedWord(m)
+	t.emit(RiskDetected{Word: word, Category: m.Category.Label(), Rule: m.Rule, Gentle: m.Gentle, Audience: role})
 	a := tsunagu.Alert{
 		Severity: tsunagu.SeverityUrgent,
-		Reason:   "心配なことばがありました（「" + word + "」）。すぐに確認してください",
+		Category: m.Category.Label(),
+		Reason:   RiskReason(m),
 		Answers:  []tsunagu.QA{{Question: "メッセージ", Answer: text}},
+	}
+	if m.Gentle {
+		t.Summary = "risk words (negated)"
+		a.Severity = tsunagu.SeverityWarning
+	} else {
+		t.sayText(t.c.Safety.In(memberLang(t.member)).Message(m.Category, audience))
+	}
+	if t.member == nil && t.memberID != "" {
+		// Someone who never enrolled: a label of their own, so that their
+		// messages thread together and a flood of strangers can be capped.
+		a.Stranger = StrangerLabel(t.memberID)
+		a.Reason = "未登録の人（" + a.Stranger + "）: " + a.Reason
 	}
 	if s := t.f.Session(); flow != nil && s.Open() {
 		// Within a check-in: the answers so far, and the question the text

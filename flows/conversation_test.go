@@ -58,7 +58,7 @@ func (c catalog) All() []*Flow { return c }
 
 func newConv(fs ...*Flow) *Conversation {
 	n := 0
-	return &Conversation{Flows: catalog(fs), Risk: NewRiskScanner(DefaultRiskWords), Texts: SimTexts(""), Location: time.UTC,
+	return &Conversation{Flows: catalog(fs), Risk: NewRiskScanner(DefaultRiskWords), Texts: DefaultTexts, Location: time.UTC,
 		NewID: func() string { n++; return "id" + strconv.Itoa(n) }}
 }
 

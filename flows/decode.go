@@ -35,6 +35,7 @@ type srcFlow struct {
 	onEnrol     bool
 	keywords    []str
 	riskWords   []str
+	riskPats    []str
 	steps       []*srcStep
 	alerts      []*srcAlert
 }
@@ -128,7 +129,7 @@ type keySet struct {
 var (
 	flowKeys = keySet{"flow", hint("ファイルの一番上（トップレベル）", "at the top level of the file"),
 		[]string{"id", "title", "languages", "audience", "schedule", "on", "expires_after", "reminders", "missed",
-			"risk_words_extra", "steps", "alerts", "done"}}
+			"risk_words_extra", "risk_patterns", "steps", "alerts", "done"}}
 	audienceKeys = keySet{"audience", hint("`audience:` の中", "under `audience:`"),
 		[]string{"roles", "tags", "exclude_tags"}}
 	stepKeys = keySet{"step", hint("`steps:` の各ステップ", "in a step under `steps:`"),
@@ -378,7 +379,10 @@ func (d decoder) flow(root ast.Node) *srcFlow {
 		}
 	}
 	if f, ok := m.get("risk_words_extra"); ok {
-		sf.riskWords = d.strs(f, hint("ことばを1つずつ書きます（例: `[家出, いえで]`）。", "List the words (e.g. `[家出, いえで]`)."))
+		sf.riskWords = d.strs(f, hint("ことばを1つずつ書きます（例: `[家出, いえで]`、カテゴリをつけるなら `\"runaway: 家出\"`）。", "List the words (e.g. `[家出, いえで]`; with a category, `\"runaway: 家出\"`)."))
+	}
+	if f, ok := m.get("risk_patterns"); ok {
+		sf.riskPats = d.strs(f, hint("パターンを1つずつ書きます（例: `[\"bullying: 先生 に ... 殴る れる|られる\"]`）。", "List the patterns (e.g. `[\"bullying: 先生 に ... 殴る れる|られる\"]`)."))
 	}
 	f, ok := m.fields["steps"]
 	switch items, isList := d.list(f); {

@@ -20,11 +20,16 @@ type Said struct{ Messages []tsunagu.Message }
 // left to the caller.
 type AlertRaised struct{ Alert tsunagu.Alert }
 
-// RiskDetected is a risk word in the member's text. The Said after it is
-// the safety message that answers it, and the AlertRaised after that the
-// urgent alert.
+// RiskDetected is a risk match in the member's text. The Said after it is
+// the safety reply for its category and audience, and the AlertRaised
+// after that the urgent alert (a Gentle match: no reply, a warning).
 type RiskDetected struct {
 	Word     string
+	Category string // as supporters read it (希死念慮, 身体的虐待…)
+	Rule     string // the rule that matched, for `tsunagu risk check` and the simulator
+	// Gentle is a negated match (死にたくない): no safety reply, a warning
+	// alert only.
+	Gentle   bool
 	Audience tsunagu.Role // whose safety message was sent ("" before enrolment)
 }
 

@@ -87,7 +87,7 @@ func describe(o Outcome) string {
 		}
 		return s
 	case RiskDetected:
-		return fmt.Sprintf("RiskDetected %q audience=%s", o.Word, o.Audience)
+		return fmt.Sprintf("RiskDetected %q category=%s rule=%s gentle=%v audience=%s", o.Word, o.Category, o.Rule, o.Gentle, o.Audience)
 	case SessionStarted:
 		var rs []string
 		for _, r := range o.Reminders {

@@ -1,10 +1,17 @@
 package flows
 
 import (
+	"slices"
 	"strings"
-	"unicode"
+	"sync"
+
+	"github.com/tsunagu/tsunagu/flows/risk"
 )
 
+// DefaultRiskWords was the word list before package flows/risk; it is kept
+// for callers and configuration that name it, and NewRiskScanner leaves
+// these words to the built-in rules. The comment below is its history.
+//
 // DefaultRiskWords are words that, typed anywhere by a child or a guardian,
 // mean a supporter should look now: thoughts of suicide or self-harm,
 // violence at home, abuse, not wanting to go home. Matching is on
@@ -34,66 +41,132 @@ var DefaultRiskWords = []string{
 	"助けて", "たすけて",
 }
 
-// RiskScanner finds risk words in typed text.
+// RiskScanner is the old word-list scanner's API over the new detector
+// (package flows/risk), for callers not yet switched to risk.Detector:
+// NewRiskScanner(words).Match(text) now reads Japanese morphology, and
+// DefaultRiskWords are covered by the built-in rules rather than matched
+// as substrings (which is how 自殺防止のポスター and 肩を叩かれた stopped
+// raising alerts). Other words are matched as surface words, as before.
 type RiskScanner struct {
+	// The detector is built on first use, so commands that never check
+	// text (report, schedule, send) do not load the dictionary.
+	once  sync.Once
+	build func() (*risk.Detector, error)
+	d     *risk.Detector
+	// words is the old matcher, used only if the detector cannot be built
+	// (the dictionary failed to load): a net with holes beats no net.
 	words []riskWord
 }
 
 type riskWord struct{ word, norm string }
 
-// NewRiskScanner returns a scanner for words, matched after normalisation.
-// Empty words are ignored.
+// NewRiskScanner returns a scanner for the built-in rules plus words
+// (matched after normalisation). Empty words are ignored.
 func NewRiskScanner(words []string) *RiskScanner {
 	rs := &RiskScanner{}
+	var extra []risk.Word
 	for _, w := range words {
-		if n := compact(w); n != "" {
-			rs.words = append(rs.words, riskWord{word: w, norm: n})
+		n := compact(w)
+		if n == "" {
+			continue
+		}
+		rs.words = append(rs.words, riskWord{word: w, norm: n})
+		if !slices.Contains(DefaultRiskWords, w) {
+			extra = append(extra, risk.Word{Text: w, Category: risk.Other})
 		}
 	}
+	rs.build = func() (*risk.Detector, error) { return risk.New(risk.Config{Words: extra}) }
 	return rs
 }
 
-// Match reports the first risk word found in text, as it is in the list.
-func (rs *RiskScanner) Match(text string) (word string, ok bool) {
-	t := compact(text)
-	for _, w := range rs.words {
-		if strings.Contains(t, w.norm) {
-			return w.word, true
+// RiskScannerFor wraps a detector built from configuration.
+func RiskScannerFor(d *risk.Detector) *RiskScanner {
+	rs := &RiskScanner{d: d}
+	rs.once.Do(func() {})
+	return rs
+}
+
+// LazyRiskScanner returns a scanner that builds its detector with build on
+// first use.
+func LazyRiskScanner(build func() (*risk.Detector, error)) *RiskScanner {
+	return &RiskScanner{build: build}
+}
+
+// Detector is the detector behind rs (nil only if it could not be built).
+func (rs *RiskScanner) Detector() *risk.Detector {
+	rs.once.Do(func() {
+		if d, err := rs.build(); err == nil {
+			rs.d = d
 		}
+	})
+	return rs.d
+}
+
+// Match reports what in text needs a supporter now: the phrase found (for
+// a programme's word, the word as listed). A Gentle match (死にたくない)
+// is not reported here: old callers can only raise urgent alerts; Check
+// tells them apart.
+func (rs *RiskScanner) Match(text string) (word string, ok bool) {
+	d := rs.Detector()
+	if d == nil {
+		t := compact(text)
+		for _, w := range rs.words {
+			if strings.Contains(t, w.norm) {
+				return w.word, true
+			}
+		}
+		return "", false
 	}
-	return "", false
+	m, ok := d.Check(text)
+	if !ok || m.Gentle {
+		return "", false
+	}
+	return matchedWord(m), true
+}
+
+// Check is the detector's full answer: category, rule, tokens, gentle.
+func (rs *RiskScanner) Check(text string) (risk.Match, bool) {
+	d := rs.Detector()
+	if d == nil {
+		if w, ok := rs.Match(text); ok {
+			return risk.Match{Category: risk.Other, Rule: "word: " + w, Tokens: []string{w}, Phrase: w}, true
+		}
+		return risk.Match{}, false
+	}
+	return d.Check(text)
+}
+
+// matchedWord is what an alert quotes: the word as the programme listed
+// it, or the phrase as the member typed it.
+func matchedWord(m risk.Match) string {
+	if strings.HasPrefix(m.Rule, "word: ") && len(m.Tokens) > 0 {
+		return m.Tokens[0]
+	}
+	return m.Phrase
 }
 
 // compact is Normalize without spaces, so that "し に た い" still matches.
-func compact(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) {
-			return -1
-		}
-		return r
-	}, Normalize(s))
-}
+func compact(s string) string { return risk.Compact(s) }
 
 // DefaultSafetyMessage is sent at once when a member's text matches a risk
 // word, before any supporter has seen the alert. Plain words, both numbers
 // free of charge; a supporter follows up.
-const DefaultSafetyMessage = `おしえてくれて、ありがとう。
-あなたのことが、とても大切です。ひとりでかかえこまなくていいよ。
-サポーターの人にも、このことを知らせたよ。
-
-いますぐ、だれかと話したいときは、ここに電話できるよ（お金はかかりません）。
-・24時間子供SOSダイヤル 0120-0-78310（24時間、いつでも）
-・チャイルドライン 0120-99-7777（毎日16時〜21時、18さいまで）
-
-あぶないときは、110（警察）か 119（救急）に電話してね。`
+// Per-category replies are risk.DefaultSafety.
+const DefaultSafetyMessage = risk.ChildSafety
 
 // DefaultGuardianSafetyMessage is DefaultSafetyMessage for guardians:
 // adult lines, and 189 for a parent afraid of hurting their child.
-const DefaultGuardianSafetyMessage = `話してくださって、ありがとうございます。
-ひとりで抱えこまなくて大丈夫です。サポーターにも、このことを知らせました。
+const DefaultGuardianSafetyMessage = risk.GuardianSafety
 
-いますぐ誰かと話したいときは、こちらに電話できます（無料）。
-・よりそいホットライン 0120-279-338（24時間）
-・児童相談所 虐待対応ダイヤル 189（子どもに手をあげてしまいそうなときも、相談できます）
-
-危ないときは、110（警察）か 119（救急）に電話してください。`
+// RiskReason is an alert's reason for a risk match, category first, so a
+// supporter knows what they face before opening it.
+func RiskReason(m risk.Match) string {
+	w := matchedWord(m)
+	switch {
+	case m.Gentle:
+		return m.Category.Label() + "（打ち消し・念のため確認を）: 「" + w + "」"
+	case m.Category == risk.Other:
+		return "気になることば「" + w + "」が書かれています"
+	}
+	return m.Category.Label() + "のおそれ: 「" + w + "」"
+}

@@ -10,10 +10,12 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/flows/risk"
 )
 
 // living checks what makes a flow run by itself: `schedule:`, `on:`,
-// `expires_after:`, `reminders:`, `missed:` and `risk_words_extra:`.
+// `expires_after:`, `reminders:`, `missed:`, `risk_words_extra:` and
+// `risk_patterns:`.
 func (r *reporter) living(f *Flow, sf *srcFlow) {
 	for _, ss := range sf.schedules {
 		if s, ok := r.schedule(ss); ok {
@@ -39,6 +41,10 @@ func (r *reporter) living(f *Flow, sf *srcFlow) {
 			continue
 		}
 		f.riskWords = append(f.riskWords, w.s)
+		f.riskRules.Words = append(f.riskRules.Words, risk.ParseWord(w.s))
+	}
+	for _, p := range sf.riskPats {
+		r.riskPattern(f, p)
 	}
 
 	f.ExpiresAfter = DefaultExpiresAfter
@@ -201,4 +207,28 @@ func formatDuration(d time.Duration) string {
 		return strconv.Itoa(int(d/time.Minute)) + "m"
 	}
 	return d.String()
+}
+
+// riskPattern checks one `risk_patterns:` entry: a known category and a
+// pattern the detector can compile (which loads the dictionary, once).
+func (r *reporter) riskPattern(f *Flow, p str) {
+	pat, err := risk.ParsePattern(p.s)
+	if err == nil {
+		err = risk.CheckPattern(pat.Pattern)
+	}
+	if err != nil {
+		r.errorf(p.at, hint("パターンは「カテゴリ: ことば ことば …」と書きます（例: `bullying: 先生 に ... 殴る れる|られる`）。カテゴリは %s のどれかです。docs/risk.md を見てください。",
+			"Write `category: word word …` (e.g. `bullying: 先生 に ... 殴る れる|られる`); the category is one of %s. See docs/risk.md.", riskCategories()),
+			"risk_patterns: %v", err)
+		return
+	}
+	f.riskRules.Patterns = append(f.riskRules.Patterns, pat)
+}
+
+func riskCategories() string {
+	ids := make([]string, len(risk.Categories))
+	for i, c := range risk.Categories {
+		ids[i] = string(c)
+	}
+	return strings.Join(ids, ", ")
 }

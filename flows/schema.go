@@ -42,7 +42,8 @@ type fileFlow struct {
 		Severity fileSeverity `json:"severity" default:"warning" doc:"アラートの重さ。 / The alert's severity (default warning)."`
 		Note     string       `json:"note" doc:"サポーターに伝える理由。 / The reason supporters read."`
 	} `json:"missed" doc:"同じフローに何回もつづけて答えがないときのアラート。 / An alert after a streak of missed sessions."`
-	RiskWordsExtra textList   `json:"risk_words_extra" doc:"このフローで、全体のリストに加えて気をつけることば。 / Risk words added to the global list for this flow's free text."`
+	RiskWordsExtra textList   `json:"risk_words_extra" doc:"このフローで、全体のリストに加えて気をつけることば（「runaway: 家出」のようにカテゴリをつけられます）。 / Risk words added to the global list for this flow's free text (\"runaway: 家出\" gives a category)."`
+	RiskPatterns   textList   `json:"risk_patterns" doc:"このフローで加える、ことばの形を見るパターン（例: 「bullying: 先生 に ... 殴る れる|られる」）。docs/risk.md を見てください。 / Risk patterns added for this flow (e.g. \"bullying: 先生 に ... 殴る れる|られる\"); see docs/risk.md."`
 	Steps          []fileStep `json:"steps" required:"true" minItems:"1" doc:"質問（ステップ）。上から順に聞きます。 / The steps; a session starts at the first."`
 	Alerts         []struct {
 		If       condition    `json:"if" required:"true" doc:"アラートを出す条件。ステップの id で答えを読みます。例: mood == \"bad\", energy <= 2, energy <= previous(\"energy\") - 3 / The condition, reading answers by step id."`

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/flows/risk"
 )
 
 // The simulator plays a flow in the terminal as a family member would see
@@ -69,10 +70,11 @@ func (a *interactive) Answer() (string, bool, error) {
 
 // SimOptions tune a simulation.
 type SimOptions struct {
-	Risk  *RiskScanner // the programme's risk words, as serve has them; nil for none
-	Texts Texts        // what the bot says outside the flow, as serve has it; zero for the defaults
-	JSON  bool         // write the transcript as JSON at the end instead of text as it goes
-	Now   time.Time    // the simulated time, for reproducible alerts
+	Risk   *RiskScanner // the programme's risk rules, as serve has them; nil for none
+	Safety risk.Safety  // the programme's safety replies per category and audience, as serve has them
+	Texts  Texts        // what the bot says outside the flow, as serve has it; zero for the defaults
+	JSON   bool         // write the transcript as JSON at the end instead of text as it goes
+	Now    time.Time    // the simulated time, for reproducible alerts
 	// Who is simulated: the member's role ("" for the flow's first) and
 	// their family's tags, their last answers and missed streak.
 	Role         tsunagu.Role
@@ -171,12 +173,16 @@ type SimEvent struct {
 	To       string           `json:"to,omitempty"`       // move: the next step, or "end"
 	Branch   bool             `json:"branch,omitempty"`   // move: not simply the following step
 	Word     string           `json:"word,omitempty"`     // risk: the word found
+	Category string           `json:"category,omitempty"` // risk: its category (希死念慮…)
+	Rule     string           `json:"rule,omitempty"`     // risk: the rule that matched
+	Gentle   bool             `json:"gentle,omitempty"`   // risk: negated (死にたくない): a warning, no safety reply
 	Severity tsunagu.Severity `json:"severity,omitempty"` // alert
 }
 
 // SimAlert is an alert the simulation would raise.
 type SimAlert struct {
 	Severity tsunagu.Severity `json:"severity"`
+	Category string           `json:"category,omitempty"`
 	Reason   string           `json:"reason"`
 	Answers  []tsunagu.QA     `json:"answers"`
 	// Cites are the answers its rule's condition reads; nil for an alert
@@ -189,7 +195,7 @@ const (
 	CmdBack   = ":back"   // undo the last answer
 	CmdMissed = ":missed" // end the session as missed, as expiry would
 	CmdWait   = ":wait"   // `:wait 24h`: move the clock on, sending reminders and expiring
-	CmdSend   = ":send"   // the next check-in of the flow arrives now, as a schedule or `send` would bring it
+	CmdSend   = ":send"   // the next check-in of the flow arrives now, as the schedule's next occurrence (or `send --replace`) would bring it
 	CmdHelp   = ":help"
 )
 
@@ -206,8 +212,8 @@ func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, er
 	if !f.ForAudience(opt.Role, opt.Tags) {
 		return Transcript{}, &AudienceError{Flow: f, Role: opt.Role, Tags: opt.Tags}
 	}
-	if opt.Texts.Welcome == "" && opt.Texts.Safety == "" && opt.Texts.ByLang == nil {
-		opt.Texts = SimTexts("")
+	if opt.Texts.Welcome == "" && opt.Texts.ByLang == nil {
+		opt.Texts = WithLanguages(DefaultTexts)
 	}
 	if opt.Risk == nil {
 		opt.Risk = NewRiskScanner(nil)
@@ -224,7 +230,7 @@ func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, er
 	if catalog == nil {
 		catalog = oneFlow{f}
 	}
-	sim.conv = &Conversation{Flows: withFlow{catalog, f}, Risk: opt.Risk, Texts: opt.Texts, Location: opt.Location,
+	sim.conv = &Conversation{Flows: withFlow{catalog, f}, Risk: opt.Risk, Safety: opt.Safety, Texts: opt.Texts, Location: opt.Location,
 		NewID: func() string { ids++; return "sim-" + strconv.Itoa(ids) }}
 	sim.facts = newSimFacts(f, opt)
 	sim.facts.flows = sim.conv.Flows
@@ -246,23 +252,6 @@ func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, er
 		}
 	}
 	return sim.t, err
-}
-
-// SimTexts are the default texts with the programme's safety message for
-// children and guardians alike, or the default ones for each when it is
-// "": what `serve` and `simulate` both say.
-func SimTexts(safety string) Texts {
-	t := DefaultTexts
-	t.Safety, t.SafetyAdult = DefaultSafetyMessage, DefaultGuardianSafetyMessage
-	if safety != "" {
-		t.Safety, t.SafetyAdult = safety, safety
-	}
-	t.ByLang = map[string]*Texts{}
-	for lang, in := range TextsIn {
-		in := in
-		t.ByLang[lang] = &in
-	}
-	return t
 }
 
 // withFlow is a catalog in which f, the flow tried, is in force whatever
@@ -468,9 +457,12 @@ func (sim *simulation) render(turn Turn, missedWhy string) (reasked bool) {
 	reasked = transition != nil && transition.Kind == EventReask
 	riskLeft := 0
 	for _, o := range turn.Outcomes {
-		switch o.(type) {
+		switch r := o.(type) {
 		case RiskDetected:
 			riskLeft = 2 // its safety message and its alert
+			if r.Gentle {
+				riskLeft = 1 // its warning alert only
+			}
 		default:
 			if riskLeft > 0 {
 				riskLeft--
@@ -525,7 +517,7 @@ func (sim *simulation) outcome(o Outcome, after *tsunagu.Session, missedWhy stri
 			sim.emit(ev)
 		}
 	case RiskDetected:
-		sim.emit(SimEvent{Kind: EventRisk, Step: stepOf(sim.facts.session), Word: o.Word})
+		sim.emit(SimEvent{Kind: EventRisk, Step: stepOf(sim.facts.session), Word: o.Word, Category: o.Category, Rule: o.Rule, Gentle: o.Gentle})
 	case AlertRaised:
 		sim.raise(o.Alert, cmp.Or(after, sim.facts.session))
 	case SessionStarted:
@@ -709,7 +701,7 @@ func (sim *simulation) input(s *tsunagu.Session, text string) (Input, string) {
 }
 
 func (sim *simulation) raise(a tsunagu.Alert, s *tsunagu.Session) {
-	sim.t.Alerts = append(sim.t.Alerts, SimAlert{Severity: a.Severity, Reason: a.Reason, Answers: a.Answers, Cites: sim.cites(a, s)})
+	sim.t.Alerts = append(sim.t.Alerts, SimAlert{Severity: a.Severity, Category: a.Category, Reason: a.Reason, Answers: a.Answers, Cites: sim.cites(a, s)})
 	sim.emit(SimEvent{Kind: EventAlert, Severity: a.Severity, Text: a.Reason})
 }
 
@@ -879,7 +871,11 @@ func (sim *simulation) print(ev SimEvent) {
 			fmt.Fprintf(w, "  ↪ 分岐 (branch): %s → %s\n\n", ev.Step, ev.To)
 		}
 	case EventRisk:
-		fmt.Fprintf(w, "  ⚠ 気になることば「%s」: すぐに urgent アラートを出し、次の安心メッセージを送ります\n\n", ev.Word)
+		if ev.Gentle {
+			fmt.Fprintf(w, "  ☁ %s（打ち消し）「%s」(%s): 念のため warning アラートを出します。安心メッセージは送りません\n\n", ev.Category, ev.Word, ev.Rule)
+		} else {
+			fmt.Fprintf(w, "  ⚠ %s「%s」(%s): すぐに urgent アラートを出し、次の安心メッセージを送ります\n\n", ev.Category, ev.Word, ev.Rule)
+		}
 	case EventAlert:
 		fmt.Fprintf(w, "  ● アラート (alert) [%s] %s\n\n", ev.Severity, ev.Text)
 	case EventBack:

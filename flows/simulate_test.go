@@ -43,6 +43,8 @@ func TestSimulateGolden(t *testing.T) {
 		{name: "weekly-child.bad", flow: "weekly-child", answers: "3|ともだちとけんかした|まあまあ|3|2|ひとつ|１点",
 			completed: true, alerts: 3},
 		{name: "weekly-child.risk", flow: "weekly-child", answers: "3|ｼﾆﾀｲ|1|1|5", completed: true, alerts: 2},
+		{name: "weekly-child.risk-abuse", flow: "weekly-child", answers: "3|お父さんに殴られた|1|1|5", completed: true, alerts: 2},
+		{name: "weekly-child.risk-gentle", flow: "weekly-child", answers: "3|死にたくないけどこわい|1|1|5", completed: true, alerts: 2},
 		{name: "weekly-child.ran-out", flow: "weekly-child", answers: "2|ねむれてる"},
 		{name: "weekly-child.json", flow: "weekly-child", answers: "3|けんかした|1|3|9", json: true, completed: true, alerts: 2},
 		{name: "weekly-child.skip-back", flow: "weekly-child", answers: "3|パス|:back|けんかした|:back|:back|:back|1|1|1|2",

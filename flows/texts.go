@@ -1,7 +1,8 @@
 package flows
 
-// Texts are the words the conversation says to families outside any flow. They are
-// Japanese, short and kind; the safety message comes from configuration.
+// Texts are the words the conversation says to families outside any flow,
+// Japanese, short and kind. The safety replies are per risk category and
+// audience (risk.Safety, Conversation.Safety).
 type Texts struct {
 	Welcome     string // on follow: asks for the invite code
 	WelcomeBack string // on follow by someone already linked
@@ -17,8 +18,6 @@ type Texts struct {
 	About       string // the rich menu's "what is this"
 	Stopped     string // the member wrote 停止: check-ins pause
 	Resumed     string // the member wrote 再開: check-ins come again
-	Safety      string // after a risk word, to a child or someone not yet enrolled
-	SafetyAdult string // after a risk word, to a guardian
 
 	// ByLang are these texts in other languages, for members who read
 	// them; a text missing there is said in the default.
@@ -72,14 +71,11 @@ func (x Texts) In(lang, text string) string {
 
 func (x *Texts) fields() []*string {
 	return []*string{&x.Welcome, &x.WelcomeBack, &x.AskCode, &x.WrongCode, &x.LockedOut, &x.Enrolled,
-		&x.Ack, &x.NoQuestion, &x.MediaInFlow, &x.MediaAck, &x.Sorry, &x.Stopped, &x.Resumed, &x.About,
-		&x.Safety, &x.SafetyAdult}
+		&x.Ack, &x.NoQuestion, &x.MediaInFlow, &x.MediaAck, &x.Sorry, &x.Stopped, &x.Resumed, &x.About}
 }
 
-// TextsIn are the built-in texts in languages other than Japanese. Their
-// safety messages name the few helplines that answer in that language;
-// confirm them with your programme, and set others in configuration
-// (`languages: {pt: {safety_message: …}}`).
+// TextsIn are the built-in texts in languages other than Japanese. The
+// safety replies in other languages are risk.Safety's (flows/risklang.go).
 var TextsIn = map[string]Texts{
 	"en": {
 		WelcomeBack: "Welcome back! It's good to hear from you.\nWrite here any time.",
@@ -98,15 +94,6 @@ var TextsIn = map[string]Texts{
 		About: "Tsunagu connects children and families with the supporters who help them, on LINE.\n" +
 			"From time to time we ask how you are. Only your supporters see your answers.\n" +
 			"If something is wrong or you want to talk, write here any time.",
-		Safety: "Thank you for telling us.\n" +
-			"You are not alone. We have told your supporter, and they will contact you soon.\n\n" +
-			"If you are in danger right now, call 110 (police) or 119 (ambulance).\n" +
-			"TELL Lifeline (in English): 03-5774-0992",
-		SafetyAdult: "Thank you for telling us.\n" +
-			"We have told your supporter, and they will contact you soon.\n\n" +
-			"If anyone is in danger right now, call 110 (police) or 119 (ambulance).\n" +
-			"TELL Lifeline (in English): 03-5774-0992\n" +
-			"Child guidance centre (児童相談所): 189",
 	},
 	"pt": {
 		WelcomeBack: "Bem-vindo de volta! Que bom falar com você.\nEscreva aqui quando quiser.",
@@ -125,11 +112,20 @@ var TextsIn = map[string]Texts{
 		About: "O Tsunagu liga crianças e famílias à equipe que as apoia, pelo LINE.\n" +
 			"De vez em quando perguntamos como você está. Só a equipe vê as respostas.\n" +
 			"Se algo estiver difícil ou se quiser conversar, escreva aqui quando quiser.",
-		Safety: "Obrigado por nos contar.\n" +
-			"Você não está sozinho. Avisamos quem acompanha você, e vão entrar em contato logo.\n\n" +
-			"Se houver perigo agora, ligue 110 (polícia) ou 119 (ambulância).",
-		SafetyAdult: "Obrigado por nos contar.\n" +
-			"Avisamos quem acompanha você, e vão entrar em contato logo.\n\n" +
-			"Se alguém estiver em perigo agora, ligue 110 (polícia) ou 119 (ambulância).",
 	},
+}
+
+// WithLanguages is t with the built-in texts of other languages (TextsIn)
+// where t has none of its own.
+func WithLanguages(t Texts) Texts {
+	by := map[string]*Texts{}
+	for lang, in := range TextsIn {
+		in := in
+		by[lang] = &in
+	}
+	for lang, in := range t.ByLang {
+		by[lang] = in
+	}
+	t.ByLang = by
+	return t
 }

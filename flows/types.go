@@ -16,6 +16,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/flows/risk"
 )
 
 // End is the `next` that finishes a flow.
@@ -72,6 +73,7 @@ type Flow struct {
 	Keywords     []string      // started when a member types one of these
 
 	riskWords []string
+	riskRules FlowRisk
 	index     map[string]int // step id → position in Steps
 	idAt      pos            // where the id is written, for duplicate ids across files
 }
@@ -275,6 +277,19 @@ func (f *Flow) MatchKeyword(text string) bool {
 // RiskWords are the flow's `risk_words_extra:`, to scan its members' free
 // text with in addition to the global list.
 func (f *Flow) RiskWords() []string { return slices.Clone(f.riskWords) }
+
+// FlowRisk is what a flow adds to risk detection for its members' text.
+type FlowRisk struct {
+	Words    []risk.Word
+	Patterns []risk.Pattern
+}
+
+// Risk is the flow's `risk_words_extra:` and `risk_patterns:`, parsed
+// (a word or pattern may start with its category: "runaway: 家出").
+// Detector.With(f.Risk().Words, f.Risk().Patterns) checks with them.
+func (f *Flow) Risk() FlowRisk {
+	return FlowRisk{Words: slices.Clone(f.riskRules.Words), Patterns: slices.Clone(f.riskRules.Patterns)}
+}
 
 // Step returns the step with the given id, or nil.
 func (f *Flow) Step(id string) *Step {

@@ -61,7 +61,9 @@ func (s *Store) addAlert(ctx context.Context, p redis.Pipeliner, a *tsunagu.Aler
 // slackStream is the Slack outbox an alert's posts go through: urgent
 // alerts have their own, read first.
 func slackStream(a *tsunagu.Alert) string {
-	if a.Severity == tsunagu.SeverityUrgent {
+	// A stranger's alert is urgent, but a flood of them must not hold up an
+	// enrolled child's: they go with the rest, capped (SlackPoster).
+	if a.Severity == tsunagu.SeverityUrgent && a.Stranger == "" {
 		return slackUrgentKey()
 	}
 	return slackOutboxKey()

@@ -128,6 +128,20 @@ func familyThreadKey(code, channel string) string {
 	return prefix + "family:" + code + ":thread:" + channel
 }
 
+// strangerMinuteKey: string counter of new stranger messages in a channel
+// in the minute of now; expires two minutes after it is first written.
+func strangerMinuteKey(channel string, now time.Time) string {
+	return prefix + "strangers:" + channel + ":minute:" + now.UTC().Format("200601021504")
+}
+
+// strangerLeadKey: string, the alert id of the newest stranger message in
+// a channel, which strangers over the cap join; expires after an hour.
+func strangerLeadKey(channel string) string { return prefix + "strangers:" + channel + ":lead" }
+
+// strangerEscalatedKey: string "1", a stranger's alerts escalated once;
+// expires with the thread window.
+func strangerEscalatedKey(stranger string) string { return prefix + "strangers:escalated:" + stranger }
+
 // coalesceKey: string, the alert whose message a family's next alerts in a
 // channel join; expires a minute after that alert was posted.
 func coalesceKey(code, channel string) string {
@@ -211,6 +225,7 @@ var KeyRules = []KeyRule{
 	{prefix + "history:*", LifeAnswers},
 	{prefix + "enrolfails:*", LifeTTL},
 	{prefix + "enrolfails-all:*", LifeTTL},
+	{prefix + "strangers:*", LifeTTL},
 	{prefix + "event:*", LifeTTL},
 	{prefix + "alert:*", LifeAlerts},
 	{prefix + "alerts", LifeAlerts},

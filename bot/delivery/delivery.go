@@ -201,9 +201,16 @@ type SlackPoster struct {
 	Channel      string        // the default channel, and where posts that belong to no alert go
 	Routes       []Route       // where alerts go by tag and severity; the first that matches wins
 	// PerSecond paces posts to each channel (Slack takes about one a
-	// second per channel, with short bursts); 0 for no pacing.
+	// second per channel, with short bursts); 0 for no pacing. The urgent
+	// lane has a pace of its own, so an urgent alert never waits for the
+	// rest's turn.
 	PerSecond float64
-	Log       *slog.Logger
+	// StrangerCap bounds the new messages per channel and minute for
+	// people who never enrolled; more join the newest one, counted. 0 for
+	// DefaultStrangerCap.
+	StrangerCap int
+	Clock       tsunagu.Clock // for the cap's minute; nil for the wall clock
+	Log         *slog.Logger
 
 	limiters sync.Map // channel → *rate.Limiter
 }
@@ -281,7 +288,7 @@ func (p *SlackPoster) postFrom(ctx context.Context, outbox *storage.Outbox, j st
 	var err error
 	for n := range p.Backoff.Tries {
 		var done bool
-		if done, err = p.do(ctx, job, a); err == nil {
+		if done, err = p.do(ctx, job, a, outbox == p.Urgent); err == nil {
 			if done {
 				log.Info("slack done")
 			}
@@ -306,18 +313,19 @@ func (p *SlackPoster) postFrom(ctx context.Context, outbox *storage.Outbox, j st
 }
 
 // do runs one Slack job; done is false when there was nothing to do.
-func (p *SlackPoster) do(ctx context.Context, job storage.SlackJob, a *tsunagu.Alert) (done bool, err error) {
+func (p *SlackPoster) do(ctx context.Context, job storage.SlackJob, a *tsunagu.Alert, urgent bool) (done bool, err error) {
+	pace := func(channel string) error { return p.wait(ctx, channel, urgent) }
 	switch job.Op {
 	case storage.SlackPost:
 		if a.TS != "" {
 			return false, nil // posted before a crash, not yet acknowledged: don't post twice
 		}
-		return true, p.postAlert(ctx, a)
+		return true, p.postAlert(ctx, a, pace)
 	case storage.SlackUpdate:
 		if a.TS == "" {
 			return false, nil // never posted: its post draws it whole
 		}
-		if err := p.wait(ctx, a.Channel); err != nil {
+		if err := pace(a.Channel); err != nil {
 			return false, err
 		}
 		return true, p.Notifier.UpdateAlert(ctx, a) // a was read when the job began: fresh
@@ -329,7 +337,7 @@ func (p *SlackPoster) do(ctx context.Context, job storage.SlackJob, a *tsunagu.A
 			}
 			channel, thread = a.Channel, cmp.Or(a.ThreadTS, a.TS)
 		}
-		if err := p.wait(ctx, channel); err != nil {
+		if err := pace(channel); err != nil {
 			return false, err
 		}
 		_, err := p.Notifier.PostInThread(ctx, channel, thread, job.Text)
@@ -341,7 +349,7 @@ func (p *SlackPoster) do(ctx context.Context, job storage.SlackJob, a *tsunagu.A
 		if a.TS == "" { // not posted yet (Slack down): escalate once it is
 			return false, &tsunagu.SendError{Op: "escalate", Retry: true, Err: fmt.Errorf("alert %s not posted yet", a.ID)}
 		}
-		if err := p.wait(ctx, a.Channel); err != nil {
+		if err := pace(a.Channel); err != nil {
 			return false, err
 		}
 		return true, p.Notifier.Escalate(ctx, a, job.Level, p.OnCall)
@@ -349,30 +357,73 @@ func (p *SlackPoster) do(ctx context.Context, job storage.SlackJob, a *tsunagu.A
 	return false, fmt.Errorf("unknown slack job %q", job.Op)
 }
 
-// wait paces posts to a channel.
-func (p *SlackPoster) wait(ctx context.Context, channel string) error {
+// wait paces posts to a channel, each lane at its own pace: the urgent
+// lane never waits for tokens the others used.
+func (p *SlackPoster) wait(ctx context.Context, channel string, urgent bool) error {
 	if p.PerSecond <= 0 {
 		return nil
 	}
-	l, _ := p.limiters.LoadOrStore(channel, rate.NewLimiter(rate.Limit(p.PerSecond), 3))
+	key := channel
+	if urgent {
+		key += "|urgent"
+	}
+	l, _ := p.limiters.LoadOrStore(key, rate.NewLimiter(rate.Limit(p.PerSecond), 3))
 	return l.(*rate.Limiter).Wait(ctx)
+}
+
+// DefaultStrangerCap is how many new messages a channel gets a minute for
+// people who never enrolled, when SlackPoster.StrangerCap is 0.
+const DefaultStrangerCap = 3
+
+// threadKey is what an alert's thread and burst are kept by: its family,
+// or for someone not enrolled, their label; "" for neither (the system).
+func threadKey(a *tsunagu.Alert) string {
+	switch {
+	case a.Stranger != "":
+		return a.FamilyCode + a.Stranger
+	case tsunagu.ValidFamilyCode(a.FamilyCode):
+		return a.FamilyCode
+	}
+	return ""
+}
+
+// overCap joins a stranger's alert that would start a new message to the
+// newest stranger message, once the minute's cap of new ones is spent: a
+// flood of strangers reads as a few messages with a count. It reports
+// whether a joined one.
+func (p *SlackPoster) overCap(ctx context.Context, a *tsunagu.Alert, channel string) (bool, error) {
+	now := time.Now()
+	if p.Clock != nil {
+		now = p.Clock.Now()
+	}
+	free, err := p.Store.StrangerSlot(ctx, channel, cmp.Or(p.StrangerCap, DefaultStrangerCap), now)
+	if err != nil || free {
+		return false, err
+	}
+	lead, err := p.Store.StrangerLead(ctx, channel)
+	if err != nil || lead == "" || lead == a.ID {
+		return false, err
+	}
+	// The lead may be claimed or gone: then the alert posts on its own
+	// rather than be lost.
+	return p.Store.GroupAlert(ctx, lead, a)
 }
 
 // postAlert posts an alert to its channel: into the message of an alert
 // for the family posted within the last minute (so that a burst reads as
 // one message), else into its family's thread there when one is open, else
 // as a message of its own.
-func (p *SlackPoster) postAlert(ctx context.Context, a *tsunagu.Alert) error {
+func (p *SlackPoster) postAlert(ctx context.Context, a *tsunagu.Alert, pace func(channel string) error) error {
 	channel, err := p.channelFor(ctx, a)
 	if err != nil {
 		return err
 	}
 	a.Channel = channel
-	family := tsunagu.ValidFamilyCode(a.FamilyCode)
-	if family && p.Coalesce > 0 {
+	key := threadKey(a)
+	if key != "" && p.Coalesce > 0 {
 		// Taken before posting, so that of two alerts at once one leads
 		// and the other joins it, whichever poster is first.
-		lead, err := p.Store.Lead(ctx, a.FamilyCode, channel, a.ID, p.Coalesce)
+		lead, err := p.Store.Lead(ctx, key, channel, a.ID, p.Coalesce)
 		if err != nil {
 			return err
 		}
@@ -384,13 +435,18 @@ func (p *SlackPoster) postAlert(ctx context.Context, a *tsunagu.Alert) error {
 		}
 	}
 	var root string
-	threaded := family && p.ThreadWindow > 0
+	threaded := key != "" && p.ThreadWindow > 0
 	if threaded {
-		if a.ThreadTS, root, err = p.Store.FamilyThread(ctx, a.FamilyCode, channel); err != nil {
+		if a.ThreadTS, root, err = p.Store.FamilyThread(ctx, key, channel); err != nil {
 			return err
 		}
 	}
-	if err := p.wait(ctx, channel); err != nil {
+	if a.Stranger != "" && a.ThreadTS == "" {
+		if joined, err := p.overCap(ctx, a, channel); err != nil || joined {
+			return err // joined: the lead's redraw is queued with it
+		}
+	}
+	if err := pace(channel); err != nil {
 		return err
 	}
 	ch, ts, err := p.Notifier.PostAlert(ctx, a)
@@ -418,9 +474,14 @@ func (p *SlackPoster) postAlert(ctx context.Context, a *tsunagu.Alert) error {
 	if err != nil {
 		return err
 	}
+	if a.Stranger != "" && a.ThreadTS == "" {
+		if err := p.Store.SetStrangerLead(ctx, ch, a.ID); err != nil {
+			return err
+		}
+	}
 	switch {
 	case threaded && a.ThreadTS == "":
-		return p.Store.StartFamilyThread(ctx, a.FamilyCode, ch, ts, a.ID, p.ThreadWindow)
+		return p.Store.StartFamilyThread(ctx, key, ch, ts, a.ID, p.ThreadWindow)
 	case threaded && root != "":
 		// The thread's first message shows the newest state, so the
 		// channel reads without opening every thread. Redrawn by a job of

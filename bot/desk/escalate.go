@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"time"
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/storage"
@@ -17,6 +18,18 @@ func (d *Desk) Escalate(ctx context.Context, tm storage.Timer) error {
 	}
 	if err != nil || a.State != tsunagu.AlertOpen || a.Escalated >= tm.Index {
 		return err
+	}
+	if a.Stranger != "" {
+		// Someone who never enrolled is escalated once, however many
+		// alerts they raise; one who joined another stranger's message
+		// over the cap is that message's escalation.
+		if a.GroupOf != "" {
+			return nil
+		}
+		first, err := d.Store.FirstStrangerEscalation(ctx, a.Stranger, 7*24*time.Hour)
+		if err != nil || !first {
+			return err
+		}
 	}
 	// Queue first: after a crash between the two, the reminder goes out
 	// twice rather than never.

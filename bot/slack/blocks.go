@@ -80,7 +80,12 @@ func topSeverity(a *tsunagu.Alert) tsunagu.Severity {
 // channel or forge a link.
 func alertMessage(a *tsunagu.Alert, loc *time.Location) (blocks []slackapi.Block, fallback string) {
 	severity := severityLabel(topSeverity(a))
-	header := slackapi.NewHeaderBlock(plain(truncate(severity+" | "+a.FamilyCode, maxHeaderText)))
+	title := severity + " | " + a.FamilyCode
+	if a.Category != "" {
+		// A risk alert says what it is about before it is opened.
+		title += " | " + a.Category
+	}
+	header := slackapi.NewHeaderBlock(plain(truncate(title, maxHeaderText)))
 	blocks = append(blocks, header, mrkdwnSection("alert_state", stateLine(a, loc)))
 	if t := a.Thread; t != nil {
 		// The family thread's newest, on its first message.
@@ -92,6 +97,9 @@ func alertMessage(a *tsunagu.Alert, loc *time.Location) (blocks []slackapi.Block
 	}
 
 	fields := []*slackapi.TextBlockObject{mrkdwn(field("家族", a.FamilyCode))}
+	if a.Category != "" {
+		fields = append(fields, mrkdwn(field("カテゴリ", a.Category)))
+	}
 	if role := roleLabel(a.Role); role != "" {
 		fields = append(fields, mrkdwn(field("対象", role)))
 	}
@@ -132,6 +140,9 @@ func alertMessage(a *tsunagu.Alert, loc *time.Location) (blocks []slackapi.Block
 	}
 
 	fallback = fmt.Sprintf("%s%s %s", statePrefix(a.State), severity, a.FamilyCode)
+	if a.Category != "" {
+		fallback += " 【" + a.Category + "】"
+	}
 	if role := roleLabel(a.Role); role != "" {
 		fallback += "（" + role + "）"
 	}

@@ -104,6 +104,13 @@ func TestPostAlert(t *testing.T) {
 			want: []string{"🔵 お知らせ", "*担当*\n&lt;@tanaka&gt;"},
 		},
 		{
+			name: "risk alert shows its category first",
+			edit: func(a *tsunagu.Alert) {
+				a.Category, a.Reason = "希死念慮", "希死念慮のおそれ: 「死にたい」"
+			},
+			want: []string{"🔴 緊急 | F-0123 | 希死念慮", "*カテゴリ*\n希死念慮", "*理由*\n希死念慮のおそれ"},
+		},
+		{
 			name: "silence: no answers",
 			edit: func(a *tsunagu.Alert) { a.Answers, a.Reason = nil, "3 週つづけて返事なし" },
 			want: []string{"*理由*\n3 週つづけて返事なし"},

@@ -20,8 +20,10 @@ import (
 	"github.com/tsunagu/tsunagu/config"
 )
 
-// defaultMemoryLimit is serve's soft memory limit unless GOMEMLIMIT says.
-const defaultMemoryLimit = 112 << 20
+// defaultMemoryLimit is serve's soft memory limit unless GOMEMLIMIT says:
+// the 112 MiB the service needed before, plus the risk detector's
+// dictionary (about 90 MiB, loaded once at start-up; docs/risk.md).
+const defaultMemoryLimit = (112 + 96) << 20
 
 // Exit codes.
 const (
@@ -62,6 +64,8 @@ Usage:
   tsunagu schema                              JSON Schema of flow files, for editors
   tsunagu report [--since DATE] [--format md|csv]
                                               support-status report (支援状況レポート)
+  tsunagu risk check "TEXT" | --file F        does a message match the risk rules, which category, why
+  tsunagu risk test FILE                      recall and false alarms on a labelled file
 
 Every command takes --config FILE (default tsunagu.yaml if present);
 TSUNAGU_* environment variables override the file. See README.md.
@@ -121,6 +125,8 @@ func (e *env) run(ctx context.Context, args []string) int {
 		return e.audit(ctx, rest)
 	case "rekey":
 		return e.rekey(ctx, rest)
+	case "risk":
+		return e.risk(rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(e.stdout, usage)
 		return exitOK

@@ -101,9 +101,13 @@ func (e *env) simulate(args []string) int {
 	} else {
 		in = flows.InteractiveAnswers(e.stdin, e.stdout)
 	}
-	texts, risk := programme(&c)
+	texts, scanner, safety, err := programme(&c)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "tsunagu: %v\n", err)
+		return exitUsage
+	}
 	_, err = flows.Simulate(e.stdout, f, in, flows.SimOptions{
-		Risk: risk, Texts: texts, JSON: *asJSON, Now: e.clock.Now(),
+		Risk: scanner, Texts: texts, Safety: safety, JSON: *asJSON, Now: e.clock.Now(),
 		Role: tsunagu.Role(*role), Tags: tagList, StreakMissed: *streak, Location: c.Location(), Lang: *lang,
 	})
 	var ae *flows.AudienceError

@@ -26,6 +26,7 @@ import (
 	"github.com/tsunagu/tsunagu/bot/slack"
 	"github.com/tsunagu/tsunagu/config"
 	"github.com/tsunagu/tsunagu/flows"
+	"github.com/tsunagu/tsunagu/flows/risk"
 	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
 	"golang.org/x/time/rate"
@@ -132,7 +133,15 @@ func (m *Main) Run(ctx context.Context) error {
 	notifier := slack.NewNotifier(c.Slack.BotToken, c.Slack.Channel, c.Slack.APIURL, m.HTTPClient)
 	notifier.Location, notifier.Clock = c.Location(), m.Clock
 
+	if _, _, _, err := programme(c); err != nil {
+		return &configError{err}
+	}
 	m.Bot = newBot(c, store, nil, m.Clock, m.Log)
+	// The risk detector loads its dictionary (about 1.5 s, 90 MiB) here,
+	// once per process, so the first message is not kept waiting.
+	if m.Bot.Risk.Detector() == nil {
+		return errors.New("risk detector: the dictionary could not be loaded")
+	}
 	m.Bot.Quota = messenger.Quota
 	m.Bot.EscalateAfter = time.Duration(c.Slack.EscalateAfter)
 	m.Bot.Location = c.Location()
@@ -205,6 +214,7 @@ func (m *Main) Run(ctx context.Context) error {
 		ThreadWindow: time.Duration(c.Slack.ThreadWindow), OnCall: c.Slack.OnCall, Channel: c.Slack.Channel,
 		Coalesce: time.Duration(c.Slack.Coalesce),
 		Urgent:   store.SlackUrgentOutbox().WithMinIdle(m.TakeOver), PerSecond: cmp.Or(m.SlackPerSecond, 1), Routes: routes(c.AlertRoutes()),
+		Clock: m.Clock,
 	}
 	m.hup = make(chan os.Signal, 1)
 	signal.Notify(m.hup, syscall.SIGHUP)
@@ -305,40 +315,63 @@ func openStore(url string) (*storage.Store, error) {
 	return s.WithJobs(scheduler.Quiet), nil
 }
 
-// newBot wires the conversation with its texts and risk words.
+// newBot wires the conversation with its texts, risk detector and safety
+// replies from the configuration (checked when loaded).
 func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsunagu.Clock, log *slog.Logger) *bot.Bot {
-	texts, risk := programme(c)
+	texts, scanner, safety, _ := programme(c)
 	return &bot.Bot{
-		Store: store,
-		Flows: bot.NewFlowSet(fs),
-		Risk:  risk,
-		Texts: texts,
-		Clock: clock,
-		NewID: bot.NewID,
-		Log:   log.With("comp", "bot"),
+		Store:  store,
+		Flows:  bot.NewFlowSet(fs),
+		Risk:   scanner,
+		Safety: safety,
+		Texts:  texts,
+		Clock:  clock,
+		NewID:  bot.NewID,
+		Log:    log.With("comp", "bot"),
 		// The role's rich menu, when the configuration has one.
 		Enrolled: enrolledMenus(c, log.With("comp", "richmenu")),
 	}
 }
 
 // programme is what the configuration makes of the conversation's words:
-// the texts with the safety messages, and the risk words. serve and
-// simulate both take them from here, so a simulation says what serve says.
-func programme(c *config.Config) (flows.Texts, *flows.RiskScanner) {
-	texts := flows.SimTexts(c.SafetyMessage)
-	words := map[string][]string{}
-	for code, l := range c.Languages {
-		words[code] = l.RiskWords
-		in := texts.ByLang[code]
-		if in == nil {
-			in = &flows.Texts{}
-			texts.ByLang[code] = in
-		}
-		if l.SafetyMessage != "" {
-			in.Safety, in.SafetyAdult = l.SafetyMessage, cmp.Or(l.SafetyMessageAdult, l.SafetyMessage)
+// the texts, the risk detector (built on first use: report, schedule and
+// send never check text) and the safety replies per category and
+// audience. serve and simulate both take them from here, so a simulation
+// says what serve says.
+func programme(c *config.Config) (flows.Texts, *flows.RiskScanner, risk.Safety, error) {
+	rc, safety, err := c.RiskConfig(flows.DefaultRiskWords)
+	withLanguages(&rc, &safety)
+	if err == nil {
+		for i, p := range rc.Patterns {
+			if err = risk.CheckPattern(p.Pattern); err != nil {
+				err = fmt.Errorf("risk.patterns[%d]: %v", i, err)
+				break
+			}
 		}
 	}
-	return texts, flows.ProgrammeRisk(c.RiskWords, words)
+	if err != nil {
+		rc = risk.Config{} // a configuration Run refuses: the built-in rules
+	}
+	scanner := flows.LazyRiskScanner(func() (*risk.Detector, error) { return risk.New(rc) })
+	return flows.WithLanguages(flows.DefaultTexts), scanner, safety, err
+}
+
+// withLanguages adds the built-in languages other than Japanese to the
+// detector's words and the safety replies, where configuration has not
+// given that language's replies.
+func withLanguages(rc *risk.Config, safety *risk.Safety) {
+	for _, ws := range flows.RiskWordsIn {
+		rc.Words = append(rc.Words, ws...)
+	}
+	for lang, s := range flows.SafetyIn {
+		if _, ok := safety.Langs[lang]; ok {
+			continue
+		}
+		if safety.Langs == nil {
+			safety.Langs = map[string]risk.Safety{}
+		}
+		safety.Langs[lang] = s
+	}
 }
 
 // routes turns configured routes into the poster's.

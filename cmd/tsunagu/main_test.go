@@ -279,7 +279,7 @@ func TestPushRetry(t *testing.T) {
 	// A lost response: LINE delivered, the sender saw 500 and retried with
 	// the same key, which LINE answers 409 and does not show twice.
 	h.line.LoseNextResponse(fakeline.PathPush, 1)
-	h.mustCLI("send", "test-checkin", "--family", "F-0001")
+	h.mustCLI("send", "test-checkin", "--family", "F-0001", "--replace")
 	eventually(t, func() bool { return h.line.Conflicts() == 1 }, "a 409 for the repeated retry key")
 	if got := len(h.line.Pushes()); got != 2 {
 		t.Fatalf("pushes = %d, want 2", got)
