@@ -372,6 +372,10 @@ func explainExclusion(why string) string {
 		return "paused: the family is paused (/tsunagu resume CODE in Slack)"
 	case flows.NoConsent:
 		return "no consent: the member declined, or has not yet answered, the sign-up flow's consent step"
+	case flows.Stopped:
+		return "stopped: the member sent 停止 and has not sent 再開 (they restart it themselves)"
+	case bot.SentAlreadyOpen:
+		return "already open: the member is answering this flow now (--replace ends that first)"
 	case bot.SentOverQuota:
 		return "over quota: the month's LINE messages would run out"
 	case bot.SentDuplicate:
