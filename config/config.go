@@ -17,6 +17,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/tsunagu/tsunagu/flows/risk"
+	"github.com/tsunagu/tsunagu/storage"
 )
 
 // Config is every setting tsunagu has.
@@ -213,7 +214,7 @@ func parseDuration(s string) (time.Duration, error) {
 	}
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		var n int
-		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != days {
+		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n <= 0 || n > 10000 || fmt.Sprint(n) != days { // 10000 days: far from overflowing
 			return 0, fmt.Errorf("%q is not a duration such as 14d or 336h", s)
 		}
 		return time.Duration(n) * 24 * time.Hour, nil
@@ -351,8 +352,8 @@ func (c *Config) check() error {
 	if _, err := time.LoadLocation(c.Timezone); err != nil {
 		return fmt.Errorf("TSUNAGU_TIMEZONE: unknown time zone %q", c.Timezone)
 	}
-	if !strings.HasPrefix(c.RedisURL, "redis://") && !strings.HasPrefix(c.RedisURL, "rediss://") && !strings.HasPrefix(c.RedisURL, "unix://") {
-		return fmt.Errorf("TSUNAGU_REDIS_URL: must start with redis://, rediss:// or unix://")
+	if err := checkRedisURL(c.RedisURL); err != nil {
+		return fmt.Errorf("TSUNAGU_REDIS_URL: %w", err)
 	}
 	if c.Lang != "ja" && c.Lang != "en" {
 		return fmt.Errorf("TSUNAGU_LANG: must be ja or en, not %q", c.Lang)
@@ -449,8 +450,10 @@ func (c *Config) checkData() error {
 }
 
 // CheckServe validates what `tsunagu serve` needs on top: the LINE channel
-// and the Slack app. The error names the missing setting, never its value.
+// and the Slack app. The error names every missing setting at once, so one
+// run tells the operator all there is to set; never a value.
 func (c *Config) CheckServe() error {
+	var missing []string
 	for _, s := range []struct{ name, v string }{
 		{"TSUNAGU_LINE_CHANNEL_SECRET", c.LINE.ChannelSecret},
 		{"TSUNAGU_LINE_CHANNEL_TOKEN", c.LINE.ChannelToken},
@@ -460,10 +463,17 @@ func (c *Config) CheckServe() error {
 		{"TSUNAGU_SLACK_TEAM_ID", c.Slack.TeamID},
 	} {
 		if strings.TrimSpace(s.v) == "" {
-			return fmt.Errorf("%s is required for serve (set it in the environment or in tsunagu.yaml)", s.name)
+			missing = append(missing, s.name)
 		}
 	}
-	return nil
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("%s is required for serve (set it in the environment or in tsunagu.yaml)", missing[0])
+	}
+	return fmt.Errorf("%s and %s are required for serve (set them in the environment or in tsunagu.yaml; see tsunagu.example.yaml)",
+		strings.Join(missing[:len(missing)-1], ", "), missing[len(missing)-1])
 }
 
 // Location is the configured time zone.
@@ -505,6 +515,20 @@ func timeOfDay(s string) (time.Duration, error) {
 var languagePattern = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z]{2,4})?$`)
 
 func validLanguage(code string) bool { return languagePattern.MatchString(code) }
+
+// checkRedisURL accepts what storage.Open can open, and refuses Cluster at
+// load, so that every command stops with one line rather than serve
+// failing later. Errors never quote the URL: it may hold a password.
+func checkRedisURL(s string) error {
+	u, err := storage.ParseRedisURL(s)
+	if err != nil {
+		return err
+	}
+	if u.Kind == storage.KindCluster {
+		return storage.ErrClusterUnsupported
+	}
+	return nil
+}
 
 // check reports the first thing in the risk section that cannot work. A
 // pattern's words are checked when the detector is built (that needs the

@@ -60,6 +60,9 @@ func TestLoadErrors(t *testing.T) {
 		{"bad yaml", "listen: [\n", nil, "config"},
 		{"bad time zone", "", map[string]string{"TSUNAGU_TIMEZONE": "Mars/Base"}, "TSUNAGU_TIMEZONE"},
 		{"bad redis url", "", map[string]string{"TSUNAGU_REDIS_URL": "localhost:6379"}, "TSUNAGU_REDIS_URL"},
+		{"password kept out", "", map[string]string{"TSUNAGU_REDIS_URL": "redis+sentinel://:hunter2@h1:26379/m/x"}, "TSUNAGU_REDIS_URL"},
+		{"sentinel without master", "", map[string]string{"TSUNAGU_REDIS_URL": "redis+sentinel://h1:26379,h2:26379"}, "TSUNAGU_REDIS_URL: no master name"},
+		{"cluster not yet", "", map[string]string{"TSUNAGU_REDIS_URL": "redis+cluster://n1:7000,n2:7001"}, "TSUNAGU_REDIS_URL: Redis Cluster (redis+cluster://) is not supported yet"},
 		{"bad api url", "", map[string]string{"TSUNAGU_LINE_API_URL": "ftp://x"}, "TSUNAGU_LINE_API_URL"},
 		{"bad invite ttl", "", map[string]string{"TSUNAGU_INVITE_TTL": "soon"}, "TSUNAGU_INVITE_TTL"},
 		{"zero invite ttl", "", map[string]string{"TSUNAGU_INVITE_TTL": "0"}, "TSUNAGU_INVITE_TTL"},
@@ -76,7 +79,7 @@ func TestLoadErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want it to name %q", err, tt.want)
 			}
-			if strings.Contains(err.Error(), "\n") {
+			if strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "hunter2") {
 				t.Fatalf("error is not one line: %q", err)
 			}
 		})
@@ -159,5 +162,26 @@ func TestCheckServe(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCheckServeAll: with nothing set, one error names every missing
+// setting, so a first run lists all there is to do.
+func TestCheckServeAll(t *testing.T) {
+	c, err := Load(write(t, ""), true, env(map[string]string{"TSUNAGU_SLACK_CHANNEL": "C1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.CheckServe()
+	if err == nil {
+		t.Fatal("no error with four settings missing")
+	}
+	for _, name := range []string{"TSUNAGU_LINE_CHANNEL_SECRET", "TSUNAGU_LINE_CHANNEL_TOKEN", "TSUNAGU_SLACK_BOT_TOKEN", "TSUNAGU_SLACK_SIGNING_SECRET"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("%v: does not name %s", err, name)
+		}
+	}
+	if strings.Contains(err.Error(), "TSUNAGU_SLACK_CHANNEL") {
+		t.Errorf("%v: names a setting that is set", err)
 	}
 }

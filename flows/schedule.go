@@ -2,6 +2,8 @@ package flows
 
 import (
 	"cmp"
+	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -163,7 +165,13 @@ func shortestGap(sched cron.Schedule, first time.Time) time.Duration {
 var commonZones = []string{"Asia/Tokyo", "UTC", "Asia/Seoul", "Asia/Shanghai", "Asia/Taipei", "Asia/Manila", "Asia/Bangkok",
 	"Asia/Ho_Chi_Minh", "Asia/Jakarta", "Asia/Kolkata", "America/Sao_Paulo", "America/Los_Angeles", "Europe/London"}
 
-var durationPattern = regexp.MustCompile(`^(?:([0-9]+)d)?(.*)$`)
+// (?s): a YAML scalar may hold a line break, which must not make the
+// pattern miss (a miss used to crash the loader).
+var durationPattern = regexp.MustCompile(`(?s)^(?:([0-9]+)d)?(.*)$`)
+
+// maxDays bounds the days of a duration, well below where they would
+// overflow time.Duration.
+const maxDays = 10000
 
 // duration reads a length of time: Go's form (90m, 24h, 1h30m) plus whole
 // days (3d, 2d12h).
@@ -187,12 +195,18 @@ func parseDuration(s string) (time.Duration, error) {
 		if err != nil {
 			return 0, err
 		}
+		if n > maxDays {
+			return 0, fmt.Errorf("%d days is too long", n)
+		}
 		days = time.Duration(n) * 24 * time.Hour
 		if m[2] == "" {
 			return days, nil
 		}
 	}
 	d, err := time.ParseDuration(m[2])
+	if err == nil && d > time.Duration(math.MaxInt64)-days {
+		return 0, fmt.Errorf("%q is too long", s)
+	}
 	return days + d, err
 }
 

@@ -158,6 +158,9 @@ func (s *Store) Apply(ctx context.Context, eventID, memberID string, decide func
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			return s.write(ctx, p, eventID, memberID, st, ch)
 		})
+		if err == nil && eventID != "" {
+			err = s.replicated(ctx, tx)
+		}
 		return err
 	}
 	for attempt := 0; attempt < maxAttempts; attempt++ {
@@ -308,5 +311,29 @@ func setJSON(ctx context.Context, p redis.Pipeliner, key string, v any) error {
 		return fmt.Errorf("encode %s: %w", key, err)
 	}
 	p.Set(ctx, key, b, 0)
+	return nil
+}
+
+// errNotReplicated: the commit is on the primary but no replica confirmed
+// it in time.
+var errNotReplicated = errors.New("the event is committed but not yet on a replica")
+
+// replicated waits, on the connection that committed, until s.waitReplicas
+// replicas have the commit (WAIT). With Sentinel a primary can be demoted
+// just after it acknowledged a write that never reached the replica taking
+// its place; an event acknowledged to LINE then would be lost. Answered
+// 503 instead, LINE redelivers: the new primary (or this one, if it stays)
+// then records it, or recognises it as a duplicate.
+func (s *Store) replicated(ctx context.Context, tx *redis.Tx) error {
+	if s.waitReplicas <= 0 {
+		return nil
+	}
+	n, err := tx.Wait(ctx, s.waitReplicas, s.waitTimeout).Result()
+	if err != nil {
+		return unavailable(err)
+	}
+	if n < int64(s.waitReplicas) {
+		return unavailable(errNotReplicated)
+	}
 	return nil
 }

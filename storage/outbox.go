@@ -218,6 +218,21 @@ func (o *Outbox) Len(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
+// Added returns how many jobs were ever added to the outbox (XINFO
+// STREAM's entries-added; 0 before the first). With Len it tells a quiet
+// outbox from one whose jobs come and go between two looks: tests use it
+// to wait until all work is done.
+func (o *Outbox) Added(ctx context.Context) (int64, error) {
+	info, err := o.rdb.XInfoStream(ctx, o.stream).Result()
+	if err != nil {
+		if strings.Contains(err.Error(), "no such key") {
+			return 0, nil
+		}
+		return 0, unavailable(err)
+	}
+	return info.EntriesAdded, nil
+}
+
 func isNoGroup(err error) bool {
 	return err != nil && (strings.HasPrefix(err.Error(), "NOGROUP") || strings.Contains(err.Error(), "no such key"))
 }

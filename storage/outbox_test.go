@@ -80,8 +80,7 @@ func TestOutboxCount(t *testing.T) {
 func TestOutboxTakeover(t *testing.T) {
 	e := newEnv(t)
 	ctx := testCtx(t)
-	const idle = 50 * time.Millisecond
-	out := e.store.LineOutbox().WithMinIdle(idle)
+	out := e.store.LineOutbox().WithMinIdle(time.Minute)
 	mustApply(t, e.store, "", "m1", change(&Change{Out: []tsunagu.Outgoing{outgoing("o1", "m1")}}))
 
 	a := mustRead(t, out, "dead-worker", 10)
@@ -93,7 +92,7 @@ func TestOutboxTakeover(t *testing.T) {
 		t.Errorf("job taken over before its min idle: %+v", b)
 	}
 
-	time.Sleep(idle + 20*time.Millisecond)
+	e.idle(t, "dead-worker", a[0].ID)
 	b := mustRead(t, out, "w2", 10)
 	if len(b) != 1 {
 		t.Fatalf("takeover read %d jobs, want 1", len(b))
@@ -105,7 +104,7 @@ func TestOutboxTakeover(t *testing.T) {
 		t.Errorf("taken-over job: Attempts %d, want 2", b[0].Attempts)
 	}
 
-	time.Sleep(idle + 20*time.Millisecond)
+	e.idle(t, "w2", b[0].ID)
 	c := mustRead(t, out, "w3", 10)
 	if len(c) != 1 || c[0].Attempts != 3 {
 		t.Errorf("third hand-out: %+v, want attempt 3", c)
@@ -114,7 +113,6 @@ func TestOutboxTakeover(t *testing.T) {
 	if err := out.Done(ctx, c[0].ID); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(idle + 20*time.Millisecond)
 	if d := mustRead(t, out, "w4", 10); len(d) != 0 {
 		t.Errorf("a done job was handed out again: %+v", d)
 	}
@@ -126,8 +124,7 @@ func TestOutboxTakeover(t *testing.T) {
 func TestOutboxTakeoverAttemptsWithBusyJobBetween(t *testing.T) {
 	e := newEnv(t)
 	ctx := testCtx(t)
-	const idle = 50 * time.Millisecond
-	out := e.store.LineOutbox().WithMinIdle(idle)
+	out := e.store.LineOutbox().WithMinIdle(time.Minute)
 	mustApply(t, e.store, "", "m1", change(&Change{Out: []tsunagu.Outgoing{
 		outgoing("o1", "m1"), outgoing("o2", "m1"), outgoing("o3", "m1"),
 	}}))
@@ -135,7 +132,7 @@ func TestOutboxTakeoverAttemptsWithBusyJobBetween(t *testing.T) {
 	if len(a) != 3 {
 		t.Fatalf("read %d jobs, want 3", len(a))
 	}
-	time.Sleep(idle + 20*time.Millisecond)
+	e.idle(t, "dead-worker", a[0].ID, a[1].ID, a[2].ID)
 	// A live worker has just picked up the middle job: it is not idle.
 	if err := e.raw.XClaimJustID(ctx, &redis.XClaimArgs{
 		Stream: lineOutboxKey(), Group: outboxGroup, Consumer: "live-worker",
@@ -259,13 +256,32 @@ func TestOutboxesSeparate(t *testing.T) {
 	}
 }
 
+// idle makes pending entries of consumer look idle for an hour, as if their
+// worker had died long ago: XCLAIM's IDLE sets the idle time on Redis's own
+// clock, so no test sleeps through a takeover limit (or, on a busy machine,
+// past one it meant not to reach). JUSTID leaves the delivery count alone.
+func (e *testEnv) idle(t *testing.T, consumer string, ids ...string) {
+	t.Helper()
+	args := []any{"XCLAIM", lineOutboxKey(), outboxGroup, consumer, 0}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	args = append(args, "IDLE", time.Hour.Milliseconds(), "JUSTID")
+	if err := e.raw.Do(testCtx(t), args...).Err(); err != nil {
+		t.Fatalf("XCLAIM IDLE: %v", err)
+	}
+}
+
 // A job that runs longer than the take-over time keeps its lease: another
 // worker looking for abandoned work never gets it while the first is still
 // at it (TestOutboxTakeover shows it does once the first stops answering).
 func TestOutboxLeaseOnLongJob(t *testing.T) {
 	e := newEnv(t)
 	ctx := testCtx(t)
-	const takeOver = 300 * time.Millisecond
+	// A lease is renewed every third of the take-over time: a renewal
+	// starved for more than two thirds of it loses the job. 1 s leaves a
+	// busy machine (CI shares one) room that 300 ms did not.
+	const takeOver = time.Second
 	out := e.store.LineOutbox().WithMinIdle(takeOver)
 	mustApply(t, e.store, "ev1", "m1", change(&Change{Out: []tsunagu.Outgoing{outgoing("o1", "m1")}}))
 
@@ -279,8 +295,8 @@ func TestOutboxLeaseOnLongJob(t *testing.T) {
 		return out.Done(ctx, j.ID)
 	})
 	<-started
-	// Look for abandoned work for five take-over times while the job runs.
-	deadline := time.Now().Add(5 * takeOver)
+	// Look for abandoned work for three take-over times while the job runs.
+	deadline := time.Now().Add(3 * takeOver)
 	for time.Now().Before(deadline) {
 		if jobs := mustRead(t, out, "other", 1); len(jobs) != 0 {
 			t.Fatalf("another worker took over a job still being worked on (attempt %d)", jobs[0].Attempts)

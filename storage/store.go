@@ -26,25 +26,51 @@ type Store struct {
 	rdb   redis.UniversalClient
 	keys  *Keyring               // nil: free text in clear
 	quiet func(kind string) bool // which timers may fire in quiet hours (WithJobs)
+	// waitReplicas is how many replicas must confirm an event's commit
+	// before Apply returns (Sentinel); waitTimeout how long to wait.
+	waitReplicas int
+	waitTimeout  time.Duration
 }
 
-// Open connects to the Redis at url (redis://, rediss:// or unix://).
-// It does not wait for Redis to answer: a Redis that is down now may be up
-// by the time it is needed.
+// Open connects to the Redis that url names (see ParseRedisURL): one
+// server (redis://, rediss://, unix://), or the primary that Sentinel
+// names (redis+sentinel://, rediss+sentinel://), followed through
+// failovers by go-redis's failover client. redis+cluster:// is refused
+// with ErrClusterUnsupported. Open does not wait for Redis to answer: a
+// Redis that is down now may be up by the time it is needed.
 func Open(url string) (*Store, error) {
-	opt, err := redis.ParseURL(url)
+	u, err := ParseRedisURL(url)
 	if err != nil {
-		// Not the parser's error: it quotes the URL, password and all.
-		return nil, errors.New("malformed URL: write redis://[user:password@]host:port/db or unix:///path/to/socket")
+		return nil, err
 	}
-	// Fail fast when Redis is down, so a webhook answers 503 well inside
-	// LINE's 2 s and LINE redelivers.
-	opt.DialTimeout = 500 * time.Millisecond
-	opt.ReadTimeout = time.Second
-	opt.WriteTimeout = time.Second
+	switch u.Kind {
+	case KindSentinel:
+		opt := u.failoverOptions()
+		opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = failFast()
+		opt.MaxRetries = 1
+		opt.DialerRetries = 1
+		st := New(redis.NewFailoverClient(opt))
+		st.waitReplicas, st.waitTimeout = u.WaitReplicas, waitTimeout
+		return st, nil
+	case KindCluster:
+		return nil, ErrClusterUnsupported
+	}
+	opt := u.server
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = failFast()
 	opt.MaxRetries = 1
 	opt.DialerRetries = 1 // go-redis retries a failed dial 5 times by default
 	return New(redis.NewClient(opt)), nil
+}
+
+// waitTimeout bounds how long a webhook's event waits for its replicas
+// (Sentinel): well inside LINE's 2 s.
+const waitTimeout = 500 * time.Millisecond
+
+// failFast are the dial, read and write timeouts: when Redis is down or
+// switching primaries a webhook answers 503 well inside LINE's 2 s, and
+// LINE redelivers.
+func failFast() (dial, read, write time.Duration) {
+	return 500 * time.Millisecond, time.Second, time.Second
 }
 
 // New wraps an existing client (a plain, Sentinel or Cluster client).

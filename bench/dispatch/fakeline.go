@@ -72,6 +72,7 @@ func (f *fakeLINE) start() error {
 	mux.HandleFunc("POST /v2/bot/message/push", f.push)
 	mux.HandleFunc("GET /v2/bot/message/quota", f.quota)
 	mux.HandleFunc("GET /v2/bot/message/quota/consumption", f.consumption)
+	mux.HandleFunc("GET /v2/bot/info", f.botInfo)
 	mux.HandleFunc("/slack/api/", f.slack)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		f.other.Add(1)
@@ -245,7 +246,22 @@ func (f *fakeLINE) consumption(w http.ResponseWriter, r *http.Request) {
 }
 
 // slack answers any Web API method ok; alerts are not expected, only counted.
+// botInfo answers serve's background check that LINE accepts the token
+// (for /readyz).
+func (f *fakeLINE) botInfo(w http.ResponseWriter, r *http.Request) {
+	if !f.authorized(w, r) {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"userId": "U0bench", "basicId": "@bench", "displayName": "bench", "chatMode": "bot", "markAsReadMode": "auto"})
+}
+
 func (f *fakeLINE) slack(w http.ResponseWriter, r *http.Request) {
+	if strings.HasSuffix(r.URL.Path, "/auth.test") {
+		// serve's background check that Slack accepts the token (for
+		// /readyz): not a post, so not counted as one.
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true, "user": "bench", "team": "bench", "user_id": "U0BENCH"})
+		return
+	}
 	f.slackCalls.Add(1)
 	f.sample("slack " + strings.TrimPrefix(r.URL.Path, "/slack/api/"))
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "channel": "C0BENCH", "ts": "1700000000.000100"})

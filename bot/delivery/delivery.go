@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -210,7 +211,12 @@ type SlackPoster struct {
 	// DefaultStrangerCap.
 	StrangerCap int
 	Clock       tsunagu.Clock // for the cap's minute; nil for the wall clock
-	Log         *slog.Logger
+	// Private: alerts belong to organisations (configuration
+	// `organisations:`). An alert its channel refuses then waits for the
+	// channel to be fixed, and the default channel gets a notice with no
+	// family detail, instead of the alert.
+	Private bool
+	Log     *slog.Logger
 
 	limiters sync.Map // channel → *rate.Limiter
 }
@@ -371,6 +377,36 @@ func (p *SlackPoster) wait(ctx context.Context, channel string, urgent bool) err
 	return l.(*rate.Limiter).Wait(ctx)
 }
 
+// refusedPrivate handles an organisation's channel that refuses an alert
+// (the bot was not invited, or was removed): the family's words must not
+// go to a channel of people who may not see them, and the alert must not be
+// lost. It tells the default channel once, with no family detail, what to
+// fix, and keeps the alert queued until its own channel takes it.
+func (p *SlackPoster) refusedPrivate(ctx context.Context, a *tsunagu.Alert, channel string, cause error) error {
+	p.Log.Error("an organisation's channel refused an alert; it waits for the channel", "channel", channel, "alert", a.ID, "err", cause)
+	first, err := p.Store.First(ctx, "refused:"+channel, time.Hour)
+	if err != nil {
+		return err
+	}
+	if first {
+		text := fmt.Sprintf("⚠️ 組織のチャンネル <#%s> にアラートを投稿できません（%s）。ボットをそのチャンネルに招待してください。アラートは、投稿できるまで待っています。", channel, slackReason(cause))
+		if _, err := p.Notifier.PostInThread(ctx, p.Channel, "", text); err != nil {
+			p.Log.Error("notice of a refused channel failed", "err", err)
+		}
+	}
+	return &tsunagu.SendError{Op: "post", Retry: true, Err: cause}
+}
+
+// slackReason is the error code Slack gave, for a person to read.
+func slackReason(err error) string {
+	for _, code := range []string{"not_in_channel", "channel_not_found", "is_archived", "missing_scope", "restricted_action"} {
+		if strings.Contains(err.Error(), code) {
+			return code
+		}
+	}
+	return "refused"
+}
+
 // DefaultStrangerCap is how many new messages a channel gets a minute for
 // people who never enrolled, when SlackPoster.StrangerCap is 0.
 const DefaultStrangerCap = 3
@@ -451,6 +487,9 @@ func (p *SlackPoster) postAlert(ctx context.Context, a *tsunagu.Alert, pace func
 	}
 	ch, ts, err := p.Notifier.PostAlert(ctx, a)
 	if retry, _ := tsunagu.Retryable(err); err != nil && !retry && channel != p.Channel {
+		if p.Private {
+			return p.refusedPrivate(ctx, a, channel, err)
+		}
 		// A route to a channel the bot cannot post in must not lose the
 		// alert: it goes to the default channel, and the log says why.
 		p.Log.Error("routed channel refused the alert; posting to the default channel", "channel", channel, "err", err)

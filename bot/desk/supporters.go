@@ -48,7 +48,25 @@ func (d *Desk) location() *time.Location {
 // ClaimAlert records that a supporter took an alert on; it stops its
 // escalation.
 func (d *Desk) ClaimAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
-	return d.Store.ClaimAlert(ctx, id, user, at)
+	return d.audited(ctx, user, tsunagu.AuditClaimed, at)(d.Store.ClaimAlert(ctx, id, user, at))
+}
+
+// audited records a supporter's action on an alert in the audit log, once
+// it is done: who, when, which family and alert. The action stands even
+// if the record fails (it is logged): undoing a claim would help nobody.
+func (d *Desk) audited(ctx context.Context, user, action string, at time.Time) func(*tsunagu.Alert, error) (*tsunagu.Alert, error) {
+	return func(a *tsunagu.Alert, err error) (*tsunagu.Alert, error) {
+		if err == nil && a != nil {
+			d.audit(ctx, tsunagu.AuditEntry{At: at, By: user, Action: action, Family: a.FamilyCode, Detail: "alert " + a.ID})
+		}
+		return a, err
+	}
+}
+
+func (d *Desk) audit(ctx context.Context, e tsunagu.AuditEntry) {
+	if err := d.Store.Audit(ctx, e); err != nil {
+		d.Log.Error("audit record failed", "action", e.Action, "family", e.Family, "err", err)
+	}
 }
 
 // QueueRedraw queues a redraw of an alert's message (one that failed).
@@ -58,22 +76,22 @@ func (d *Desk) QueueRedraw(ctx context.Context, a *tsunagu.Alert) error {
 
 // UnclaimAlert reopens a claimed alert.
 func (d *Desk) UnclaimAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
-	return d.Store.UnclaimAlert(ctx, id, user, at)
+	return d.audited(ctx, user, "unclaimed", at)(d.Store.UnclaimAlert(ctx, id, user, at))
 }
 
 // ResolveAlert resolves an alert with no note.
 func (d *Desk) ResolveAlert(ctx context.Context, id, user string, at time.Time) (*tsunagu.Alert, error) {
-	return d.Store.ResolveAlertNote(ctx, id, user, "", at)
+	return d.audited(ctx, user, tsunagu.AuditResolved, at)(d.Store.ResolveAlertNote(ctx, id, user, "", at))
 }
 
 // ResolveAlertNote resolves an alert with a note of what was done.
 func (d *Desk) ResolveAlertNote(ctx context.Context, id, user, note string, at time.Time) (*tsunagu.Alert, error) {
-	return d.Store.ResolveAlertNote(ctx, id, user, strings.TrimSpace(note), at)
+	return d.audited(ctx, user, tsunagu.AuditResolved, at)(d.Store.ResolveAlertNote(ctx, id, user, strings.TrimSpace(note), at))
 }
 
 // ReassignAlert hands an alert to another supporter.
 func (d *Desk) ReassignAlert(ctx context.Context, id, by, to string, at time.Time) (*tsunagu.Alert, error) {
-	return d.Store.ReassignAlert(ctx, id, by, to, at)
+	return d.audited(ctx, by, "reassigned", at)(d.Store.ReassignAlert(ctx, id, by, to, at))
 }
 
 // maxReply is LINE's limit for one text message.
@@ -116,7 +134,7 @@ func (d *Desk) ReplyToFamily(ctx context.Context, id, user, text string, at time
 		return nil, err
 	}
 	d.Log.Info("reply to family", "alert", id, "by", user)
-	return d.Store.RecordAlertEvent(ctx, id, tsunagu.AlertEvent{At: at, By: user, What: "replied"}, 0)
+	return d.audited(ctx, user, tsunagu.AuditReplied, at)(d.Store.RecordAlertEvent(ctx, id, tsunagu.AlertEvent{At: at, By: user, What: "replied"}, 0))
 }
 
 func roleLabel(r tsunagu.Role) string {
@@ -182,6 +200,11 @@ func (d *Desk) PauseFamily(ctx context.Context, code, user string, paused bool) 
 		return err
 	}
 	d.Log.Info("family paused", "family", code, "paused", paused, "by", user)
+	action := tsunagu.AuditResumed
+	if paused {
+		action = tsunagu.AuditPaused
+	}
+	d.audit(ctx, tsunagu.AuditEntry{At: d.Clock.Now(), By: user, Action: action, Family: code, Detail: "slack"})
 	return nil
 }
 
@@ -199,6 +222,7 @@ func (d *Desk) SendFlow(ctx context.Context, flowID, code, user string, replace 
 	if err != nil {
 		return "", err
 	}
+	d.audit(ctx, tsunagu.AuditEntry{At: now, By: user, Action: "sent", Family: code, Detail: "flow " + flowID})
 	d.Log.Info("send from slack", "flow", flowID, "family", code, "by", user, "counts", res.Counts)
 	if len(res.Members) == 0 {
 		return fmt.Sprintf("%s にはまだLINEで登録した人がいません。招待コードを渡してください。", code), nil

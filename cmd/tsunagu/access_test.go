@@ -143,7 +143,7 @@ func TestOrganisations(t *testing.T) {
 		res.Body.Close()
 	}
 	h.next(user, "話してくれてありがとう")
-	time.Sleep(200 * time.Millisecond) // a second push would be queued by now
+	h.settle() // a second push would be delivered by now
 	if p := h.line.Pushes(); len(p) != 1 {
 		t.Errorf("a replayed submission pushed %d messages", len(p))
 	}
@@ -202,5 +202,39 @@ func TestSingleOrganisation(t *testing.T) {
 				t.Errorf("record %+v, want one %s", record, want)
 			}
 		})
+	}
+}
+
+// TestRefusedOrganisationChannel: when an organisation's channel refuses
+// an alert (the bot was never invited), the family's words do not go to
+// the shared channel: it gets a notice with no family detail, once, and
+// the alert waits until the channel takes it.
+func TestRefusedOrganisationChannel(t *testing.T) {
+	h := newHarness(t, "", withYAML(twoOrganisations))
+	h.slack.AddChannel("C0NII") // but not C0UWA
+	h.roster("F-0001,uwajima,")
+	user := h.enrol("F-0001", tsunagu.RoleChild)
+	h.mustDeliver(h.line.Text(user, "先生とけんかしちゃった"))
+	h.mustDeliver(h.line.Text(user, "もうひとつ話したいことがある"))
+
+	var notices []fakeslack.Message
+	eventually(t, func() bool {
+		notices = h.slack.Messages(fakeslack.Channel)
+		return len(notices) > 0
+	}, "a notice in the shared channel")
+	for _, m := range h.slack.Messages(fakeslack.Channel) {
+		all := m.Text + fakeslack.BlocksText(m.Blocks)
+		if strings.Contains(all, "F-0001") || strings.Contains(all, "けんか") {
+			t.Fatalf("the family's alert reached the shared channel:\n%s", all)
+		}
+	}
+	if !strings.Contains(notices[0].Text, "C0UWA") {
+		t.Errorf("notice = %q, want it to name the channel to fix", notices[0].Text)
+	}
+
+	h.slack.AddChannel("C0UWA") // the coordinator invites the bot
+	eventually(t, func() bool { return len(h.slack.Messages("C0UWA")) >= 1 }, "the alert in its own channel once it can be posted")
+	if n := len(h.slack.Messages(fakeslack.Channel)); n != 1 {
+		t.Errorf("%d notices in the shared channel, want one", n)
 	}
 }

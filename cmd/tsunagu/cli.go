@@ -35,7 +35,10 @@ const (
 const usage = `tsunagu — LINE check-ins for child and family support programmes
 
 Usage:
+  tsunagu dev                                 try it in a browser: the service with fake LINE and Slack
   tsunagu serve                               run the service (LINE webhook, Slack, workers)
+  tsunagu doctor                              check the configuration, Redis, LINE, Slack and flows
+  tsunagu healthcheck [--url URL]             ask a running service for /healthz (for containers)
   tsunagu validate [--json] PATH...           check flow files or directories
   tsunagu simulate FILE [--answers "a|b|c"] [--json]
                                               try a flow in the terminal
@@ -68,7 +71,8 @@ Usage:
   tsunagu risk test FILE                      recall and false alarms on a labelled file
 
 Every command takes --config FILE (default tsunagu.yaml if present);
-TSUNAGU_* environment variables override the file. See README.md.
+TSUNAGU_* environment variables override the file. "tsunagu COMMAND --help"
+describes a command; "tsunagu --version" prints the version. See README.md.
 `
 
 // env is what a command sees of the outside world, so tests can run the CLI
@@ -81,6 +85,8 @@ type env struct {
 	// terminal says stdin is a person at a terminal, who can confirm an
 	// erasure; scripts pass --yes instead.
 	terminal bool
+
+	helping, helped bool // answering `COMMAND --help`; its help was printed
 }
 
 func main() {
@@ -96,9 +102,23 @@ func (e *env) run(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
+	if !e.helping && wantsHelp(rest) {
+		if code := e.help(func() int { return e.run(ctx, args) }, cmd, rest); code >= 0 {
+			return code
+		}
+	}
 	switch cmd {
 	case "serve":
 		return e.serve(ctx, rest)
+	case "dev":
+		return e.dev(ctx, rest)
+	case "doctor":
+		return e.doctor(ctx, rest)
+	case "healthcheck":
+		return e.healthcheck(ctx, rest)
+	case "version", "-version", "--version":
+		fmt.Fprint(e.stdout, versionText())
+		return exitOK
 	case "validate":
 		return e.validate(rest)
 	case "simulate":
@@ -139,6 +159,12 @@ func (e *env) run(ctx context.Context, args []string) int {
 func (e *env) flags(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("tsunagu "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	if e.helping {
+		fs.Usage = func() {
+			e.helped = true
+			e.printHelp(name, fs)
+		}
+	}
 	cfg := fs.String("config", "", "configuration `file` (default tsunagu.yaml if present)")
 	return fs, cfg
 }

@@ -78,6 +78,16 @@ func TestReplyModal(t *testing.T) {
 	if a := alerts[len(alerts)-1]; a.State != tsunagu.AlertResolved || a.Note != "担任と共有した" {
 		t.Fatalf("alert in Redis: %+v", a)
 	}
+	// Who replied to the child and who resolved it is in the audit log.
+	var entries []tsunagu.AuditEntry
+	mustJSON(t, h.mustCLI("audit", "--family", "F-0001", "--json"), &entries)
+	got := map[string]string{}
+	for _, e := range entries {
+		got[e.Action] = e.By
+	}
+	if got[tsunagu.AuditReplied] != "U0SUPPORT" || got[tsunagu.AuditResolved] != "U0SUPPORT" {
+		t.Errorf("audit log: %+v", entries)
+	}
 }
 
 // TestSlashCommands: /tsunagu CODE shows the family, pause stops check-ins

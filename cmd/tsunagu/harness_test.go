@@ -47,6 +47,8 @@ type harness struct {
 	clock tsunagu.Clock
 	extra [][2]string
 
+	redisURL string // when set, the Redis to use instead of a private one (Sentinel)
+
 	cursor map[string]int // per user: messages already read by next
 	yaml   string
 }
@@ -56,8 +58,14 @@ type harnessOption func(*harness)
 
 // replicaOf makes a second service on the first one's Redis, LINE and Slack.
 func replicaOf(first *harness) harnessOption {
-	return func(h *harness) { h.redis, h.line, h.slack = first.redis, first.line, first.slack }
+	return func(h *harness) {
+		h.redis, h.redisURL, h.line, h.slack = first.redis, first.redisURL, first.line, first.slack
+	}
 }
+
+// withRedisURL runs the service on this Redis (a Sentinel set, say)
+// instead of a private redis-server.
+func withRedisURL(u string) harnessOption { return func(h *harness) { h.redisURL = u } }
 
 // withClock runs the service on a clock the test moves.
 func withClock(c tsunagu.Clock) harnessOption { return func(h *harness) { h.clock = c } }
@@ -77,8 +85,11 @@ func newHarness(t *testing.T, flowsDir string, opts ...harnessOption) *harness {
 	for _, o := range opts {
 		o(h)
 	}
-	if h.redis == nil {
-		h.redis = redistest.Start(t)
+	if h.line == nil {
+		if h.redisURL == "" {
+			h.redis = redistest.Start(t)
+			h.redisURL = h.redis.URL()
+		}
 		h.line = fakeline.New(t, fakeline.WithChannelToken(lineToken))
 		h.slack = fakeslack.New(t)
 	}
@@ -87,7 +98,7 @@ func newHarness(t *testing.T, flowsDir string, opts ...harnessOption) *harness {
 	}
 	h.env = map[string]string{
 		"TSUNAGU_LISTEN":               "127.0.0.1:0",
-		"TSUNAGU_REDIS_URL":            h.redis.URL(),
+		"TSUNAGU_REDIS_URL":            h.redisURL,
 		"TSUNAGU_FLOWS_DIR":            flowsDir,
 		"TSUNAGU_LINE_CHANNEL_SECRET":  lineSecret,
 		"TSUNAGU_LINE_CHANNEL_TOKEN":   lineToken,

@@ -62,7 +62,7 @@ func TestSlowBodies(t *testing.T) {
 		w.Write(b)
 	})
 	srv := httptest.NewUnstartedServer(limitBodies(ok, 2, 100*time.Millisecond))
-	srv.Config.ReadTimeout = 500 * time.Millisecond
+	srv.Config.ReadTimeout = 2 * time.Second // the stalled bodies hold their slots this long: room for a busy machine
 	srv.Start()
 	defer srv.Close()
 	addr := strings.TrimPrefix(srv.URL, "http://")
@@ -76,24 +76,24 @@ func TestSlowBodies(t *testing.T) {
 		defer c.Close()
 		io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab")
 	}
-	time.Sleep(50 * time.Millisecond)
-	res, err := http.Post(srv.URL, "text/plain", strings.NewReader("hello"))
-	if err != nil {
-		t.Fatal(err)
+	// Once the server holds both stalled bodies (how soon depends on the
+	// machine), a request is turned away.
+	post := func() (int, string) {
+		res, err := http.Post(srv.URL, "text/plain", strings.NewReader("hello"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusServiceUnavailable {
-		t.Errorf("with every slot held: %d, want 503", res.StatusCode)
-	}
+	eventually(t, func() bool { code, _ := post(); return code == http.StatusServiceUnavailable },
+		"a request to be turned away while every slot is held")
 	// ReadTimeout ends the stalled bodies and frees their slots.
-	time.Sleep(600 * time.Millisecond)
-	res, err = http.Post(srv.URL, "text/plain", strings.NewReader("hello"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK || string(body) != "hello" {
-		t.Errorf("after the timeout: %d %q", res.StatusCode, body)
+	var code int
+	var got string
+	eventually(t, func() bool { code, got = post(); return code == http.StatusOK }, "a slot to be freed")
+	if got != "hello" {
+		t.Errorf("after the timeout: %d %q", code, got)
 	}
 }

@@ -93,7 +93,12 @@ func TestKillMidDispatch(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	time.Sleep(1500 * time.Millisecond) // let any late retry land before counting
+	// Let any late retry land before counting: wait for the outbox, not
+	// for a time.
+	eventually(t, func() bool {
+		n, err := store.LineOutbox().Len(ctx)
+		return err == nil && n == 0
+	}, "the outbox to drain")
 
 	pushes := fl.Pushes()
 	perUser := map[string]int{}

@@ -55,6 +55,12 @@ type Main struct {
 	// PurgeEvery is how often the service checks whether today's
 	// retention purge has run (once a day across replicas); 0 for hourly.
 	PurgeEvery time.Duration
+	// TokenCheckEvery is how often the LINE and Slack tokens are checked
+	// for /readyz; 0 for every 5 minutes.
+	TokenCheckEvery time.Duration
+	// Routes, when set, adds handlers to the service's own (the `dev`
+	// playground's page); it cannot replace them.
+	Routes func(*http.ServeMux)
 
 	Store     *storage.Store
 	Bot       *bot.Bot   // the member conversation
@@ -62,6 +68,7 @@ type Main struct {
 	Scheduler *scheduler.Scheduler
 
 	reloader *bot.Reloader
+	tokens   *tokenWatch
 	hup      chan os.Signal
 
 	ln  net.Listener
@@ -178,12 +185,16 @@ func (m *Main) Run(ctx context.Context) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
+	m.tokens = &tokenWatch{cfg: c, hc: m.HTTPClient, every: cmp.Or(m.TokenCheckEvery, 5*time.Minute), log: m.Log.With("comp", "tokens")}
 	mux.HandleFunc("GET /readyz", m.ready)
 	metricsLn, metricsSrv, err := serveMetrics(c.Metrics, mux, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), m.Log.Info)
 	if err != nil {
 		return &configError{fmt.Errorf("TSUNAGU_METRICS_LISTEN: %w", err)}
 	}
 	m.metricsLn, m.metricsSrv = metricsLn, metricsSrv
+	if m.Routes != nil {
+		m.Routes(mux)
+	}
 
 	m.ln, err = net.Listen("tcp", c.Listen)
 	if err != nil {
@@ -214,11 +225,12 @@ func (m *Main) Run(ctx context.Context) error {
 		ThreadWindow: time.Duration(c.Slack.ThreadWindow), OnCall: c.Slack.OnCall, Channel: c.Slack.Channel,
 		Coalesce: time.Duration(c.Slack.Coalesce),
 		Urgent:   store.SlackUrgentOutbox().WithMinIdle(m.TakeOver), PerSecond: cmp.Or(m.SlackPerSecond, 1), Routes: routes(c.AlertRoutes()),
-		Clock: m.Clock,
+		Clock: m.Clock, Private: len(c.Organisations) > 0,
 	}
 	m.hup = make(chan os.Signal, 1)
 	signal.Notify(m.hup, syscall.SIGHUP)
 	m.goRun(func() { m.reloader.Watch(wctx, m.hup) })
+	m.goRun(func() { m.tokens.run(wctx) })
 	host := consumerName()
 	for i := range c.Workers {
 		m.goRun(func() { sender.Run(wctx, fmt.Sprintf("%s-line-%d", host, i)) })
@@ -282,8 +294,13 @@ func (m *Main) close() error {
 	return errors.Join(errs...)
 }
 
-// ready answers 200 when Redis answers and flows are loaded.
+// ready answers 200 when Redis answers, flows are loaded and neither LINE
+// nor Slack has rejected its token at the last background check.
 func (m *Main) ready(w http.ResponseWriter, r *http.Request) {
+	if p := m.tokens.problem(); p != "" {
+		http.Error(w, p, http.StatusServiceUnavailable)
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), time.Second)
 	defer cancel()
 	if err := m.Store.Ping(ctx); err != nil {

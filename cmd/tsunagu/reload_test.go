@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/internal/fakeslack"
@@ -63,7 +62,12 @@ func TestLivingFlows(t *testing.T) {
 	}
 	write(strings.Replace(string(src), "choices:", "chioces:", 1) + "\n")
 	h.main.Reload() // SIGHUP with the same errors: no second report
-	time.Sleep(2 * time.Second)
+	eventually(t, func() bool {
+		logs := h.logs.String()
+		i := strings.LastIndex(logs, "SIGHUP: reloading flows")
+		return i >= 0 && strings.Contains(logs[i:], "flows refused")
+	}, "the SIGHUP reload to refuse the flows")
+	h.settle() // and any report it queued to be posted
 	if n := len(h.slack.Messages(fakeslack.Channel)); n != 1 {
 		t.Fatalf("%d Slack messages, want the flow errors reported once", n)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/tsunagu/tsunagu"
 	"github.com/tsunagu/tsunagu/internal/fakeline"
 	"github.com/tsunagu/tsunagu/internal/fakeslack"
+	"github.com/tsunagu/tsunagu/storage"
 )
 
 var tokyo = mustLoad("Asia/Tokyo")
@@ -174,13 +175,101 @@ func TestRestartKeepsTimers(t *testing.T) {
 }
 
 // settle lets the service's loops run a few ticks on the current clock.
+// settle waits until everything due on the service's clock is done. It
+// ticks the scheduler itself, so the schedules have been looked at at the
+// clock's time however busy the machine is (the background tick may not
+// have run yet), and waits by condition, not for a time: the timer, LINE
+// and Slack streams are empty (an entry leaves its stream only when its
+// work is done), no due timer is left to forward, and nothing was added
+// to any stream meanwhile (the background tick and workers keep running:
+// a timer they forwarded and finished between two looks would otherwise
+// go unseen, and with it the timers it left due).
 func (h *harness) settle() {
 	h.t.Helper()
-	time.Sleep(150 * time.Millisecond)
+	ctx := context.Background()
+	st := h.main.Store
+	outboxes := []*storage.Outbox{st.TimerOutbox(), st.LineOutbox(), st.SlackOutbox(), st.SlackUrgentOutbox()}
+	// look returns how many entries the streams ever had, or false when
+	// one is not empty (or Redis did not answer).
+	look := func() (int64, bool) {
+		var added int64
+		for _, o := range outboxes {
+			if n, err := o.Len(ctx); err != nil || n != 0 {
+				return 0, false
+			}
+			a, err := o.Added(ctx)
+			if err != nil {
+				return 0, false
+			}
+			added += a
+		}
+		return added, true
+	}
 	eventually(h.t, func() bool {
-		n, err := h.main.Store.LineOutbox().Len(context.Background())
-		return err == nil && n == 0
-	}, "the outbox to drain")
+		if err := h.main.Scheduler.Tick(ctx); err != nil {
+			return false
+		}
+		before, ok := look()
+		if !ok {
+			return false
+		}
+		now := h.main.Scheduler.Clock.Now()
+		if n, err := st.ForwardTimers(ctx, now, h.main.Scheduler.Quiet.In(now)); err != nil || n != 0 {
+			return false
+		}
+		after, ok := look()
+		return ok && after == before
+	}, "everything due to be done")
+}
+
+// timersDone waits until every timer due on the service's clock has been
+// handled (the work it queued for LINE and Slack may still be under way),
+// the way settle does for the timer stream alone.
+func (h *harness) timersDone() {
+	h.t.Helper()
+	ctx := context.Background()
+	st, timers := h.main.Store, h.main.Store.TimerOutbox()
+	look := func() (int64, bool) {
+		if n, err := timers.Len(ctx); err != nil || n != 0 {
+			return 0, false
+		}
+		a, err := timers.Added(ctx)
+		return a, err == nil
+	}
+	eventually(h.t, func() bool {
+		if err := h.main.Scheduler.Tick(ctx); err != nil {
+			return false
+		}
+		before, ok := look()
+		if !ok {
+			return false
+		}
+		now := h.main.Scheduler.Clock.Now()
+		if n, err := st.ForwardTimers(ctx, now, h.main.Scheduler.Quiet.In(now)); err != nil || n != 0 {
+			return false
+		}
+		after, ok := look()
+		return ok && after == before
+	}, "the due timers to be handled")
+}
+
+// waitPosted waits until n alerts are recorded as posted to Slack (Slack
+// shows a post a moment before the poster has recorded it).
+func (h *harness) waitPosted(n int) {
+	h.t.Helper()
+	eventually(h.t, func() bool {
+		alerts, err := h.main.Store.Alerts(context.Background(), 100)
+		if err != nil {
+			return false
+		}
+		posted := 0
+		for _, a := range alerts {
+			if a.TS != "" {
+				posted++
+			}
+		}
+		return posted >= n
+	}, "%d alerts recorded as posted", n)
 }
 
 func (h *harness) history(user string) []tsunagu.Session {

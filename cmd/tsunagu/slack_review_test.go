@@ -21,7 +21,7 @@ func TestThreadRootRedrawFailureDoesNotRepost(t *testing.T) {
 	h.slack.FailNext("chat.update", 1, 500, 0)
 	h.mustDeliver(h.line.Text(user, "あしたもがっこう"))
 	h.slackMessages(2)
-	time.Sleep(1500 * time.Millisecond)
+	h.settle() // the failed redraw is retried and done: nothing more can be posted
 	n := 0
 	for _, m := range h.slack.Messages(fakeslack.Channel) {
 		if strings.Contains(fakeslack.BlocksText(m.Blocks), "あしたもがっこう") {
@@ -42,12 +42,12 @@ func TestEscalationWaitsForThePost(t *testing.T) {
 	a := h.enrol("F-0001", tsunagu.RoleChild)
 	h.slack.FailNext("chat.postMessage", 1000, 503, 0)
 	h.mustDeliver(h.line.Text(a, "しにたい"))
-	time.Sleep(300 * time.Millisecond)
+	eventually(t, func() bool { return h.slack.Calls("chat.postMessage") > 0 }, "the post to fail once")
 	clock.Set(thursday.Add(15*time.Minute + time.Second))
-	time.Sleep(1 * time.Second) // escalation timer fires, its Slack job runs while the post is pending
+	h.timersDone() // the escalation timer fired; its Slack job runs while the post is pending
 	h.slack.ClearFailures()
 	h.slackMessages(1)
-	time.Sleep(2 * time.Second)
+	h.settle()
 	n := 0
 	for _, m := range h.slack.Messages(fakeslack.Channel) {
 		if strings.Contains(m.Text+fakeslack.BlocksText(m.Blocks), "S0ONCALL") {
@@ -69,19 +69,18 @@ func TestGroupedAlertSurvivesRedrawFailure(t *testing.T) {
 	user := h.enrol("F-0001", tsunagu.RoleChild)
 	h.mustDeliver(h.line.Text(user, "ねえ"))
 	h.slackMessages(1)
+	h.waitPosted(1) // else the second alert gets a message of its own
 	h.slack.FailNext("chat.update", 3, 500, 0)
 	h.mustDeliver(h.line.Text(user, "しにたい"))
-	time.Sleep(3 * time.Second)
-	var shown bool
-	for _, m := range h.slack.Messages(fakeslack.Channel) {
-		if strings.Contains(fakeslack.BlocksText(m.Blocks), "続けて届いたアラート") {
-			shown = true
+	shown := func() bool {
+		for _, m := range h.slack.Messages(fakeslack.Channel) {
+			if strings.Contains(fakeslack.BlocksText(m.Blocks), "続けて届いたアラート") {
+				return true
+			}
 		}
+		return false
 	}
-	if !shown {
-		t.Fatalf("the grouped urgent alert is in no Slack message (%d messages, %d chat.update calls)",
-			len(h.slack.Messages(fakeslack.Channel)), h.slack.Calls("chat.update"))
-	}
+	eventually(t, shown, "the grouped urgent alert to be shown in a Slack message")
 }
 
 // TestReplyDedup: the same text submitted twice within a minute is one
@@ -101,7 +100,7 @@ func TestReplyDedup(t *testing.T) {
 		}
 	}
 	eventually(t, func() bool { return len(h.line.Pushes()) == 2 }, "two pushes")
-	time.Sleep(300 * time.Millisecond)
+	h.settle()
 	a, _ := h.main.Store.Alert(context.Background(), id)
 	if n := len(h.line.Pushes()); n != 2 || len(a.History) != 2 {
 		t.Fatalf("%d pushes and %d history events for three submissions, two of them in one minute; want 2 and 2", n, len(a.History))
@@ -115,7 +114,7 @@ func TestMisroutedAlertFallsBack(t *testing.T) {
 	h.roster("F-0001,,")
 	a := h.enrol("F-0001", tsunagu.RoleChild)
 	h.mustDeliver(h.line.Text(a, "しにたい"))
-	time.Sleep(2 * time.Second)
+	h.settle()
 	if n := len(h.slack.Messages(fakeslack.Channel)); n == 0 {
 		t.Fatalf("urgent alert posted nowhere (postMessage calls %d); log has 'slack refused': %v",
 			h.slack.Calls("chat.postMessage"), strings.Contains(h.logs.String(), "slack refused"))

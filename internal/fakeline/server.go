@@ -27,6 +27,8 @@ const (
 	PathPush             = "/v2/bot/message/push"
 	PathQuota            = "/v2/bot/message/quota"
 	PathQuotaConsumption = "/v2/bot/message/quota/consumption"
+	PathBotInfo          = "/v2/bot/info"
+	PathWebhookEndpoint  = "/v2/bot/channel/webhook/endpoint"
 )
 
 // Server is the fake LINE platform. Its URL is the API base to give
@@ -48,13 +50,15 @@ type Server struct {
 	delivered []delivery
 	conflicts int
 	limit     int64 // monthly push quota; < 0 means none
+	lastTS    int64 // of the last event built, to keep events in order
+	usage     int64
+	botInfo   BotInfo
+	webhook   webhookEndpoint
 
 	richMenus       map[string]*RichMenu
 	richMenuOrder   []string
 	defaultRichMenu string
 	userRichMenus   map[string]string // user id → rich menu id
-	lastTS          int64             // of the last event built, to keep events in order
-	usage           int64
 }
 
 // Option configures a Server.
@@ -74,6 +78,14 @@ func WithDestination(botUserID string) Option {
 // New starts a fake LINE platform that is closed when the test ends.
 func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s := Start(opts...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake LINE platform outside a test (`tsunagu dev` runs one
+// in its process); the caller closes it.
+func Start(opts ...Option) *Server {
 	s := &Server{
 		destination: "U" + randomHex(16),
 		requests:    map[string]int{},
@@ -81,6 +93,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		tokens:      map[string]*replyToken{},
 		accepted:    map[string]acceptedPush{},
 		limit:       -1,
+		botInfo:     BotInfo{DisplayName: "つなぐ", BasicID: "@tsunagu", ChatMode: "bot", MarkAsReadMode: "auto"},
 	}
 	for _, o := range opts {
 		o(s)
@@ -90,9 +103,10 @@ func New(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("POST "+PathPush, s.handlePush)
 	mux.HandleFunc("GET "+PathQuota, s.handleQuota)
 	mux.HandleFunc("GET "+PathQuotaConsumption, s.handleConsumption)
+	mux.HandleFunc("GET "+PathBotInfo, s.handleBotInfo)
+	mux.HandleFunc("GET "+PathWebhookEndpoint, s.handleWebhookEndpoint)
 	s.routeRichMenus(mux)
 	s.Server = httptest.NewServer(s.common(mux))
-	t.Cleanup(s.Close)
 	return s
 }
 

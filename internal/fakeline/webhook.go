@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -204,16 +205,26 @@ func WebhookRequest(webhookURL, secret string, body []byte) *http.Request {
 // returns the response with its body already read (no need to close it).
 func (s *Server) Deliver(t testing.TB, webhookURL, secret string, events ...Event) *http.Response {
 	t.Helper()
+	res, err := s.Send(webhookURL, secret, events...)
+	if err != nil {
+		t.Fatalf("fakeline: %v", err)
+	}
+	return res
+}
+
+// Send is Deliver outside a test: it POSTs the signed events and returns
+// the response with its body already read.
+func (s *Server) Send(webhookURL, secret string, events ...Event) (*http.Response, error) {
 	hc := &http.Client{Timeout: 10 * time.Second}
 	res, err := hc.Do(WebhookRequest(webhookURL, secret, body(s.destination, events)))
 	if err != nil {
-		t.Fatalf("fakeline: deliver webhook: %v", err)
+		return nil, fmt.Errorf("deliver webhook: %w", err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatalf("fakeline: read webhook response: %v", err)
+		return nil, fmt.Errorf("read webhook response: %w", err)
 	}
 	res.Body = io.NopCloser(bytes.NewReader(b))
-	return res
+	return res, nil
 }

@@ -60,8 +60,10 @@ type Request struct {
 type Server struct {
 	srv *httptest.Server
 
-	mu         sync.Mutex
-	channels   map[string]bool
+	mu       sync.Mutex
+	scopes   string
+	channels map[string]bool // known channels: is the bot a member
+
 	messages   map[string][]*Message // by channel, in posting order
 	ephemerals map[string][]*Message // by channel
 	views      []View
@@ -82,7 +84,16 @@ type failure struct {
 // test ends.
 func New(t testing.TB) *Server {
 	t.Helper()
+	s := Start()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake Slack outside a test (`tsunagu dev` runs one in its
+// process); the caller closes it.
+func Start() *Server {
 	s := &Server{
+		scopes:     DefaultScopes,
 		channels:   map[string]bool{Channel: true},
 		messages:   map[string][]*Message{},
 		ephemerals: map[string][]*Message{},
@@ -91,19 +102,42 @@ func New(t testing.TB) *Server {
 		groups:     map[string][]string{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
 	return s
 }
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
 
 // APIURL is the base URL to give slack.OptionAPIURL; it ends in "/api/"
 // like Slack's own.
 func (s *Server) APIURL() string { return s.srv.URL + "/api/" }
 
-// AddChannel makes channel known, so posting to it succeeds.
+// AddChannel makes channel known, with the bot in it, so posting to it
+// succeeds.
 func (s *Server) AddChannel(channel string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.channels[channel] = true
+}
+
+// DefaultScopes are the bot token scopes the fake reports unless SetScopes
+// says otherwise.
+const DefaultScopes = "chat:write,commands,channels:read"
+
+// SetScopes sets the comma-separated scopes sent in X-OAuth-Scopes.
+func (s *Server) SetScopes(scopes string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.scopes = scopes
+}
+
+// SetMember says whether the bot is in a known channel
+// (conversations.info's is_member). Posting still works either way, as it
+// does in public channels with chat:write.public.
+func (s *Server) SetMember(channel string, member bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels[channel] = member
 }
 
 // SetUserGroup sets the members of a user group (S…), as
@@ -217,6 +251,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
+	// Slack sends the token's scopes with every authenticated answer.
+	w.Header().Set("X-OAuth-Scopes", s.scopes)
 
 	switch method {
 	case "auth.test":
@@ -236,6 +272,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.replies(w, r)
 	case "views.open":
 		s.openView(w, body)
+	case "conversations.info":
+		s.conversationInfo(w, r)
 	case "usergroups.users.list":
 		users, ok := s.groups[r.PostForm.Get("usergroup")]
 		if !ok {
@@ -294,7 +332,7 @@ func (s *Server) postEphemeral(w http.ResponseWriter, r *http.Request) {
 func (s *Server) newMessage(r *http.Request) (*Message, string) {
 	f := r.PostForm
 	channel := f.Get("channel")
-	if channel == "" || !s.channels[channel] {
+	if _, ok := s.channels[channel]; !ok {
 		return nil, "channel_not_found"
 	}
 	blocks, e := formBlocks(f.Get("blocks"))
@@ -319,7 +357,7 @@ func (s *Server) newMessage(r *http.Request) (*Message, string) {
 func (s *Server) update(w http.ResponseWriter, r *http.Request) {
 	f := r.PostForm
 	channel, ts := f.Get("channel"), f.Get("ts")
-	if !s.channels[channel] {
+	if _, ok := s.channels[channel]; !ok {
 		writeError(w, "channel_not_found")
 		return
 	}
@@ -398,11 +436,24 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// conversationInfo answers conversations.info for a known channel.
+func (s *Server) conversationInfo(w http.ResponseWriter, r *http.Request) {
+	id := r.PostForm.Get("channel")
+	member, ok := s.channels[id]
+	if !ok {
+		writeError(w, "channel_not_found")
+		return
+	}
+	writeJSON(w, map[string]any{"ok": true, "channel": map[string]any{
+		"id": id, "name": "tsunagu-alerts", "is_channel": true, "is_member": member,
+	}})
+}
+
 // delete removes a message, as chat.delete does (replies stay, as in
 // Slack, until deleted themselves).
 func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 	channel, ts := r.PostForm.Get("channel"), r.PostForm.Get("ts")
-	if !s.channels[channel] {
+	if _, ok := s.channels[channel]; !ok {
 		writeError(w, "channel_not_found")
 		return
 	}
@@ -422,7 +473,7 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 // (conversations.replies, in one page).
 func (s *Server) replies(w http.ResponseWriter, r *http.Request) {
 	channel, ts := r.PostForm.Get("channel"), r.PostForm.Get("ts")
-	if !s.channels[channel] {
+	if _, ok := s.channels[channel]; !ok {
 		writeError(w, "channel_not_found")
 		return
 	}
