@@ -63,6 +63,9 @@ type Member struct {
 	// the label of the button they tapped, as supporters read it.
 	Consent      string `json:"consent,omitempty"`
 	ConsentLabel string `json:"consent_label,omitempty"`
+	// Lang is the language the member reads (ja, en, pt...): chosen on the
+	// invite or by the member, "" for the programme's default.
+	Lang string `json:"lang,omitempty"`
 }
 
 // Consented reports whether the member agreed in the sign-up flow: its
@@ -76,6 +79,7 @@ type Invite struct {
 	FamilyCode string    `json:"family"`
 	Role       Role      `json:"role"`
 	ExpiresAt  time.Time `json:"expires_at"`
+	Lang       string    `json:"lang,omitempty"` // the member's language, carried to the Member; "" for the default
 }
 
 // UserHash is the legacy, unkeyed pseudonym of a LINE user id, used in
@@ -125,6 +129,7 @@ type Session struct {
 	Visits    map[string]int    `json:"visits,omitempty"`   // times each step was entered: the loop guard
 	Alerted   []int             `json:"alerted,omitempty"`  // alert rules (by index) already raised
 	Reminded  int               `json:"reminded,omitempty"` // reminders sent so far
+	Lang      string            `json:"lang,omitempty"`     // the language it speaks, fixed at its start; "" for the flow's default
 	Version   int64             `json:"version"`            // bumped on every commit
 	StartedAt time.Time         `json:"started_at"`
 	UpdatedAt time.Time         `json:"updated_at"`
@@ -172,6 +177,7 @@ type Alert struct {
 	Stranger   string       `json:"stranger,omitempty"`
 	Category   string       `json:"category,omitempty"` // a risk alert's category as supporters read it (希死念慮…)
 	Answers    []QA         `json:"answers,omitempty"`
+	Lang       string       `json:"lang,omitempty"`      // the language the member answered in, when not the programme's
 	Supporter  string       `json:"supporter,omitempty"` // Slack user id to mention
 	State      AlertState   `json:"state"`
 	ClaimedBy  string       `json:"claimed_by,omitempty"`

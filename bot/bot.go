@@ -48,6 +48,10 @@ type Bot struct {
 	// Pseudonyms makes member ids from LINE user ids (keyed by hash_key);
 	// the zero value is the legacy unkeyed hash.
 	Pseudonyms tsunagu.Pseudonyms
+	// Enrolled, when set, is told of each member linked by an invite, after
+	// the enrolment is committed: best-effort work outside the
+	// conversation, such as linking the role's rich menu. It must not block.
+	Enrolled func(tsunagu.Member)
 }
 
 func (b *Bot) location() *time.Location {
@@ -70,9 +74,15 @@ func NewID() string {
 func (b *Bot) HandleEvent(ctx context.Context, ev tsunagu.Inbound) error {
 	memberID := b.Pseudonyms.UserHash(ev.UserID)
 	var outcome string
+	var linked *tsunagu.Member
 	err := b.apply(ctx, ev.EventID, memberID, ev, func(f *facts) (flows.Turn, error) {
 		turn, err := b.Conversation().Event(f, memberID, ev, f.now)
-		outcome = turn.Summary
+		outcome, linked = turn.Summary, nil
+		for _, o := range turn.Outcomes {
+			if l, ok := o.(flows.MemberLinked); ok {
+				linked = &l.Member
+			}
+		}
 		return turn, err
 	})
 	log := b.Log.With("event", ev.EventID, "kind", ev.Kind, "user", memberID)
@@ -92,6 +102,9 @@ func (b *Bot) HandleEvent(ctx context.Context, ev tsunagu.Inbound) error {
 	}
 	log.Info("event handled", "outcome", outcome)
 	b.Metrics.event(string(ev.Kind), outcome)
+	if linked != nil && b.Enrolled != nil {
+		b.Enrolled(*linked)
+	}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -59,6 +60,26 @@ type Config struct {
 	// act on them; none means one organisation (see access.go).
 	Organisations []Organisation `yaml:"organisations"`
 	Metrics       Metrics        `yaml:"metrics"`
+	// Languages are what the programme says in languages other than
+	// Japanese, by code (en, pt, vi…): risk words to watch for and the
+	// safety message with helplines that answer in that language.
+	Languages map[string]Language `yaml:"languages"`
+	// RichMenu is the LINE rich menu (`tsunagu richmenu apply`).
+	RichMenu *RichMenu `yaml:"rich_menu"`
+}
+
+// Language is the programme in one language other than Japanese. Risk
+// words of every language are watched in every message (a Japanese
+// speaker may write in English); the safety message goes in the member's.
+type Language struct {
+	RiskWords          []string `yaml:"risk_words"`           // added to the detector (as in risk.words: "word" or "category:word")
+	SafetyMessage      string   `yaml:"safety_message"`       // to everyone who reads it
+	SafetyMessageAdult string   `yaml:"safety_message_adult"` // to a guardian; default: SafetyMessage
+	// Safety are replies per category, as under risk.safety.
+	Safety struct {
+		Child    map[string]string `yaml:"child"`
+		Guardian map[string]string `yaml:"guardian"`
+	} `yaml:"safety"`
 }
 
 // Retention is how long each kind of record is kept; 0 ("off") keeps it
@@ -347,6 +368,14 @@ func (c *Config) check() error {
 	if c.Workers < 1 {
 		return fmt.Errorf("workers: must be at least 1")
 	}
+	for code := range c.Languages {
+		if !validLanguage(code) {
+			return fmt.Errorf("languages: %q is not a language code such as en, pt or vi", code)
+		}
+	}
+	if err := c.RichMenu.check(); err != nil {
+		return fmt.Errorf("rich_menu: %w", err)
+	}
 	if err := c.Risk.check(); err != nil {
 		return err
 	}
@@ -483,6 +512,10 @@ func timeOfDay(s string) (time.Duration, error) {
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }
 
+var languagePattern = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z]{2,4})?$`)
+
+func validLanguage(code string) bool { return languagePattern.MatchString(code) }
+
 // checkRedisURL accepts what storage.Open can open, and refuses Cluster at
 // load, so that every command stops with one line rather than serve
 // failing later. Errors never quote the URL: it may hold a password.
@@ -553,6 +586,24 @@ func (c *Config) RiskConfig(defaults []string) (risk.Config, risk.Safety, error)
 	}
 	rc.Remove = c.Risk.Remove
 	safety := risk.Safety{All: c.SafetyMessage, Child: canonical(c.Risk.Safety.Child), Guardian: canonical(c.Risk.Safety.Guardian)}
+	// Other languages: their words join the one detector, their replies
+	// go to members who read them (risk.Safety.In).
+	for code, l := range c.Languages {
+		for _, w := range l.RiskWords {
+			rc.Words = append(rc.Words, risk.ParseWord(w))
+		}
+		if l.SafetyMessage == "" && len(l.Safety.Child) == 0 && len(l.Safety.Guardian) == 0 {
+			continue
+		}
+		if safety.Langs == nil {
+			safety.Langs = map[string]risk.Safety{}
+		}
+		safety.Langs[code] = risk.Safety{
+			All:      l.SafetyMessage,
+			Child:    canonical(l.Safety.Child),
+			Guardian: canonical(withDefault(l.Safety.Guardian, l.SafetyMessageAdult)),
+		}
+	}
 	return rc, safety, nil
 }
 
@@ -564,6 +615,17 @@ func canonical(m map[string]string) map[string]string {
 		if cat, ok := risk.ParseCategory(k); ok {
 			k = string(cat)
 		}
+		out[k] = v
+	}
+	return out
+}
+
+func withDefault(m map[string]string, msg string) map[string]string {
+	if msg == "" {
+		return m
+	}
+	out := map[string]string{"default": msg}
+	for k, v := range m {
 		out[k] = v
 	}
 	return out

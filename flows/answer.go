@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -31,6 +32,8 @@ func reask(why string) answer { return answer{why: why} }
 
 // read interprets in as an answer to step s of session sess.
 func (f *Flow) read(sess *tsunagu.Session, s *Step, in Input) (answer, error) {
+	lang := f.Lang(sess.Lang)
+	w := f.wordingIn(lang)
 	if in.Postback != "" {
 		sid, stepID, value, ok := ParsePostback(in.Postback)
 		if !ok || sid != sess.ID || stepID != s.ID {
@@ -44,48 +47,96 @@ func (f *Flow) read(sess *tsunagu.Session, s *Step, in Input) (answer, error) {
 		if c := s.choice(value); c != nil {
 			return answer{ok: true, value: c.Value, label: c.Label, choice: c}, nil
 		}
-		return reask(f.wording().choice), nil
+		return reask(w.pick(s.Choices, lang)), nil
 	}
-	if s.Optional && trimPunct(Normalize(in.Text)) == trimPunct(Normalize(s.Skip)) {
+	if s.Optional && (isWord(in.Text, s.Skip) || isWord(in.Text, s.SkipIn.in(s.Skip, lang))) {
 		return answer{ok: true, skipped: true, label: s.Skip}, nil
 	}
 	switch s.Kind() {
 	case KindNumber:
-		return readNumber(s.Number, in.Text, f.wording()), nil
+		return readNumber(s.Number, in.Text, w), nil
 	case KindText:
-		return readText(s.Text, in.Text, f.wording()), nil
+		return readText(s.Text, in.Text, w), nil
 	default:
-		return readChoice(s, in.Text, f.wording()), nil
+		return readChoice(s, in.Text, w, lang), nil
 	}
+}
+
+// isWord reports whether typed is word, as a member might type it.
+func isWord(typed, word string) bool {
+	return trimPunct(Normalize(typed)) == trimPunct(Normalize(word))
 }
 
 // readChoice matches typed text with a choice's label or value, so that a
 // member who types "ふつう", "フツウ" or "ﾌﾂｳ!" instead of tapping is heard.
-func readChoice(s *Step, text string, w *wording) answer {
+// A typed word that is part of exactly one label (食べてない for
+// あまり食べてない, はい for はい、はじめる) picks that choice; one that is
+// part of several is asked again with the buttons it could mean.
+func readChoice(s *Step, text string, w *wording, lang string) answer {
 	typed := trimPunct(Normalize(text))
 	if typed == "" {
-		return reask(w.choice)
+		return reask(w.pick(s.Choices, lang))
 	}
 	for i, c := range s.Choices {
-		if typed == trimPunct(Normalize(c.Label)) || typed == trimPunct(Normalize(c.Value)) {
-			return answer{ok: true, value: c.Value, label: c.Label, choice: &s.Choices[i]}
+		if typed == trimPunct(Normalize(c.Label)) || typed == trimPunct(Normalize(c.Value)) || typed == trimPunct(Normalize(c.LabelIn(lang))) {
+			return chose(&s.Choices[i])
 		}
 		for _, alias := range c.aliases {
 			if typed == trimPunct(Normalize(alias)) {
-				return answer{ok: true, value: c.Value, label: c.Label, choice: &s.Choices[i]}
+				return chose(&s.Choices[i])
 			}
 		}
 	}
 	if s.Scale != nil {
-		// "3点", "3です": a number on the scale typed with a word after it.
-		if m := numberAnswer.FindStringSubmatch(typed); m != nil {
+		// "3点", "3です", "三": a number on the scale typed with a word after it.
+		if m := numberAnswer.FindStringSubmatch(arabic(typed)); m != nil {
 			if c := s.choice(m[1]); c != nil {
-				return answer{ok: true, value: c.Value, label: c.Label, choice: c}
+				return chose(c)
 			}
 		}
 		return reask(w.scale(s.Scale))
 	}
-	return reask(w.choice)
+	switch part := partOf(s.Choices, typed, lang); len(part) {
+	case 1:
+		return chose(part[0])
+	case 0:
+		return reask(w.pick(s.Choices, lang))
+	default:
+		return reask(w.which(part, lang))
+	}
+}
+
+// bare is Normalize without spaces and punctuation, so that はいはじめる
+// is part of はい、はじめる.
+func bare(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || unicode.IsPunct(r) {
+			return -1
+		}
+		return r
+	}, Normalize(s))
+}
+
+func chose(c *Choice) answer {
+	return answer{ok: true, value: c.Value, label: c.Label, choice: c}
+}
+
+// minPart is the fewest characters a typed word must have to be read as
+// part of a label: one letter (い) is part of too many words to mean one.
+const minPart = 2
+
+// partOf lists the choices whose label (in lang) holds the typed word.
+func partOf(choices []Choice, typed, lang string) []*Choice {
+	if utf8.RuneCountInString(typed) < minPart {
+		return nil
+	}
+	var part []*Choice
+	for i, c := range choices {
+		if strings.Contains(bare(c.LabelIn(lang)), bare(typed)) {
+			part = append(part, &choices[i])
+		}
+	}
+	return part
 }
 
 // trimPunct drops the marks people add at the end of a short answer.
@@ -98,7 +149,7 @@ func trimPunct(s string) string {
 var numberAnswer = regexp.MustCompile(`^([+-]?[0-9]+(?:\.[0-9]+)?)[^0-9]{0,10}$`)
 
 func readNumber(spec *NumberSpec, text string, w *wording) answer {
-	m := numberAnswer.FindStringSubmatch(strings.TrimSpace(norm.NFKC.String(text)))
+	m := numberAnswer.FindStringSubmatch(arabic(strings.TrimSpace(norm.NFKC.String(text))))
 	if m == nil {
 		return reask(w.number(spec))
 	}
@@ -121,4 +172,36 @@ func readText(spec *TextSpec, text string, w *wording) answer {
 		return answer{why: fmt.Sprintf(w.tooLong, spec.MaxLength), tooLong: true}
 	}
 	return answer{ok: true, value: text}
+}
+
+// kanjiDigits are the kanji a number is written with, and their values;
+// 十, 百 and 千 multiply.
+var kanjiDigits = map[rune]int{
+	'〇': 0, '零': 0, '一': 1, '二': 2, '三': 3, '四': 4, '五': 5,
+	'六': 6, '七': 7, '八': 8, '九': 9, '十': 10, '百': 100, '千': 1000,
+}
+
+// arabic rewrites a number written in kanji at the start of s (七, 十二,
+// 二十五点) in digits, so that it reads like 7, 12 and 25点. Anything else
+// is returned unchanged.
+func arabic(s string) string {
+	total, cur, n := 0, 0, 0
+	for _, r := range s {
+		d, ok := kanjiDigits[r]
+		if !ok {
+			break
+		}
+		n += utf8.RuneLen(r)
+		switch {
+		case d >= 10:
+			total += max(cur, 1) * d
+			cur = 0
+		default:
+			cur = cur*10 + d
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	return strconv.Itoa(total+cur) + s[n:]
 }

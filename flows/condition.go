@@ -212,3 +212,39 @@ func unknownName(msg string) (string, bool) {
 	name, ok := strings.CutPrefix(msg, "unknown name ")
 	return name, ok
 }
+
+// stepsRead lists the steps of f that the condition src reads: a step's
+// id used as a name, or quoted in `"why" in answers`, in the flow's order.
+func (f *Flow) stepsRead(src string) []string {
+	tree, err := parser.Parse(src)
+	if err != nil {
+		return nil
+	}
+	c := readCollector{f: f, read: map[string]bool{}}
+	exprast.Walk(&tree.Node, &c)
+	var ids []string
+	for _, st := range f.Steps {
+		if c.read[st.ID] {
+			ids = append(ids, st.ID)
+		}
+	}
+	return ids
+}
+
+type readCollector struct {
+	f    *Flow
+	read map[string]bool
+}
+
+func (c *readCollector) Visit(n *exprast.Node) {
+	switch n := (*n).(type) {
+	case *exprast.IdentifierNode:
+		c.read[n.Value] = c.f.Step(n.Value) != nil
+	case *exprast.BinaryNode:
+		s, ok := n.Left.(*exprast.StringNode)
+		id, isID := n.Right.(*exprast.IdentifierNode)
+		if ok && isID && n.Operator == "in" && id.Value == answersVar && c.f.Step(s.Value) != nil {
+			c.read[s.Value] = true
+		}
+	}
+}

@@ -156,7 +156,7 @@ func (t *turn) say(msgs ...tsunagu.Message) {
 
 func (t *turn) sayText(texts ...string) {
 	for _, s := range texts {
-		t.say(tsunagu.Message{Text: s})
+		t.say(tsunagu.Message{Text: t.c.Texts.In(memberLang(t.member), s)})
 	}
 }
 
@@ -274,7 +274,7 @@ func (t *turn) enrol(ev tsunagu.Inbound) error {
 		if wrong > 0 {
 			t.emit(EnrolFailed{Codes: wrong})
 		}
-		m := tsunagu.Member{ID: t.memberID, FamilyCode: inv.FamilyCode, Role: inv.Role, LineUserID: ev.UserID, LinkedAt: t.now}
+		m := tsunagu.Member{ID: t.memberID, FamilyCode: inv.FamilyCode, Role: inv.Role, LineUserID: ev.UserID, LinkedAt: t.now, Lang: inv.Lang}
 		t.member = &m
 		t.emit(MemberLinked{Member: m, Invite: code})
 		t.Summary = "enrolled"
@@ -298,6 +298,12 @@ func (t *turn) converse(ev tsunagu.Inbound) error {
 	if sess.Open() {
 		var err error
 		if flow, err = t.f.SessionFlow(); err != nil {
+			return err
+		}
+	}
+
+	if ev.Kind == tsunagu.InboundPostback {
+		if handled, err := t.menu(ev.Data, flow); handled { // flows/menu.go
 			return err
 		}
 	}
@@ -386,7 +392,7 @@ func (t *turn) answers(flow *Flow, sess *tsunagu.Session, text string) bool {
 		return false
 	}
 	step := flow.Step(sess.Step)
-	return step != nil && len(step.Choices) > 0 && readChoice(step, text, casual).ok
+	return step != nil && len(step.Choices) > 0 && readChoice(step, text, casual, flow.Lang(sess.Lang)).ok
 }
 
 // declined reports whether the member said no to the sign-up consent.
@@ -513,6 +519,10 @@ func (t *turn) ended(flow *Flow, s *tsunagu.Session, env Env, why EndReason) err
 		m.Consent, m.ConsentLabel = a.Value, cmp.Or(a.Label, a.Value)
 		t.member = &m
 		t.emit(ConsentRecorded{Value: a.Value, Label: m.ConsentLabel})
+	}
+	if m, ok := languageChosen(flow, s, t.member); ok {
+		t.member = &m
+		t.emit(MemberChanged{Member: m})
 	}
 	return nil
 }
@@ -736,7 +746,7 @@ func (t *turn) risk(m risk.Match, text string, flow *Flow) error {
 		t.Summary = "risk words (negated)"
 		a.Severity = tsunagu.SeverityWarning
 	} else {
-		t.sayText(t.c.Safety.Message(m.Category, audience))
+		t.sayText(t.c.Safety.In(memberLang(t.member)).Message(m.Category, audience))
 	}
 	if t.member == nil && t.memberID != "" {
 		// Someone who never enrolled: a label of their own, so that their
@@ -767,7 +777,7 @@ func (t *turn) alert(a tsunagu.Alert) error {
 	a.FamilyCode, a.Supporter = fam.Code, fam.Supporter
 	a.State = tsunagu.AlertOpen
 	if m := t.member; m != nil {
-		a.Role, a.MemberID = m.Role, m.ID
+		a.Role, a.MemberID, a.Lang = m.Role, m.ID, m.Lang
 	}
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = t.now
@@ -807,7 +817,7 @@ func (t *turn) env(flow *Flow) (Env, error) {
 	}
 	env := Env{Tags: fam.Tags}
 	if t.member != nil {
-		env.Role = t.member.Role
+		env.Role, env.Lang = t.member.Role, t.member.Lang
 	}
 	hist, err := t.f.History()
 	if err != nil {
@@ -979,7 +989,7 @@ func (c *Conversation) StartWaiting(f Facts, flowID, key string, now time.Time) 
 // its first question. The dispatch's reminders and expiry are set for all
 // its members together.
 func (c *Conversation) Opening(flow *Flow, m tsunagu.Member, fam tsunagu.Family, dispatch string, now time.Time) (*tsunagu.Session, []tsunagu.Message) {
-	r := flow.Start(c.NewID(), m.ID, now, Env{Role: m.Role, Tags: fam.Tags})
+	r := flow.Start(c.NewID(), m.ID, now, Env{Role: m.Role, Tags: fam.Tags, Lang: m.Lang})
 	r.Session.Dispatch = dispatch
 	return r.Session, r.Messages
 }

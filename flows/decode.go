@@ -17,11 +17,13 @@ type str struct {
 	at   pos
 	node ast.Node
 	set  bool
+	tr   map[string]str // a family-facing text in the flow's other languages
 }
 
 type srcFlow struct {
 	at          pos
 	id, title   str
+	languages   []str
 	done        str
 	roles       []str
 	tags        []str
@@ -42,6 +44,7 @@ type srcStep struct {
 	at          pos
 	id          str
 	say         []str
+	sayTr       map[string][]str // say in the flow's other languages
 	sayAt       pos
 	next        str
 	rules       []*srcRule
@@ -125,7 +128,7 @@ type keySet struct {
 
 var (
 	flowKeys = keySet{"flow", hint("ファイルの一番上（トップレベル）", "at the top level of the file"),
-		[]string{"id", "title", "audience", "schedule", "on", "expires_after", "reminders", "missed",
+		[]string{"id", "title", "languages", "audience", "schedule", "on", "expires_after", "reminders", "missed",
 			"risk_words_extra", "risk_patterns", "steps", "alerts", "done"}}
 	audienceKeys = keySet{"audience", hint("`audience:` の中", "under `audience:`"),
 		[]string{"roles", "tags", "exclude_tags"}}
@@ -337,7 +340,8 @@ func (d decoder) flow(root ast.Node) *srcFlow {
 	sf := &srcFlow{at: m.at}
 	sf.id = d.str(m, flowKeys, "id", true)
 	sf.title = d.str(m, flowKeys, "title", true)
-	sf.done = d.str(m, flowKeys, "done", false)
+	d.languages(sf, m)
+	sf.done = d.ltext(m, flowKeys, "done", false)
 	sf.expires = d.str(m, flowKeys, "expires_after", false)
 	if f, ok := m.get("audience"); ok {
 		am, _ := d.mapping(f.value, audienceKeys)
@@ -365,7 +369,7 @@ func (d decoder) flow(root ast.Node) *srcFlow {
 				continue
 			}
 			sf.reminders = append(sf.reminders, &srcReminder{at: rm.at,
-				after: d.str(rm, reminderKeys, "after", true), say: d.str(rm, reminderKeys, "say", true)})
+				after: d.str(rm, reminderKeys, "after", true), say: d.ltext(rm, reminderKeys, "say", true)})
 		}
 	}
 	if f, ok := m.get("missed"); ok {
@@ -472,7 +476,7 @@ func (d decoder) step(n ast.Node) *srcStep {
 		d.str(m, stepKeys, "say", true) // reports it missing
 	} else {
 		st.sayAt = f.keyPos
-		st.say = d.strs(f, hint("`say:` の各行には文を1つ書きます。", "Each item of `say:` is one text."))
+		st.say, st.sayTr = d.say(f)
 		if len(st.say) == 0 {
 			d.errorf(f.keyPos, requiredHints["step.say"], "step: empty `say`")
 		}
@@ -482,8 +486,8 @@ func (d decoder) step(n ast.Node) *srcStep {
 			}
 		}
 	}
-	st.skip = d.str(m, stepKeys, "skip_label", false)
-	st.retry = d.str(m, stepKeys, "retry_say", false)
+	st.skip = d.ltext(m, stepKeys, "skip_label", false)
+	st.retry = d.ltext(m, stepKeys, "retry_say", false)
 	st.optional, _, st.optionalAt = d.boolean(m, stepKeys, "optional")
 	if f, ok := m.get("next"); ok {
 		if _, isList := unwrap(f.value).(*ast.SequenceNode); isList {
@@ -550,8 +554,8 @@ func (d decoder) scale(n ast.Node) *srcScale {
 	sc.max, sc.maxAt = d.numberAt(m, "scale", "max")
 	if f, ok := m.get("labels"); ok {
 		lm, _ := d.mapping(f.value, scaleLabelKeys)
-		sc.minLabel = d.str(lm, scaleLabelKeys, "min", false)
-		sc.maxLabel = d.str(lm, scaleLabelKeys, "max", false)
+		sc.minLabel = d.ltext(lm, scaleLabelKeys, "min", false)
+		sc.maxLabel = d.ltext(lm, scaleLabelKeys, "max", false)
 	}
 	return sc
 }
@@ -559,8 +563,8 @@ func (d decoder) scale(n ast.Node) *srcScale {
 func (d decoder) yesno(n ast.Node) *srcYesNo {
 	yn := &srcYesNo{at: posOf(n)}
 	m, _ := d.mapping(n, yesnoKeys)
-	yn.yes = d.str(m, yesnoKeys, "yes", false)
-	yn.no = d.str(m, yesnoKeys, "no", false)
+	yn.yes = d.ltext(m, yesnoKeys, "yes", false)
+	yn.no = d.ltext(m, yesnoKeys, "no", false)
 	return yn
 }
 
@@ -583,17 +587,21 @@ func (d decoder) numberAt(m mapping, set, key string) (*float64, pos) {
 func (d decoder) choice(n ast.Node) *srcChoice {
 	if s, ok := scalarText(n); ok {
 		label := str{s: strings.TrimSpace(s), at: posOf(n), node: n, set: true}
-		return &srcChoice{at: label.at, label: label, value: label}
+		d.lacks(label, "label")
+		value := label
+		value.tr = nil
+		return &srcChoice{at: label.at, label: label, value: value}
 	}
 	m, ok := d.mapping(n, choiceKeys)
 	if !ok {
 		return nil
 	}
 	c := &srcChoice{at: m.at}
-	c.label = d.str(m, choiceKeys, "label", true)
+	c.label = d.ltext(m, choiceKeys, "label", true)
 	c.value = d.str(m, choiceKeys, "value", false)
 	if c.value.s == "" {
 		c.value = c.label
+		c.value.tr = nil
 	}
 	c.next = d.str(m, choiceKeys, "next", false)
 	return c

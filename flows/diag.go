@@ -90,6 +90,9 @@ type reporter struct {
 	file string
 	en   bool
 	ds   Diagnostics
+	// langs are the languages the flow declares, its default first; set
+	// before any text is decoded.
+	langs []string
 }
 
 // errorf records an error at p with a hint built by hint().

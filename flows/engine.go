@@ -38,6 +38,10 @@ type Env struct {
 	// StreakMissed is how many sessions of this flow the member missed in a
 	// row before this one, for streak_missed in conditions.
 	StreakMissed int
+	// Lang is the language the member reads ("" for the programme's
+	// default). A session starts in it when the flow speaks it, else in the
+	// flow's default, and keeps that language to its end.
+	Lang string
 }
 
 // Input is what the member sent: typed text or a quick-reply postback.
@@ -69,6 +73,9 @@ func (f *Flow) Start(sessionID, memberID string, now time.Time, env Env) Result 
 		Status:    tsunagu.SessionWaiting,
 		StartedAt: now,
 		UpdatedAt: now,
+	}
+	if lang := f.Lang(env.Lang); lang != f.Lang("") {
+		s.Lang = lang
 	}
 	res := Result{Session: s}
 	f.enter(&res, f.Steps[0].ID, now, env)
@@ -103,7 +110,7 @@ func (f *Flow) Resume(s *tsunagu.Session, in Input, now time.Time, env Env) (Res
 		res.Reasked = true
 		why := a.why
 		if step.RetrySay != "" && !a.tooLong {
-			why = render(step.RetrySay, next)
+			why = f.render(step.RetrySayIn.in(step.RetrySay, f.Lang(next.Lang)), next)
 		}
 		res.Messages = []tsunagu.Message{{Text: why}, f.question(next, step)}
 		return res, nil
@@ -140,7 +147,8 @@ func (f *Flow) Reminder(s *tsunagu.Session, i int) (msgs []tsunagu.Message, ok b
 	if !ok || i < 0 || i >= len(f.Reminders) {
 		return nil, false
 	}
-	return []tsunagu.Message{{Text: render(f.Reminders[i].Say, s)}, q}, true
+	r := f.Reminders[i]
+	return []tsunagu.Message{{Text: f.render(r.SayIn.in(r.Say, f.Lang(s.Lang)), s)}, q}, true
 }
 
 // Prompt is the question the open session s waits on, as the member saw it
@@ -192,7 +200,7 @@ func (f *Flow) enter(res *Result, id string, now time.Time, env Env) {
 	}
 	s.Visits[id]++
 	if s.Visits[id] > MaxVisits {
-		res.Messages = append(res.Messages, tsunagu.Message{Text: f.wording().loop})
+		res.Messages = append(res.Messages, tsunagu.Message{Text: f.wordingIn(f.Lang(s.Lang)).loop})
 		res.Alerts = append(res.Alerts, tsunagu.Alert{
 			Severity:  tsunagu.SeverityWarning,
 			FlowID:    f.ID,
@@ -216,7 +224,11 @@ func (f *Flow) finish(res *Result, st tsunagu.SessionStatus, now time.Time, env 
 	s.Status, s.Step, s.Reasks = st, "", 0
 	res.Ended = true
 	if st == tsunagu.SessionCompleted {
-		res.Messages = append(res.Messages, tsunagu.Message{Text: render(f.Done, s)})
+		lang := f.Lang(s.Lang)
+		if a, ok := s.Answers[LanguageStep]; ok && f.Speaks(a.Value) {
+			lang = a.Value // a member who just chose a language is thanked in it
+		}
+		res.Messages = append(res.Messages, tsunagu.Message{Text: f.render(f.DoneIn.in(f.Done, lang), s)})
 	}
 	res.Alerts = append(res.Alerts, f.raise(s, f.vars(s, env, st == tsunagu.SessionMissed), WhenEnd, now)...)
 }
@@ -224,9 +236,10 @@ func (f *Flow) finish(res *Result, st tsunagu.SessionStatus, now time.Time, env 
 // messages are what entering step shows: each text of its `say`, the last
 // with the buttons.
 func (f *Flow) messages(s *tsunagu.Session, step *Step) []tsunagu.Message {
-	msgs := make([]tsunagu.Message, 0, len(step.Say))
-	for _, text := range step.Say[:len(step.Say)-1] {
-		msgs = append(msgs, tsunagu.Message{Text: render(text, s)})
+	say := step.sayIn(f.Lang(s.Lang))
+	msgs := make([]tsunagu.Message, 0, len(say))
+	for _, text := range say[:len(say)-1] {
+		msgs = append(msgs, tsunagu.Message{Text: f.render(text, s)})
 	}
 	return append(msgs, f.question(s, step))
 }
@@ -234,16 +247,17 @@ func (f *Flow) messages(s *tsunagu.Session, step *Step) []tsunagu.Message {
 // question is the step's question, with a quick-reply button per choice
 // and one to skip an optional step.
 func (f *Flow) question(s *tsunagu.Session, step *Step) tsunagu.Message {
-	m := tsunagu.Message{Text: render(step.Question(), s)}
+	lang := f.Lang(s.Lang)
+	m := tsunagu.Message{Text: f.render(step.questionIn(lang), s)}
 	for _, c := range step.Choices {
 		m.QuickReplies = append(m.QuickReplies, tsunagu.QuickReply{
-			Label: c.Label,
+			Label: c.LabelIn(lang),
 			Data:  encodePostback(s.ID, step.ID, c.Value),
 		})
 	}
 	if step.Optional {
 		m.QuickReplies = append(m.QuickReplies, tsunagu.QuickReply{
-			Label: step.Skip,
+			Label: step.SkipIn.in(step.Skip, lang),
 			Data:  encodePostback(s.ID, step.ID, skipValue),
 		})
 	}

@@ -107,7 +107,7 @@ func TestStart(t *testing.T) {
 
 func TestResume(t *testing.T) {
 	f := mustParse(t, engineFlow)
-	const choiceReask = "ごめんね、うまく受け取れなかったよ。下のボタンから選んでね。"
+	const choiceReask = "ごめんね、うまく受け取れなかったよ。「いい」「よくない」「ハイ」から、ボタンで選んでね。"
 	tests := []struct {
 		name     string
 		at       string // the step the session waits on
@@ -404,7 +404,7 @@ steps:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := res.Messages[0].Text; got != polite.choice {
+	if got := res.Messages[0].Text; got != "すみません、うまく受け取れませんでした。「よかった」「たいへん」から、ボタンで選んでください。" {
 		t.Errorf("re-ask %q, want the polite one", got)
 	}
 	if f.Done != polite.done {

@@ -184,7 +184,7 @@ func TestStepKinds(t *testing.T) {
 		{name: "yesno by tap", at: "talk", in: tap("talk", "yes"), want: &tsunagu.Answer{Value: "yes", Label: "はい"}, wantTo: "note",
 			buttons: []string{"はい", "いいえ"}},
 		{name: "yesno typed", at: "talk", in: typed("いいえ"), want: &tsunagu.Answer{Value: "no", Label: "いいえ"}, wantTo: End},
-		{name: "yesno other words are re-asked", at: "talk", in: typed("たぶん"), reask: casual.choice},
+		{name: "yesno other words are re-asked", at: "talk", in: typed("たぶん"), reask: "ごめんね、うまく受け取れなかったよ。「はい」「いいえ」から、ボタンで選んでね。"},
 		{name: "optional text skipped by its button", at: "note", in: tap("note", skipValue),
 			want: &tsunagu.Answer{Skipped: true, Label: "なし"}, wantTo: "age", buttons: []string{"なし"}},
 		{name: "optional text skipped by typing the label", at: "note", in: typed("ナシ"),
@@ -194,7 +194,7 @@ func TestStepKinds(t *testing.T) {
 			reask: "ごめんね、ちょっと長すぎたみたい。20文字までで教えてね。"},
 		{name: "optional number skipped with the default label", at: "age", in: typed("スキップ"),
 			want: &tsunagu.Answer{Skipped: true, Label: DefaultSkipLabel}, wantTo: End, buttons: []string{DefaultSkipLabel}},
-		{name: "skip button on a step that is not optional is re-asked", at: "mood", in: tap("mood", skipValue), reask: casual.choice},
+		{name: "skip button on a step that is not optional is re-asked", at: "mood", in: tap("mood", skipValue), reask: "ごめんね、うまく受け取れなかったよ。「いい」「よくない」から、ボタンで選んでね。"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

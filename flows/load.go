@@ -32,7 +32,7 @@ func Parse(filename string, src []byte, opt Options) (*Flow, Diagnostics) {
 }
 
 func (r *reporter) parse(src []byte) *Flow {
-	if !r.checkShape(src) {
+	if !r.checkShape(src) || !r.checkFullWidth(src) {
 		return nil
 	}
 	file, err := parser.ParseBytes(src, 0)

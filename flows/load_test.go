@@ -19,7 +19,8 @@ func TestExamples(t *testing.T) {
 	both := []tsunagu.Role{tsunagu.RoleChild, tsunagu.RoleGuardian}
 	want := map[string][]tsunagu.Role{
 		"weekly-child": {tsunagu.RoleChild}, "monthly-guardian": {tsunagu.RoleGuardian},
-		"signup": both, "half-yearly": both, "talk": both,
+		"signup": {tsunagu.RoleChild}, "signup-guardian": {tsunagu.RoleGuardian},
+		"half-yearly": both, "talk": both, "language": both,
 	}
 	if len(flows) != len(want) {
 		t.Fatalf("loaded %d flows, want %d", len(flows), len(want))

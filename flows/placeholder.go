@@ -42,6 +42,26 @@ func render(text string, s *tsunagu.Session) string {
 	return clip(out, MaxMessageLen)
 }
 
+// render is the package-level render in the session's language: a quoted
+// choice shows its label in the language the session speaks.
+func (f *Flow) render(text string, s *tsunagu.Session) string {
+	lang := f.Lang(s.Lang)
+	if lang == f.Lang("") || !strings.Contains(text, "{{") {
+		return render(text, s)
+	}
+	in := *s
+	in.Answers = make(map[string]tsunagu.Answer, len(s.Answers))
+	for id, a := range s.Answers {
+		if st := f.Step(id); st != nil && !a.Skipped {
+			if c := st.choice(a.Value); c != nil {
+				a.Label = c.LabelIn(lang)
+			}
+		}
+		in.Answers[id] = a
+	}
+	return render(text, &in)
+}
+
 // clip cuts s to at most limit UTF-16 units, at a character boundary, in
 // one pass (cutting one character at a time and measuring again was
 // quadratic: 57 s for 40 quotes of a 5,000-character answer).

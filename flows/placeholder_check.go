@@ -14,11 +14,25 @@ func (r *reporter) checkPlaceholders(f *Flow, sf *srcFlow) {
 		for _, t := range ss.say {
 			r.placeholdersIn(f, t, f.Steps[i])
 		}
+		for _, texts := range ss.sayTr {
+			for _, t := range texts {
+				r.placeholdersIn(f, t, f.Steps[i])
+			}
+		}
 		r.placeholdersIn(f, ss.retry, f.Steps[i])
+		for _, t := range ss.retry.tr {
+			r.placeholdersIn(f, t, f.Steps[i])
+		}
 	}
 	r.placeholdersIn(f, sf.done, nil)
+	for _, t := range sf.done.tr {
+		r.placeholdersIn(f, t, nil)
+	}
 	for _, rm := range sf.reminders {
 		r.placeholdersIn(f, rm.say, nil)
+		for _, t := range rm.say.tr {
+			r.placeholdersIn(f, t, nil)
+		}
 	}
 }
 

@@ -73,7 +73,7 @@ func (r *reporter) living(f *Flow, sf *srcFlow) {
 				"List reminders in the order they go out, shortest `after:` first (line %d says %s).", prev.after.at.line, formatDuration(f.Reminders[len(f.Reminders)-1].After)),
 				"reminder after %s is not after the one before it", formatDuration(d))
 		}
-		f.Reminders = append(f.Reminders, Reminder{After: d, Say: sr.say.s})
+		f.Reminders = append(f.Reminders, Reminder{After: d, Say: sr.say.s, SayIn: localized(sr.say)})
 		prev = sr
 	}
 

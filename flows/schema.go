@@ -22,9 +22,10 @@ import (
 const SchemaID = "https://github.com/tsunagu/tsunagu/examples/flows/flow.schema.json"
 
 type fileFlow struct {
-	ID       string `json:"id" required:"true" pattern:"^[a-z0-9][a-z0-9-]*$" maxLength:"64" doc:"フローの名前（英小文字・数字・-）。フローごとに別の名前にします。例: weekly-child / The flow's id: lowercase letters, digits and '-', unique across files."`
-	Title    string `json:"title" required:"true" doc:"フローの題名。サポーターが見るアラートにも出ます。 / The flow's title; supporters see it in alerts."`
-	Audience *struct {
+	ID        string     `json:"id" required:"true" pattern:"^[a-z0-9][a-z0-9-]*$" maxLength:"64" doc:"フローの名前（英小文字・数字・-）。フローごとに別の名前にします。例: weekly-child / The flow's id: lowercase letters, digits and '-', unique across files."`
+	Title     string     `json:"title" required:"true" doc:"フローの題名。サポーターが見るアラートにも出ます。 / The flow's title; supporters see it in alerts."`
+	Languages []fileLang `json:"languages" doc:"このフローが話す言語。さいしょが基本の言語（書かなければ ja）。家庭に見せる文は {ja: …, en: …} のように言語ごとに書きます。 / The languages the flow speaks, its default first (default ja); family-facing texts are then maps by language."`
+	Audience  *struct {
 		Roles       []fileRole `json:"roles" doc:"だれに送るか: child（こども）・guardian（保護者）。書かなければ両方。 / Roles it is for: child, guardian (default both)."`
 		Tags        textList   `json:"tags" doc:"このタグのどれかがある家庭だけに送ります（例: [uwajima]）。 / Only families with any of these tags."`
 		ExcludeTags textList   `json:"exclude_tags" doc:"このタグのどれかがある家庭には送りません。 / Never families with any of these tags."`
@@ -34,7 +35,7 @@ type fileFlow struct {
 	ExpiresAfter duration      `json:"expires_after" default:"24h" doc:"答えが終わらないまま、この時間がたつと未回答（missed）で終わります。答えた分は残り、アラートも見ます。例: 24h, 3d / An unfinished session then ends as missed (default 24h)."`
 	Reminders    []struct {
 		After duration `json:"after" required:"true" doc:"始まってから、どれだけたったら送るか（expires_after より前）。例: 24h / Time since the start; before expires_after."`
-		Say   string   `json:"say" required:"true" doc:"リマインダーの文。このあと、いまの質問をもう一度送ります。 / The reminder's text; the open question follows it."`
+		Say   ltext    `json:"say" required:"true" doc:"リマインダーの文。このあと、いまの質問をもう一度送ります。 / The reminder's text; the open question follows it."`
 	} `json:"reminders" doc:"まだ終わっていない人に送るリマインダー。after の短い順に。 / Reminders pushed to members who have not finished, in order of after."`
 	Missed *struct {
 		Streak   int          `json:"streak" required:"true" min:"1" doc:"何回つづけて未回答ならアラートを出すか。 / How many missed sessions in a row raise the alert."`
@@ -50,20 +51,20 @@ type fileFlow struct {
 		Note     string       `json:"note" required:"true" doc:"サポーターに伝える理由。 / The reason supporters read."`
 		When     string       `json:"when" enum:"end,answered" default:"end" doc:"end: おわったとき・未回答で終わったとき。answered: 答えた直後（1回だけ）。 / end: when the session ends (also as missed); answered: as soon as it holds, once."`
 	} `json:"alerts" doc:"サポーターへのアラート。 / Alerts for supporters."`
-	Done string `json:"done" doc:"さいごのお礼の文。{{answers.ステップid}} で答えを入れられます。 / Sent at the end; may quote answers."`
+	Done ltext `json:"done" doc:"さいごのお礼の文。{{answers.ステップid}} で答えを入れられます。 / Sent at the end; may quote answers."`
 }
 
 type fileStep struct {
 	ID       string      `json:"id" required:"true" pattern:"^[a-z][a-z0-9_]*$" doc:"ステップの名前（英小文字で始め、英小文字・数字・_）。条件や答えの書き出しで使います。 / The step's id, used in conditions and exports."`
-	Say      textList    `json:"say" required:"true" doc:"送る文。リストにすると5つまで（さいごが質問）。{{answers.前のステップid}} で前の答えを入れられます。 / What to send; a list of up to 5 texts, the last being the question. May quote earlier answers."`
+	Say      lsay        `json:"say" required:"true" doc:"送る文。リストにすると5つまで（さいごが質問）。{{answers.前のステップid}} で前の答えを入れられます。 / What to send; a list of up to 5 texts, the last being the question. May quote earlier answers."`
 	Choices  []choice    `json:"choices" maxItems:"13" doc:"ボタンで答える（13個まで、ボタンの文字は20文字まで）。 / Quick-reply buttons (at most 13, labels at most 20 characters)."`
 	Number   *numberSpec `json:"number" doc:"数字で答える。 / A number."`
 	Text     *textSpec   `json:"text" doc:"自由に書いて答える。 / Free text."`
 	Scale    *scaleSpec  `json:"scale" doc:"1〜5などの目盛りをボタンで答える。 / A scale, one button per point."`
 	YesNo    *yesNo      `json:"yesno" doc:"はい・いいえで答える（value は yes / no）。 / Yes or no (values yes and no)."`
 	Optional bool        `json:"optional" doc:"true なら「スキップ」のボタンで答えずに進めます。 / The member may skip it."`
-	Skip     string      `json:"skip_label" default:"スキップ" maxLength:"20" doc:"スキップのボタンの文字。 / The skip button's label."`
-	RetrySay string      `json:"retry_say" doc:"答えが受け取れなかったときに、質問の前に送る文。 / Said before the question when an answer does not fit."`
+	Skip     ltext       `json:"skip_label" default:"スキップ" maxLength:"20" doc:"スキップのボタンの文字。 / The skip button's label."`
+	RetrySay ltext       `json:"retry_say" doc:"答えが受け取れなかったときに、質問の前に送る文。 / Said before the question when an answer does not fit."`
 	Next     fileNext    `json:"next" doc:"次のステップの id か end。または {if, goto} のリスト（上から順に見て、if のない goto が最後の行き先）。書かなければすぐ下のステップ。 / A step id or end, or a list of {if, goto} rules tried in order; a goto without if is the default."`
 }
 
@@ -81,18 +82,18 @@ type scaleSpec struct {
 	Min    int `json:"min" default:"1" doc:"目盛りのはじめ。 / The scale's first point (default 1)."`
 	Max    int `json:"max" default:"5" doc:"目盛りのおわり（ボタンは13個まで）。 / The scale's last point (default 5; at most 13 points)."`
 	Labels *struct {
-		Min string `json:"min" doc:"はじめの数のボタンにそえる文字。例: 全然 / Label beside the first point."`
-		Max string `json:"max" doc:"おわりの数のボタンにそえる文字。例: とても / Label beside the last point."`
+		Min ltext `json:"min" doc:"はじめの数のボタンにそえる文字。例: 全然 / Label beside the first point."`
+		Max ltext `json:"max" doc:"おわりの数のボタンにそえる文字。例: とても / Label beside the last point."`
 	} `json:"labels" doc:"両はしの意味。 / What the ends mean."`
 }
 
 type yesNo struct {
-	Yes string `json:"yes" default:"はい" maxLength:"20" doc:"「はい」のボタンの文字。 / The yes button's label."`
-	No  string `json:"no" default:"いいえ" maxLength:"20" doc:"「いいえ」のボタンの文字。 / The no button's label."`
+	Yes ltext `json:"yes" default:"はい" maxLength:"20" doc:"「はい」のボタンの文字。 / The yes button's label."`
+	No  ltext `json:"no" default:"いいえ" maxLength:"20" doc:"「いいえ」のボタンの文字。 / The no button's label."`
 }
 
 type choiceMap struct {
-	Label string `json:"label" required:"true" maxLength:"20" doc:"ボタンの文字（20文字まで）。 / The button's label."`
+	Label ltext  `json:"label" required:"true" maxLength:"20" doc:"ボタンの文字（20文字まで）。 / The button's label."`
 	Value string `json:"value" doc:"記録する値（条件で比べる）。書かなければ label と同じ。 / The value recorded and compared in conditions (default: the label)."`
 	Next  string `json:"next" doc:"この選択肢のときに進むステップの id か end。 / Where this choice leads."`
 }
@@ -115,6 +116,9 @@ type onMap struct {
 // Types that are more than one shape in YAML describe themselves.
 type (
 	textList      []string
+	ltext         string // a family-facing text: one, or a map by language
+	lsay          struct{}
+	fileLang      string
 	choice        struct{}
 	fileNext      struct{}
 	fileSchedules struct{}
@@ -129,6 +133,25 @@ type schemaer interface{ schema(g *schemaGen) *schema }
 
 func (textList) schema(*schemaGen) *schema {
 	return &schema{AnyOf: []*schema{{Type: "string"}, {Type: "array", Items: &schema{Type: "string"}}}}
+}
+
+func (ltext) schema(*schemaGen) *schema {
+	return &schema{AnyOf: []*schema{{Type: "string"}, byLanguage(&schema{Type: "string"})}}
+}
+
+func (lsay) schema(g *schemaGen) *schema {
+	one := textList(nil).schema(g)
+	return &schema{AnyOf: []*schema{one.AnyOf[0], one.AnyOf[1], byLanguage(one)}}
+}
+
+func (fileLang) schema(*schemaGen) *schema {
+	return &schema{Type: "string", Pattern: langPattern.String(), Examples: []any{"ja", "en", "pt"}}
+}
+
+// byLanguage is a mapping from language codes to texts of schema s.
+func byLanguage(s *schema) *schema {
+	return &schema{Type: "object", Description: "言語ごとの文（例: {ja: こんにちは, en: Hello, pt: Olá}） / One text per language.",
+		PropertyNames: &schema{Pattern: langPattern.String()}, AdditionalProperties: s}
 }
 
 func (choice) schema(g *schemaGen) *schema {
@@ -181,7 +204,8 @@ type schema struct {
 	Items                *schema   `json:"items,omitempty"`
 	Properties           *props    `json:"properties,omitempty"`
 	Required             []string  `json:"required,omitempty"`
-	AdditionalProperties *bool     `json:"additionalProperties,omitempty"`
+	PropertyNames        *schema   `json:"propertyNames,omitempty"`
+	AdditionalProperties any       `json:"additionalProperties,omitempty"`
 	AnyOf                []*schema `json:"anyOf,omitempty"`
 	Default              any       `json:"default,omitempty"`
 	Examples             []any     `json:"examples,omitempty"`

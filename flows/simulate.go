@@ -81,6 +81,7 @@ type SimOptions struct {
 	Tags         []string
 	Previous     map[string]tsunagu.Answer
 	StreakMissed int
+	Lang         string         // the member's language ("" for the programme's default): `simulate --lang pt`
 	Location     *time.Location // for the next time a schedule fires and the dates alerts show; nil for Asia/Tokyo
 	// Flows are the other flows in force, for keywords typed after the
 	// check-in ends; nil for the simulated flow alone.
@@ -184,6 +185,9 @@ type SimAlert struct {
 	Category string           `json:"category,omitempty"`
 	Reason   string           `json:"reason"`
 	Answers  []tsunagu.QA     `json:"answers"`
+	// Cites are the answers its rule's condition reads; nil for an alert
+	// raised by no rule (a risk word, a missed streak, the loop guard).
+	Cites []tsunagu.QA `json:"cites,omitempty"`
 }
 
 // Simulator commands, typed instead of an answer.
@@ -208,8 +212,8 @@ func Simulate(w io.Writer, f *Flow, in Answerer, opt SimOptions) (Transcript, er
 	if !f.ForAudience(opt.Role, opt.Tags) {
 		return Transcript{}, &AudienceError{Flow: f, Role: opt.Role, Tags: opt.Tags}
 	}
-	if opt.Texts == (Texts{}) {
-		opt.Texts = DefaultTexts
+	if opt.Texts.Welcome == "" && opt.Texts.ByLang == nil {
+		opt.Texts = WithLanguages(DefaultTexts)
 	}
 	if opt.Risk == nil {
 		opt.Risk = NewRiskScanner(nil)
@@ -302,7 +306,7 @@ var _ Facts = (*simFacts)(nil)
 func newSimFacts(f *Flow, opt SimOptions) *simFacts {
 	sf := &simFacts{
 		flows:  oneFlow{f},
-		member: tsunagu.Member{ID: "sim-member", FamilyCode: "SIM-0001", Role: opt.Role, Consent: "yes"},
+		member: tsunagu.Member{ID: "sim-member", FamilyCode: "SIM-0001", Role: opt.Role, Consent: "yes", Lang: opt.Lang},
 		family: tsunagu.Family{Code: "SIM-0001", Tags: opt.Tags},
 	}
 	week := 7 * 24 * time.Hour
@@ -371,7 +375,11 @@ func (sim *simulation) run(in Answerer) error {
 		if !ok {
 			if s.Open() {
 				sim.t.RanOut = true
-				sim.emit(SimEvent{Kind: EventRanOut, Step: s.Step})
+				// Ctrl-D is how one leaves a typed simulation: it ends
+				// quietly. Scripted answers that stop short are worth a word.
+				if _, scripted := in.(interface{ More() bool }); scripted {
+					sim.emit(SimEvent{Kind: EventRanOut, Step: s.Step})
+				}
 			}
 			break
 		}
@@ -511,7 +519,7 @@ func (sim *simulation) outcome(o Outcome, after *tsunagu.Session, missedWhy stri
 	case RiskDetected:
 		sim.emit(SimEvent{Kind: EventRisk, Step: stepOf(sim.facts.session), Word: o.Word, Category: o.Category, Rule: o.Rule, Gentle: o.Gentle})
 	case AlertRaised:
-		sim.raise(o.Alert)
+		sim.raise(o.Alert, cmp.Or(after, sim.facts.session))
 	case SessionStarted:
 		sim.facts.session, sim.last, sim.ended = o.Session, o.Session, false
 		sim.started = sim.now()
@@ -681,7 +689,7 @@ func (sim *simulation) input(s *tsunagu.Session, text string) (Input, string) {
 	}
 	f := sim.flowOf(s)
 	step := f.Step(s.Step)
-	if step == nil || len(step.Choices) == 0 || readChoice(step, text, casual).ok {
+	if step == nil || len(step.Choices) == 0 || readChoice(step, text, casual, f.Lang(s.Lang)).ok {
 		return Input{Text: text}, ""
 	}
 	q, _ := f.Prompt(s)
@@ -692,9 +700,35 @@ func (sim *simulation) input(s *tsunagu.Session, text string) (Input, string) {
 	return Input{Text: text}, ""
 }
 
-func (sim *simulation) raise(a tsunagu.Alert) {
-	sim.t.Alerts = append(sim.t.Alerts, SimAlert{Severity: a.Severity, Category: a.Category, Reason: a.Reason, Answers: a.Answers})
+func (sim *simulation) raise(a tsunagu.Alert, s *tsunagu.Session) {
+	sim.t.Alerts = append(sim.t.Alerts, SimAlert{Severity: a.Severity, Category: a.Category, Reason: a.Reason, Answers: a.Answers, Cites: sim.cites(a, s)})
 	sim.emit(SimEvent{Kind: EventAlert, Severity: a.Severity, Text: a.Reason})
+}
+
+// cites is the answers the rule that raised a reads in its condition, as
+// supporters see them; nil for an alert of no rule (a risk word, a streak).
+func (sim *simulation) cites(a tsunagu.Alert, s *tsunagu.Session) []tsunagu.QA {
+	f := sim.conv.Flows.Get(a.FlowID)
+	if f == nil || s == nil {
+		return nil
+	}
+	for _, rule := range f.Alerts {
+		if rule.Note != a.Reason || rule.Severity != a.Severity {
+			continue
+		}
+		cites := []tsunagu.QA{}
+		for _, id := range f.stepsRead(rule.If) {
+			step := f.Step(id)
+			q := render(step.Question(), s)
+			for _, qa := range a.Answers {
+				if qa.Question == q {
+					cites = append(cites, qa)
+				}
+			}
+		}
+		return cites
+	}
+	return nil
 }
 
 func (sim *simulation) emit(ev SimEvent) {
@@ -736,6 +770,9 @@ func (sim *simulation) header() {
 		who += "、タグ (tags): " + strings.Join(sim.opt.Tags, ", ")
 	}
 	fmt.Fprintf(w, "   シミュレーションの相手 (simulated member): %s\n", who)
+	if len(f.Languages) > 1 || sim.opt.Lang != "" {
+		fmt.Fprintf(w, "   言語 (languages): %s　このシミュレーションは (simulating in) %s\n", strings.Join(f.Languages, ", "), f.Lang(sim.opt.Lang))
+	}
 	fmt.Fprintf(w, "   ボタンは番号でも選べます（[2] なら 2 と入力）。:back 1つ戻る　:missed 未回答で終える　:wait 24h 時間を進める\n\n")
 }
 
@@ -754,6 +791,10 @@ func (sim *simulation) when() []string {
 		}
 		line := fmt.Sprintf("スケジュール (schedule): cron %q（%s）", s.Cron, tz)
 		if next := s.Next(sim.opt.Now, loc); !next.IsZero() && !sim.opt.Now.IsZero() {
+			// In the schedule's own zone: cron gives the time in the zone
+			// of the time it was asked about, and 17:00 in Tokyo read as
+			// 08:00 says the wrong thing to a coordinator in Tokyo.
+			next = next.In(zoneOf(s, loc))
 			line += "　次は (next) " + next.Format("2006-01-02 15:04") + " " + weekday(next)
 		}
 		lines = append(lines, line)
@@ -768,6 +809,16 @@ func (sim *simulation) when() []string {
 		lines = append(lines, "スケジュールなし: tsunagu send で送ったときだけ始まります (on demand)")
 	}
 	return lines
+}
+
+// zoneOf is the time zone schedule s runs in: its own, or def.
+func zoneOf(s Schedule, def *time.Location) *time.Location {
+	if s.Timezone != "" {
+		if loc, err := time.LoadLocation(s.Timezone); err == nil {
+			return loc
+		}
+	}
+	return def
 }
 
 func weekday(t time.Time) string {
@@ -866,7 +917,11 @@ func (sim *simulation) footer() {
 	fmt.Fprintf(w, "アラート (alerts): %d件\n", len(sim.t.Alerts))
 	for _, a := range sim.t.Alerts {
 		fmt.Fprintf(w, "  ● [%s] %s\n", a.Severity, a.Reason)
-		if !slices.Equal(a.Answers, sim.t.Answers) {
+		switch {
+		case len(a.Cites) > 0:
+			fmt.Fprintln(w, "      もとになった答え (answers it cites):")
+			printQA(w, "        ", a.Cites)
+		case !slices.Equal(a.Answers, sim.t.Answers):
 			printQA(w, "      ", a.Answers)
 		}
 	}

@@ -58,9 +58,11 @@ func TestSimulateGolden(t *testing.T) {
 			completed: true, alerts: 4},
 		{name: "monthly-guardian.no-talk", flow: "monthly-guardian", answers: "1|5|1|1|いいえ", completed: true},
 		{name: "signup.agree", flow: "signup", answers: "1|1", completed: true},
-		{name: "signup.question", flow: "signup", answers: "2|だれが答えを見るの？|1|1", completed: true, alerts: 2,
-			opt: SimOptions{Role: tsunagu.RoleGuardian}},
+		{name: "signup-guardian.question", flow: "signup-guardian", answers: "2|だれが答えを見るのですか？|1|2", completed: true, alerts: 2},
 		{name: "signup.decline", flow: "signup", answers: "3|1", completed: true, alerts: 2},
+		{name: "signup-guardian.agree", flow: "signup-guardian", answers: "1|1", completed: true},
+		{name: "signup-guardian.pt", flow: "signup-guardian", answers: "1|1", completed: true, opt: SimOptions{Lang: "pt"}},
+		{name: "signup-guardian.en", flow: "signup-guardian", answers: "1|1", completed: true, opt: SimOptions{Lang: "en"}},
 		{name: "half-yearly.scores", flow: "half-yearly", answers: "4|1|こたえない|2|ともだちができた", completed: true, alerts: 2,
 			opt: SimOptions{Role: tsunagu.RoleGuardian, Previous: map[string]tsunagu.Answer{"spirit": {Value: "5"}}}},
 		{name: "half-yearly.missed", flow: "half-yearly", answers: "1|:wait 3d|:wait 11d", missed: true, alerts: 2},
@@ -139,8 +141,48 @@ func TestSimulateInteractive(t *testing.T) {
 	if got := strings.Count(prompts.String(), "> "); got != 4 {
 		t.Errorf("prompted %d times, want 4", got)
 	}
-	if tr.Completed || !tr.RanOut || !strings.Contains(out.String(), "the answers ran out") {
+	// Ctrl-D ends quietly: no word about answers running out, which is
+	// for --answers.
+	if tr.Completed || !tr.RanOut || strings.Contains(out.String(), "the answers ran out") || !strings.Contains(out.String(), "とちゅうまで") {
 		t.Errorf("completed %v ran out %v:\n%s", tr.Completed, tr.RanOut, out.String())
+	}
+}
+
+// TestSimulateTimeZone: the next occurrence shows in the schedule's own
+// time zone, whatever the zone of the simulated clock.
+func TestSimulateTimeZone(t *testing.T) {
+	f := mustParse(t, `
+id: tz
+title: 時間帯
+audience: {roles: [child]}
+schedule: [{cron: "0 17 * * 5", timezone: Asia/Tokyo}]
+steps: [{id: mood, say: どう？, choices: [いい]}]
+`)
+	var out bytes.Buffer
+	now := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	if _, err := Simulate(&out, f, ScriptedAnswers("いい"), SimOptions{Now: now, Location: time.UTC}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "次は (next) 2026-12-04 17:00 (金)") {
+		t.Errorf("next occurrence not in Asia/Tokyo:\n%s", out.String())
+	}
+}
+
+// TestSimulateCites: the end summary lists, under each alert, the answers
+// its condition reads.
+func TestSimulateCites(t *testing.T) {
+	f := mustParse(t, engineFlow)
+	var out bytes.Buffer
+	tr, err := Simulate(&out, f, ScriptedAnswers("よくない|ねむい|36.5|5"), SimOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "  ● [warning] 気分がよくない\n      もとになった答え (answers it cites):\n        気分は？ → よくない\n"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("summary lacks\n%s\nin:\n%s", want, out.String())
+	}
+	if len(tr.Alerts) == 0 || len(tr.Alerts[0].Cites) != 1 {
+		t.Errorf("alerts = %+v", tr.Alerts)
 	}
 }
 

@@ -57,8 +57,13 @@ type Flow struct {
 	Steps       []*Step        // the first one is where a session starts
 	Alerts      []*AlertRule
 	Done        string // sent when the member reaches the end; may hold placeholders
-	Hash        string // sha256 hex of the source, stored with each session
-	File        string
+	// Languages are the languages the flow speaks, its default first;
+	// never empty once loaded. Each text above and below is in the default;
+	// its *In twin holds the others.
+	Languages []string
+	DoneIn    Localized
+	Hash      string // sha256 hex of the source, stored with each session
+	File      string
 
 	Schedules    []Schedule    // when the scheduler starts it; none: on demand only
 	ExpiresAfter time.Duration // an open session then ends as missed (default 24h)
@@ -98,6 +103,7 @@ func (s Schedule) Next(t time.Time, def *time.Location) time.Time {
 type Reminder struct {
 	After time.Duration
 	Say   string // may hold placeholders
+	SayIn Localized
 }
 
 // MissedRule raises an alert when a member has missed Streak sessions of
@@ -123,6 +129,10 @@ type Step struct {
 	Optional bool   // the member may skip it: Answer.Skipped
 	Skip     string // the label of the skip button
 	RetrySay string // said before the question when an answer does not fit
+
+	SayIn      map[string][]string // Say in the flow's other languages
+	SkipIn     Localized
+	RetrySayIn Localized
 }
 
 // NextRule is one `next:` entry: go to Goto when If holds. A rule with no
@@ -174,9 +184,10 @@ func (s *Step) Question() string {
 
 // Choice is one quick-reply button of a step.
 type Choice struct {
-	Label string // shown on the button and in the chat
-	Value string // recorded as the answer and compared in `if:`
-	Next  string // where this choice leads; "" for the step's next
+	Label  string    // shown on the button and in the chat, in the flow's default language
+	Labels Localized // Label in the flow's other languages
+	Value  string    // recorded as the answer and compared in `if:`
+	Next   string    // where this choice leads; "" for the step's next
 
 	aliases []string // more words a member may type for it (a scale's end labels)
 }

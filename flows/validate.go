@@ -22,10 +22,12 @@ const maxFlowIDLen = 64
 // is an error.
 func (r *reporter) build(sf *srcFlow) *Flow {
 	f := &Flow{
-		ID:    sf.id.s,
-		Title: sf.title.s,
-		Done:  sf.done.s,
-		index: map[string]int{},
+		ID:        sf.id.s,
+		Title:     sf.title.s,
+		Done:      sf.done.s,
+		DoneIn:    localized(sf.done),
+		Languages: r.langs,
+		index:     map[string]int{},
 	}
 	if sf.id.s != "" && (!flowIDPattern.MatchString(sf.id.s) || len(sf.id.s) > maxFlowIDLen) {
 		r.errorf(sf.id.at, hint("フローの `id` は英小文字・数字・`-` だけで、%d文字までです（例: `weekly-child`）。",
@@ -45,8 +47,14 @@ func (r *reporter) build(sf *srcFlow) *Flow {
 	}
 	if f.Done == "" {
 		f.Done = f.wording().done
+		for _, lang := range f.Languages[1:] {
+			f.DoneIn[lang] = f.wordingIn(lang).done
+		}
 	}
 	r.checkMessageLen(sf.done, "done")
+	for _, t := range sf.done.tr {
+		r.checkMessageLen(t, "done")
+	}
 
 	seen := map[string]*srcStep{}
 	for _, ss := range sf.steps {
@@ -110,9 +118,21 @@ func (r *reporter) roles(sf *srcFlow) []tsunagu.Role {
 
 // step checks one step. seen holds the steps before it, to catch a reused id.
 func (r *reporter) step(ss *srcStep, seen map[string]*srcStep) *Step {
-	s := &Step{ID: ss.id.s, Next: ss.next.s, Optional: ss.optional, Skip: ss.skip.s, RetrySay: ss.retry.s}
+	s := &Step{ID: ss.id.s, Next: ss.next.s, Optional: ss.optional, Skip: ss.skip.s, RetrySay: ss.retry.s,
+		SkipIn: localized(ss.skip), RetrySayIn: localized(ss.retry), SayIn: map[string][]string{}}
 	for _, t := range ss.say {
 		s.Say = append(s.Say, t.s)
+	}
+	for lang, texts := range ss.sayTr {
+		for _, t := range texts {
+			s.SayIn[lang] = append(s.SayIn[lang], t.s)
+			r.checkMessageLen(t, "say")
+		}
+		if len(texts) > MaxMessages {
+			r.errorf(texts[MaxMessages].at, hint("LINEは1回に%dつまでしかメッセージを送れません。`say:` は質問をふくめて%dつまでにしてください（質問の前の文は%dつまで）。",
+				"LINE sends at most %d messages at once: keep `say:` to %d texts, the question included (%d before it).", MaxMessages, MaxMessages, MaxMessages-1),
+				"step %q says %d texts in %s; LINE sends at most %d messages at once", ss.id.s, len(texts), lang, MaxMessages)
+		}
 	}
 	if len(s.Say) == 0 {
 		s.Say = []string{""} // reported already; keeps Question() safe
@@ -148,16 +168,25 @@ func (r *reporter) step(ss *srcStep, seen map[string]*srcStep) *Step {
 			"step %q says %d texts; LINE sends at most %d messages at once", s.ID, len(ss.say), MaxMessages)
 	}
 	r.checkMessageLen(ss.retry, "retry_say")
+	for _, t := range ss.retry.tr {
+		r.checkMessageLen(t, "retry_say")
+	}
 	switch {
 	case ss.skip.set && !ss.optional:
 		r.warnf(ss.skip.at, hint("`skip_label:` は `optional: true` のステップでだけ使われます。スキップできるようにするなら `optional: true` も書いてください。",
 			"`skip_label:` is used only on a step with `optional: true`: add that too if the member may skip it."),
 			"step %q has `skip_label` but is not optional", s.ID)
 	case s.Optional && s.Skip == "":
-		s.Skip = DefaultSkipLabel
+		s.Skip = r.wordingOf(r.langs[0]).skip
+		for _, lang := range r.langs[1:] {
+			s.SkipIn[lang] = r.wordingOf(lang).skip
+		}
 	}
 	if s.Optional {
 		r.checkLabel(str{s: s.Skip, at: cmp.Or(ss.skip.at, ss.optionalAt), node: ss.skip.node})
+		for _, t := range ss.skip.tr {
+			r.checkLabel(t)
+		}
 	}
 
 	switch len(ss.kinds) {
@@ -192,14 +221,26 @@ func (r *reporter) step(ss *srcStep, seen map[string]*srcStep) *Step {
 	}
 	if ss.yesno != nil {
 		s.YesNo = true
-		yes, no := cmp.Or(ss.yesno.yes.s, "はい"), cmp.Or(ss.yesno.no.s, "いいえ")
+		def := r.wordingOf(r.langs[0])
+		yes, no := cmp.Or(ss.yesno.yes.s, def.yes), cmp.Or(ss.yesno.no.s, def.no)
 		r.checkLabel(ss.yesno.yes)
 		r.checkLabel(ss.yesno.no)
 		if yes == no {
 			r.errorf(ss.yesno.no.at, hint("「はい」と「いいえ」のボタンは別の文字にしてください。", "The yes and no buttons need different labels."),
 				"yesno: both buttons say %q", yes)
 		}
-		s.Choices = []Choice{{Label: yes, Value: "yes"}, {Label: no, Value: "no"}}
+		yesIn, noIn := Localized{}, Localized{}
+		for _, lang := range r.langs[1:] {
+			w := r.wordingOf(lang)
+			yesIn[lang], noIn[lang] = cmp.Or(ss.yesno.yes.tr[lang].s, w.yes), cmp.Or(ss.yesno.no.tr[lang].s, w.no)
+		}
+		for _, t := range ss.yesno.yes.tr {
+			r.checkLabel(t)
+		}
+		for _, t := range ss.yesno.no.tr {
+			r.checkLabel(t)
+		}
+		s.Choices = []Choice{{Label: yes, Value: "yes", Labels: yesIn}, {Label: no, Value: "no", Labels: noIn}}
 	}
 	if _, ok := fieldOf(ss.kinds, "choices"); ok {
 		s.Choices = r.choices(ss)
@@ -255,7 +296,7 @@ func (r *reporter) scale(ss *srcStep) (*ScaleSpec, []Choice) {
 	}
 	var out []Choice
 	for v := spec.Min; v <= spec.Max; v++ {
-		c := Choice{Label: strconv.Itoa(v), Value: strconv.Itoa(v)}
+		c := Choice{Label: strconv.Itoa(v), Value: strconv.Itoa(v), Labels: Localized{}}
 		var end str
 		switch v {
 		case spec.Min:
@@ -267,6 +308,11 @@ func (r *reporter) scale(ss *srcStep) (*ScaleSpec, []Choice) {
 			c.Label += " " + end.s
 			c.aliases = []string{end.s}
 			r.checkLabel(str{s: c.Label, at: end.at, node: end.node})
+		}
+		for lang, t := range end.tr {
+			c.Labels[lang] = c.Value + " " + t.s
+			c.aliases = append(c.aliases, t.s)
+			r.checkLabel(str{s: c.Labels[lang], at: t.at, node: t.node})
 		}
 		out = append(out, c)
 	}
@@ -362,7 +408,14 @@ func (r *reporter) choices(ss *srcStep) []Choice {
 				"The data LINE sends back for this button would exceed %d characters: use a short `value:` (e.g. `value: bad`).", MaxPostbackLen),
 				"choice value %q makes postback data of %d characters; LINE allows %d", truncate(c.value.s, 20), n, MaxPostbackLen)
 		}
-		out = append(out, Choice{Label: c.label.s, Value: c.value.s, Next: c.next.s})
+		for _, t := range c.label.tr {
+			if n := lineLen(t.s); n > MaxLabelLen {
+				r.errorf(t.at, hint("LINEのボタンに出せるのは%d文字までです（今は%d文字）。短くして、長い説明は `say:` に書いてください。",
+					"LINE button labels hold at most %d characters (this one has %d): shorten it and put longer wording in `say:`.", MaxLabelLen, n),
+					"choice label %q is longer than %d characters", t.s, MaxLabelLen)
+			}
+		}
+		out = append(out, Choice{Label: c.label.s, Labels: localized(c.label), Value: c.value.s, Next: c.next.s})
 	}
 	return out
 }
@@ -544,4 +597,21 @@ func truncate(s string, n int) string {
 // postbackLen is the length of the longest postback a choice can send.
 func postbackLen(stepID, value string) int {
 	return lineLen(encodePostback(strings.Repeat("x", MaxSessionIDLen), stepID, value))
+}
+
+// localized is the translations of a family-facing text.
+func localized(s str) Localized {
+	l := Localized{}
+	for lang, t := range s.tr {
+		l[lang] = t.s
+	}
+	return l
+}
+
+// wordingOf is the engine's wording in lang, for the default buttons.
+func (r *reporter) wordingOf(lang string) *wording {
+	if w, ok := wordings[lang]; ok {
+		return w[0]
+	}
+	return english
 }

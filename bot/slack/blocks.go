@@ -103,6 +103,9 @@ func alertMessage(a *tsunagu.Alert, loc *time.Location) (blocks []slackapi.Block
 	if role := roleLabel(a.Role); role != "" {
 		fields = append(fields, mrkdwn(field("対象", role)))
 	}
+	if lang := langLabel(a.Lang); lang != "" {
+		fields = append(fields, mrkdwn(field("言語", lang)))
+	}
 	if flow := cmp.Or(a.FlowTitle, a.FlowID); flow != "" {
 		fields = append(fields, mrkdwn(field("フロー", flow)))
 	}
@@ -403,4 +406,27 @@ func truncate(s string, limit int) string {
 		s = s[:amp]
 	}
 	return s + "…"
+}
+
+// langNames are the languages families most often read, as supporters
+// name them.
+var langNames = map[string]string{
+	"en": "英語", "pt": "ポルトガル語", "vi": "ベトナム語", "zh": "中国語", "tl": "タガログ語",
+	"ne": "ネパール語", "es": "スペイン語", "ko": "韓国語", "id": "インドネシア語",
+}
+
+// langLabel notes the language the member answered in when it is not
+// Japanese: the buttons they tapped are shown in Japanese, what they wrote
+// is in their words.
+func langLabel(lang string) string {
+	if lang == "" || lang == "ja" {
+		return ""
+	}
+	name := langNames[lang]
+	if name == "" {
+		name = lang
+	} else {
+		name += " (" + lang + ")"
+	}
+	return name + "。選択肢は日本語で表示、自由記述は本人のことばのまま"
 }

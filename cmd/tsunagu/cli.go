@@ -49,8 +49,10 @@ Usage:
   tsunagu families unlink CODE --member ID    end one member's link
   tsunagu families remove|forget CODE [--yes] [--slack] [--by NAME]
                                               erase everything about a family
-  tsunagu invite FAMILY --role child|guardian [--json]
-                                              make a one-time enrolment code
+  tsunagu invite FAMILY --role child|guardian [--qr FILE.png] [--json]
+                                              make a one-time enrolment code (and its QR code)
+  tsunagu invite --all --role child|guardian --out DIR
+                                              one printable A4 invite page per family
   tsunagu invite --revoke CODE                revoke an unused invite code
   tsunagu export [--flow F] [--since D] [--until D] [--tags T] [--format csv|jsonl] [--out FILE]
                                               answers, one row per question (never a LINE id)
@@ -58,6 +60,8 @@ Usage:
   tsunagu audit [--since D] [--family CODE] [--json]
                                               who did what with personal data
   tsunagu rekey                               re-encrypt free text with the current key
+  tsunagu lang FAMILY [--member ID] LANG      the language a member reads (ja, en, pt…, default)
+  tsunagu richmenu apply|show|preview FILE    the LINE rich menu: create and set it, show what is live
   tsunagu send FLOW --family CODE [--json]    start a check-in now
   tsunagu schedule [--dry-run FLOW] [--json]  next check-ins and who gets them
   tsunagu schema                              JSON Schema of flow files, for editors
@@ -129,6 +133,10 @@ func (e *env) run(ctx context.Context, args []string) int {
 		return e.invite(ctx, rest)
 	case "send":
 		return e.send(ctx, rest)
+	case "lang":
+		return e.lang(ctx, rest)
+	case "richmenu":
+		return e.richmenu(ctx, rest)
 	case "schedule":
 		return e.schedule(ctx, rest)
 	case "report":

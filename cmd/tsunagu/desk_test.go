@@ -119,8 +119,8 @@ func TestSlashCommands(t *testing.T) {
 		t.Errorf("unknown family: %s", out)
 	}
 	command("pause F-0001")
-	if out := h.mustCLI("send", "test-checkin", "--family", "F-0001"); !strings.Contains(out, "paused") {
-		t.Fatalf("send while paused: %q", out)
+	if _, errs, code := h.cli("send", "test-checkin", "--family", "F-0001"); code != 1 || !strings.Contains(errs, "paused") {
+		t.Fatalf("send while paused: exit %d %q", code, errs)
 	}
 	command("resume Ｆ－０００１") // full width, as typed on a Japanese keyboard
 	if out := command("send test-checkin F-0001"); !strings.Contains(out, "送信 1") {

@@ -64,13 +64,14 @@ func (e *env) simulate(args []string) int {
 	asJSON := fs.Bool("json", false, "print the transcript as JSON")
 	role := fs.String("role", "", "simulate a `child` or `guardian` (default: the flow's first role)")
 	tags := fs.String("tags", "", "the simulated family's tags, comma-separated (e.g. uwajima,seiyo)")
+	lang := fs.String("lang", "", "simulate a member who reads this `language` (ja, en, pt…; default: the flow's first)")
 	streak := fs.Int("streak-missed", 0, "sessions of this flow the member missed in a row before (for streak_missed and missed:)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return exitUsage
 	}
 	if len(pos) != 1 {
-		fmt.Fprintln(e.stderr, "usage: tsunagu simulate FILE|FLOW_ID [--answers \"a|b|c\"] [--json] [--role child|guardian] [--tags a,b]")
+		fmt.Fprintln(e.stderr, "usage: tsunagu simulate FILE|FLOW_ID [--answers \"a|b|c\"] [--json] [--role child|guardian] [--tags a,b] [--lang pt]")
 		return exitUsage
 	}
 	if r := tsunagu.Role(*role); r != "" && !r.Valid() {
@@ -91,6 +92,9 @@ func (e *env) simulate(args []string) int {
 	if f == nil {
 		return code
 	}
+	if *lang != "" && !f.Speaks(*lang) {
+		fmt.Fprintf(e.stderr, "tsunagu: flow %s does not speak %q (languages: %s); a member who reads it gets %s\n", f.ID, *lang, strings.Join(f.Languages, ", "), f.Languages[0])
+	}
 	var in flows.Answerer
 	if answersGiven(args) {
 		in = flows.ScriptedAnswers(*answers)
@@ -104,7 +108,7 @@ func (e *env) simulate(args []string) int {
 	}
 	_, err = flows.Simulate(e.stdout, f, in, flows.SimOptions{
 		Risk: scanner, Texts: texts, Safety: safety, JSON: *asJSON, Now: e.clock.Now(),
-		Role: tsunagu.Role(*role), Tags: tagList, StreakMissed: *streak, Location: c.Location(),
+		Role: tsunagu.Role(*role), Tags: tagList, StreakMissed: *streak, Location: c.Location(), Lang: *lang,
 	})
 	var ae *flows.AudienceError
 	if errors.As(err, &ae) {

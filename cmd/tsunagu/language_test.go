@@ -33,8 +33,8 @@ func TestSignUpAndConsent(t *testing.T) {
 	if out := h.mustCLI("send", "weekly-child", "--family", "F-0001"); !strings.Contains(out, "started") {
 		t.Fatalf("send to a member who agreed: %q", out)
 	}
-	if out := h.mustCLI("send", "weekly-child", "--family", "F-0002"); !strings.Contains(out, "no consent") {
-		t.Fatalf("send to a member who declined: %q", out)
+	if _, errs, code := h.cli("send", "weekly-child", "--family", "F-0002"); code != 1 || !strings.Contains(errs, "no consent") {
+		t.Fatalf("send to a member who declined: exit %d %q", code, errs)
 	}
 
 	// Changing their mind: the keyword restarts the sign-up flow.
@@ -84,4 +84,17 @@ func (h *harness) member(user string) tsunagu.Member {
 		h.t.Fatal(err)
 	}
 	return *m
+}
+
+// TestSignUpInTheRolesVoice: a guardian who enrols is greeted politely, a
+// child plainly: each gets the sign-up flow of their role.
+func TestSignUpInTheRolesVoice(t *testing.T) {
+	h := newHarness(t, "../../examples/flows")
+	h.roster("F-0001,,")
+	guardian := h.enrol("F-0001", tsunagu.RoleGuardian)
+	q := h.next(guardian, "はじめてもよろしいですか？")
+	h.mustDeliver(h.line.Postback(guardian, dataFor(t, q, "はい、はじめる")))
+	h.next(guardian, "念のため、あなたはどちらですか？")
+	child := h.enrol("F-0001", tsunagu.RoleChild)
+	h.next(child, "はじめてもいいですか？")
 }

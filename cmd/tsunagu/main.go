@@ -351,6 +351,8 @@ func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsun
 		Clock:  clock,
 		NewID:  bot.NewID,
 		Log:    log.With("comp", "bot"),
+		// The role's rich menu, when the configuration has one.
+		Enrolled: enrolledMenus(c, log.With("comp", "richmenu")),
 	}
 }
 
@@ -361,6 +363,7 @@ func newBot(c *config.Config, store *storage.Store, fs []*flows.Flow, clock tsun
 // says what serve says.
 func programme(c *config.Config) (flows.Texts, *flows.RiskScanner, risk.Safety, error) {
 	rc, safety, err := c.RiskConfig(flows.DefaultRiskWords)
+	withLanguages(&rc, &safety)
 	if err == nil {
 		for i, p := range rc.Patterns {
 			if err = risk.CheckPattern(p.Pattern); err != nil {
@@ -373,7 +376,25 @@ func programme(c *config.Config) (flows.Texts, *flows.RiskScanner, risk.Safety, 
 		rc = risk.Config{} // a configuration Run refuses: the built-in rules
 	}
 	scanner := flows.LazyRiskScanner(func() (*risk.Detector, error) { return risk.New(rc) })
-	return flows.DefaultTexts, scanner, safety, err
+	return flows.WithLanguages(flows.DefaultTexts), scanner, safety, err
+}
+
+// withLanguages adds the built-in languages other than Japanese to the
+// detector's words and the safety replies, where configuration has not
+// given that language's replies.
+func withLanguages(rc *risk.Config, safety *risk.Safety) {
+	for _, ws := range flows.RiskWordsIn {
+		rc.Words = append(rc.Words, ws...)
+	}
+	for lang, s := range flows.SafetyIn {
+		if _, ok := safety.Langs[lang]; ok {
+			continue
+		}
+		if safety.Langs == nil {
+			safety.Langs = map[string]risk.Safety{}
+		}
+		safety.Langs[lang] = s
+	}
 }
 
 // routes turns configured routes into the poster's.

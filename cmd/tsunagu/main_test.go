@@ -377,9 +377,8 @@ func TestNotLeftHanging(t *testing.T) {
 	}
 
 	h.mustDeliver(h.line.Unfollow(user))
-	out := h.mustCLI("send", "test-checkin", "--family", "F-0001")
-	if !strings.Contains(out, "blocked") {
-		t.Fatalf("send to a member who blocked the bot: %q", out)
+	if _, errs, code := h.cli("send", "test-checkin", "--family", "F-0001"); code != 1 || !strings.Contains(errs, "blocked") {
+		t.Fatalf("send to a member who blocked the bot: exit %d %q", code, errs)
 	}
 	h.mustDeliver(h.line.Follow(user))
 	h.waitText(user, "おかえりなさい")

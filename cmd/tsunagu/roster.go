@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -197,79 +196,31 @@ func orDash(s string) string {
 	return s
 }
 
-type inviteOut struct {
-	Code      string    `json:"code"`
-	Link      string    `json:"link"`
-	ExpiresAt time.Time `json:"expires_at"`
+// sendOut is what `send --json` prints, on every path: Status says what
+// happened (started, queued, quiet, nobody, error) and Message says it in
+// words.
+type sendOut struct {
+	Flow      string     `json:"flow"`
+	Family    string     `json:"family"`
+	Status    string     `json:"status"`
+	Message   string     `json:"message"`
+	GoesOutAt *time.Time `json:"goes_out_at,omitempty"` // quiet hours: when serve sends it
+	bot.DispatchResult
 }
 
-// InviteLink is the LINE link that opens a chat with the bot with the code
-// already typed in.
-func InviteLink(basicID, code string) string {
-	return "https://line.me/R/oaMessage/" + url.PathEscape(basicID) + "/?" + url.QueryEscape(code)
-}
-
-func (e *env) invite(ctx context.Context, args []string) int {
-	fs, cfgPath := e.flags("invite")
-	role := fs.String("role", "", "child or guardian")
-	asJSON := fs.Bool("json", false, "print only JSON")
-	revoke := fs.String("revoke", "", "revoke this unused invite `code`")
-	by := fs.String("by", "", "who runs this, for the audit log (default the OS user)")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return exitUsage
-	}
-	if *revoke != "" {
-		return e.revokeInvite(ctx, *cfgPath, *revoke, *by)
-	}
-	if len(pos) != 1 || !tsunagu.Role(*role).Valid() {
-		fmt.Fprintln(e.stderr, "usage: tsunagu invite FAMILY --role child|guardian [--json]")
-		return exitUsage
-	}
-	c, ok := e.config(*cfgPath)
-	if !ok {
-		return exitUsage
-	}
-	if c.LINE.BasicID == "" {
-		fmt.Fprintln(e.stderr, "tsunagu: TSUNAGU_LINE_BASIC_ID is required for invite links: the bot's basic ID such as @123abcde (LINE Official Account Manager → Settings)")
-		return exitUsage
-	}
-	s, ok := e.store(ctx, c)
-	if !ok {
-		return exitFail
-	}
-	defer s.Close()
-	if _, err := s.Family(ctx, pos[0]); err != nil {
-		return e.fail(err)
-	}
-	now := e.clock.Now()
-	inv := tsunagu.Invite{FamilyCode: pos[0], Role: tsunagu.Role(*role), ExpiresAt: now.Add(time.Duration(c.InviteTTL)).Truncate(time.Second)}
-	for range 5 { // a clash of 40-bit codes is rare; a few draws make it vanishing
-		inv.Code = tsunagu.NewInviteCode()
-		if err = s.CreateInvite(ctx, inv, now); tsunagu.ErrorCode(err) != tsunagu.ECONFLICT {
-			break
-		}
-	}
-	if err != nil {
-		return e.fail(err)
-	}
-	out := inviteOut{Code: inv.Code, Link: InviteLink(c.LINE.BasicID, inv.Code), ExpiresAt: inv.ExpiresAt.In(c.Location())}
-	if *asJSON {
-		e.printJSON(out)
-		return exitOK
-	}
-	fmt.Fprintf(e.stdout, "招待コード (invite code): %s\n", out.Code)
-	fmt.Fprintf(e.stdout, "家族 (family): %s / %s\n", inv.FamilyCode, inv.Role)
-	fmt.Fprintf(e.stdout, "有効期限 (expires): %s\n", out.ExpiresAt.Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(e.stdout, "LINEリンク (link): %s\n", out.Link)
-	fmt.Fprintln(e.stdout, "このコードは1回だけ使えます。(one use only)")
-	return exitOK
-}
+// Statuses of a send.
+const (
+	sendStarted = "started" // serve started it for at least one member
+	sendQueued  = "queued"  // serve has not run it yet
+	sendQuiet   = "quiet"   // queued until quiet hours end
+	sendNobody  = "nobody"  // no member of the family would receive it
+	sendError   = "error"
+)
 
 func (e *env) send(ctx context.Context, args []string) int {
 	fs, cfgPath := e.flags("send")
 	family := fs.String("family", "", "family `code`")
-	asJSON := fs.Bool("json", false, "print JSON")
+	asJSON := fs.Bool("json", false, "print JSON, whatever happens")
 	wait := fs.Duration("wait", 10*time.Second, "how long to wait for `tsunagu serve` to start it")
 	replace := fs.Bool("replace", false, "end a check-in of this flow still open as missed, and send the new one")
 	pos, err := parse(fs, args)
@@ -284,20 +235,36 @@ func (e *env) send(ctx context.Context, args []string) int {
 	if !ok {
 		return exitUsage
 	}
+	out := sendOut{Flow: pos[0], Family: *family, DispatchResult: bot.DispatchResult{Members: []bot.SendResult{}, Counts: map[string]int{}}}
+	fail := func(err error) int {
+		if !*asJSON {
+			return e.fail(err)
+		}
+		out.Status, out.Message = sendError, err.Error()
+		e.printJSON(out)
+		return exitFail
+	}
 	b, ok := e.openBot(ctx, &c)
 	if !ok {
-		return exitFail
+		return fail(errors.New("cannot load the flows or reach Redis (see above)"))
 	}
 	defer b.Store.Close()
 	s := b.Store
 	if err := bot.KeepVersions(ctx, s, b.Flows.All()); err != nil {
-		return e.fail(err)
+		return fail(err)
 	}
-	if b.Flows.Get(pos[0]) == nil {
-		return e.fail(tsunagu.Errorf(tsunagu.ENOTFOUND, "no flow with id %q in %s", pos[0], c.FlowsDir))
+	flow := b.Flows.Get(pos[0])
+	if flow == nil {
+		return fail(tsunagu.Errorf(tsunagu.ENOTFOUND, "no flow with id %q in %s", pos[0], c.FlowsDir))
 	}
-	if _, err := s.Family(ctx, *family); err != nil {
-		return e.fail(err)
+	fam, err := s.Family(ctx, *family)
+	if err != nil {
+		return fail(err)
+	}
+	// Say so before queuing when nobody would get it: a coordinator who
+	// reads "queued" believes a family was asked.
+	if why := e.nobody(ctx, b, flow, *fam, &out); why != "" {
+		return e.sendNobody(out, why, *asJSON)
 	}
 	// The dispatch is durable work for `tsunagu serve`, on the same path
 	// as a scheduled check-in: nobody gets it twice, whatever crashes.
@@ -305,36 +272,131 @@ func (e *env) send(ctx context.Context, args []string) int {
 	key := bot.NewID()
 	t := storage.Timer{Kind: scheduler.JobDispatch, Due: now, FlowID: pos[0], Family: *family, Key: key, Replace: *replace}
 	if err := s.AddTimers(ctx, t); err != nil {
-		return e.fail(err)
+		return fail(err)
 	}
 	if sched := newScheduler(&c, s, b, nil, e.clock, discardLog()); sched.Quiet.In(now) {
-		fmt.Fprintf(e.stdout, "quiet hours (%s): the check-in goes out when they end\n", c.QuietHours)
-		return exitOK
+		at := quietEnd(sched.Quiet, now)
+		out.Status, out.GoesOutAt = sendQuiet, &at
+		out.Message = fmt.Sprintf("quiet hours (%s): nothing is sent now; the check-in goes out at %s, when they end", c.QuietHours, formatWhen(at, c.Location()))
+		return e.sendPrint(out, *asJSON, exitOK)
 	}
 	res, err := e.waitDispatch(ctx, s, key, *wait)
 	if err != nil {
-		return e.fail(err)
+		return fail(err)
 	}
 	if res == nil {
-		fmt.Fprintf(e.stdout, "queued: `tsunagu serve` sends it when it runs (nothing answered within %s)\n", *wait)
-		return exitOK
+		out.Status = sendQueued
+		out.Message = fmt.Sprintf("queued: `tsunagu serve` sends it when it runs (nothing answered within %s)", *wait)
+		return e.sendPrint(out, *asJSON, exitOK)
 	}
 	if res.Error != "" {
-		return e.fail(errors.New(res.Error))
+		return fail(errors.New(res.Error))
 	}
-	if len(res.Members) == 0 {
-		return e.fail(tsunagu.Errorf(tsunagu.ENOTFOUND, "family %s has no linked members yet: hand out an invite first", *family))
+	out.DispatchResult = *res
+	started := res.Counts[bot.SentStarted] + res.Counts[bot.SentRestarted]
+	if started+res.Counts[bot.SentWaiting] == 0 {
+		return e.sendNobody(out, "", *asJSON)
 	}
-	if *asJSON {
-		e.printJSON(res)
-		return exitOK
+	out.Status = sendStarted
+	out.Message = fmt.Sprintf("%d check-in(s) started; `tsunagu serve` delivers the first question by push", started)
+	if n := res.Counts[bot.SentWaiting]; n > 0 {
+		out.Message += fmt.Sprintf("; %d wait for the flow they are in to end", n)
 	}
-	for _, r := range res.Members {
+	return e.sendPrint(out, *asJSON, exitOK)
+}
+
+// nobody fills out.Members with the family's members and why each would
+// not get flow, and returns why nobody would, or "" when someone would.
+func (e *env) nobody(ctx context.Context, b *bot.Bot, flow *flows.Flow, fam tsunagu.Family, out *sendOut) string {
+	ms, err := b.Store.FamilyMembers(ctx, fam.Code)
+	if err != nil {
+		return "" // serve will say; the dispatch is the authority
+	}
+	if len(ms) == 0 {
+		return fmt.Sprintf("family %s has no linked members yet: hand out an invite first (tsunagu invite %s --role %s)", fam.Code, fam.Code, flow.Roles[0])
+	}
+	var excluded []bot.SendResult
+	for _, m := range ms {
+		why := b.Conversation().Exclusion(flow, m, fam)
+		if why == "" {
+			return ""
+		}
+		excluded = append(excluded, bot.SendResult{MemberID: m.ID, Family: fam.Code, Role: m.Role, Outcome: why})
+	}
+	for _, r := range excluded {
+		out.Members = append(out.Members, r)
+		out.Counts[r.Outcome]++
+	}
+	return fmt.Sprintf("no member of %s will receive %s", fam.Code, flow.ID)
+}
+
+// sendNobody says that the check-in reaches nobody, and why for each
+// member, with exit 1.
+func (e *env) sendNobody(out sendOut, why string, asJSON bool) int {
+	out.Status, out.Message = sendNobody, why
+	if why == "" {
+		out.Message = fmt.Sprintf("no member of %s received %s", out.Family, out.Flow)
+	}
+	if asJSON {
+		e.printJSON(out)
+		return exitFail
+	}
+	fmt.Fprintf(e.stderr, "tsunagu: nobody will receive this check-in: %s\n", out.Message)
+	for _, r := range out.Members {
+		fmt.Fprintf(e.stderr, "  %s %-8s %s: %s\n", r.Family, r.Role, r.MemberID, explainExclusion(r.Outcome))
+	}
+	return exitFail
+}
+
+func (e *env) sendPrint(out sendOut, asJSON bool, code int) int {
+	if asJSON {
+		e.printJSON(out)
+		return code
+	}
+	for _, r := range out.Members {
 		fmt.Fprintf(e.stdout, "%s %-8s %s\n", r.Family, r.Role, r.Outcome)
 	}
-	started := res.Counts[bot.SentStarted] + res.Counts[bot.SentRestarted]
-	fmt.Fprintf(e.stdout, "%d check-in(s) started; `tsunagu serve` delivers the first question by push\n", started)
-	return exitOK
+	fmt.Fprintln(e.stdout, out.Message)
+	return code
+}
+
+// explainExclusion says in plain words why a member does not get a
+// check-in, and what would change it.
+func explainExclusion(why string) string {
+	switch why {
+	case flows.NotInAudience:
+		return "not in audience: the flow's `audience:` (roles, tags, exclude_tags) does not include this member"
+	case flows.Blocked:
+		return "blocked: the member has blocked the bot on LINE"
+	case flows.Paused:
+		return "paused: the family is paused (/tsunagu resume CODE in Slack)"
+	case flows.NoConsent:
+		return "no consent: the member declined, or has not yet answered, the sign-up flow's consent step"
+	case flows.Stopped:
+		return "stopped: the member sent 停止 and has not sent 再開 (they restart it themselves)"
+	case bot.SentAlreadyOpen:
+		return "already open: the member is answering this flow now (--replace ends that first)"
+	case bot.SentOverQuota:
+		return "over quota: the month's LINE messages would run out"
+	case bot.SentDuplicate:
+		return "duplicate: the member already got this one"
+	case "":
+		return "gets it"
+	}
+	return why
+}
+
+// quietEnd is when the quiet hours q that hold at t end.
+func quietEnd(q scheduler.QuietHours, t time.Time) time.Time {
+	if q.Location != nil {
+		t = t.In(q.Location)
+	}
+	h, m := int(q.End/time.Hour), int(q.End%time.Hour/time.Minute)
+	end := time.Date(t.Year(), t.Month(), t.Day(), h, m, 0, 0, t.Location())
+	if !end.After(t) {
+		end = time.Date(t.Year(), t.Month(), t.Day()+1, h, m, 0, 0, t.Location())
+	}
+	return end
 }
 
 // waitDispatch waits for serve to run a queued dispatch and returns its

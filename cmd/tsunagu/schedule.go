@@ -8,6 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/bot"
 	"github.com/tsunagu/tsunagu/flows"
 )
 
@@ -54,19 +56,7 @@ func (e *env) schedule(ctx context.Context, args []string) int {
 			fmt.Fprintf(e.stderr, "tsunagu: no flow with id %q in %s\n", *dry, c.FlowsDir)
 			return exitFail
 		}
-		if next := nextOccurrences(f, now, loc, 1); len(next) > 0 {
-			fmt.Fprintf(e.stdout, "%s (%s): next %s\n", f.ID, f.Title, formatWhen(next[0], loc))
-		} else {
-			fmt.Fprintf(e.stdout, "%s (%s): no schedule; runs on demand\n", f.ID, f.Title)
-		}
-		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "FAMILY\tROLE\tMEMBER\tGETS IT")
-		for _, m := range members {
-			why := b.Conversation().Exclusion(f, m, fams[m.FamilyCode])
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.FamilyCode, m.Role, m.ID, orText(why, "yes"))
-		}
-		tw.Flush()
-		return exitOK
+		return e.dryRun(b, f, members, fams, now, loc, *asJSON)
 	}
 
 	var rows []scheduleRow
@@ -140,4 +130,61 @@ func orText(s, alt string) string {
 		return alt
 	}
 	return s
+}
+
+// dryRow is one member in `schedule --dry-run`.
+type dryRow struct {
+	Family string       `json:"family"`
+	Role   tsunagu.Role `json:"role"`
+	Member string       `json:"member"`
+	Gets   bool         `json:"gets"`
+	Why    string       `json:"why,omitempty"`    // the exclusion: not in audience, blocked, paused, no consent
+	Reason string       `json:"reason,omitempty"` // the same in words, with what would change it
+}
+
+// dryRun says who would get the next occurrence of f, and why each member
+// who would not is left out.
+func (e *env) dryRun(b *bot.Bot, f *flows.Flow, members []tsunagu.Member, fams map[string]tsunagu.Family, now time.Time, loc *time.Location, asJSON bool) int {
+	next := nextOccurrences(f, now, loc, 1)
+	rows := make([]dryRow, 0, len(members))
+	gets := 0
+	for _, m := range members {
+		why := b.Conversation().Exclusion(f, m, fams[m.FamilyCode])
+		r := dryRow{Family: m.FamilyCode, Role: m.Role, Member: m.ID, Gets: why == "", Why: why}
+		if why != "" {
+			r.Reason = explainExclusion(why)
+		} else {
+			gets++
+		}
+		rows = append(rows, r)
+	}
+	if asJSON {
+		e.printJSON(struct {
+			Flow    string     `json:"flow"`
+			Next    *time.Time `json:"next,omitempty"`
+			Gets    int        `json:"gets"`
+			Members []dryRow   `json:"members"`
+		}{Flow: f.ID, Next: first(next), Gets: gets, Members: rows})
+		return exitOK
+	}
+	if len(next) > 0 {
+		fmt.Fprintf(e.stdout, "%s (%s): next %s\n", f.ID, f.Title, formatWhen(next[0], loc))
+	} else {
+		fmt.Fprintf(e.stdout, "%s (%s): no schedule; runs on demand\n", f.ID, f.Title)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FAMILY\tROLE\tMEMBER\tGETS IT")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Family, r.Role, r.Member, orText(r.Reason, "yes"))
+	}
+	tw.Flush()
+	fmt.Fprintf(e.stdout, "%d of %d member(s) would get it\n", gets, len(rows))
+	return exitOK
+}
+
+func first(ts []time.Time) *time.Time {
+	if len(ts) == 0 {
+		return nil
+	}
+	return &ts[0]
 }

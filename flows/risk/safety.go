@@ -21,6 +21,19 @@ type Safety struct {
 	// All replaces every built-in reply (the old `safety_message` key);
 	// Child and Guardian entries still win over it.
 	All string `yaml:"-"`
+	// Langs are the replies for members who read another language, by
+	// code (en, pt…), with helplines that answer in it; a language not
+	// here gets these (see In, flows/risklang.go).
+	Langs map[string]Safety `yaml:"-"`
+}
+
+// In is the safety replies for a member who reads lang: that language's
+// when the programme has them, else s.
+func (s Safety) In(lang string) Safety {
+	if l, ok := s.Langs[lang]; ok {
+		return l
+	}
+	return s
 }
 
 // Message is the reply for a match of category c sent to audience a.

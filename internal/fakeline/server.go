@@ -54,6 +54,11 @@ type Server struct {
 	usage     int64
 	botInfo   BotInfo
 	webhook   webhookEndpoint
+
+	richMenus       map[string]*RichMenu
+	richMenuOrder   []string
+	defaultRichMenu string
+	userRichMenus   map[string]string // user id → rich menu id
 }
 
 // Option configures a Server.
@@ -100,6 +105,7 @@ func Start(opts ...Option) *Server {
 	mux.HandleFunc("GET "+PathQuotaConsumption, s.handleConsumption)
 	mux.HandleFunc("GET "+PathBotInfo, s.handleBotInfo)
 	mux.HandleFunc("GET "+PathWebhookEndpoint, s.handleWebhookEndpoint)
+	s.routeRichMenus(mux)
 	s.Server = httptest.NewServer(s.common(mux))
 	return s
 }
