@@ -3,6 +3,7 @@ package flows
 import (
 	"cmp"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -236,19 +237,39 @@ func (t *turn) enrol(ev tsunagu.Inbound) error {
 		t.sayText(t.c.Texts.AskCode)
 		return nil
 	}
+	// The code is read first, so that a risk word in the same message is
+	// answered — first — for the family it enrols into, not a stranger.
+	outcomes := len(t.Outcomes)
+	if err := t.link(ev); err != nil {
+		return err
+	}
 	if m, ok := t.riskIn(ev.Text, nil); ok {
-		// Someone in distress before enrolment still gets help at once,
-		// and supporters hear of it.
+		// Someone in distress before (or while) enrolling gets help at
+		// once, and supporters hear of it.
+		linked := slices.Clone(t.Outcomes[outcomes:])
+		t.Outcomes = t.Outcomes[:outcomes]
+		summary := t.Summary
 		if err := t.risk(m, ev.Text, nil); err != nil {
 			return err
 		}
+		t.Outcomes = append(t.Outcomes, linked...)
+		if summary != "" {
+			t.Summary = summary + ", risk words"
+		}
 	}
+	if t.Summary == "" {
+		t.Summary = "asked for code"
+		t.sayText(t.c.Texts.AskCode)
+	}
+	return nil
+}
+
+// link enrols the sender with the first valid invite code in their message,
+// counting every wrong one, and starts the sign-up flow. It says nothing
+// when the message holds no code.
+func (t *turn) link(ev tsunagu.Inbound) error {
 	codes := tsunagu.FindInviteCodes(ev.Text)
 	if len(codes) == 0 {
-		if t.Summary == "" {
-			t.Summary = "asked for code"
-			t.sayText(t.c.Texts.AskCode)
-		}
 		return nil
 	}
 	fails := t.f.EnrolFails()
@@ -275,7 +296,7 @@ func (t *turn) enrol(ev tsunagu.Inbound) error {
 			t.emit(EnrolFailed{Codes: wrong})
 		}
 		m := tsunagu.Member{ID: t.memberID, FamilyCode: inv.FamilyCode, Role: inv.Role, LineUserID: ev.UserID, LinkedAt: t.now, Lang: inv.Lang}
-		t.member = &m
+		t.member, t.fam = &m, nil // the family is the invite's now
 		t.emit(MemberLinked{Member: m, Invite: code})
 		t.Summary = "enrolled"
 		t.sayText(t.c.Texts.Enrolled)
@@ -392,7 +413,16 @@ func (t *turn) answers(flow *Flow, sess *tsunagu.Session, text string) bool {
 		return false
 	}
 	step := flow.Step(sess.Step)
-	return step != nil && len(step.Choices) > 0 && readChoice(step, text, casual, flow.Lang(sess.Lang)).ok
+	switch {
+	case step == nil:
+		return false
+	case step.Text != nil:
+		// A question asked in the member's own words takes their words as
+		// the answer: 「やめて」 to 「なにがあった？」 may be what someone
+		// says to them, and must reach a supporter, not pause check-ins.
+		return true
+	}
+	return len(step.Choices) > 0 && readChoice(step, text, casual, flow.Lang(sess.Lang)).ok
 }
 
 // declined reports whether the member said no to the sign-up consent.
@@ -728,7 +758,7 @@ func (t *turn) riskIn(text string, flow *Flow) (risk.Match, bool) {
 func (t *turn) risk(m risk.Match, text string, flow *Flow) error {
 	t.Summary = "risk words"
 	audience, role := risk.Child, tsunagu.Role("")
-	if mem := t.f.Member(); mem != nil {
+	if mem := t.member; mem != nil { // as this turn leaves them: enrolled by this very message too
 		role = mem.Role
 		if mem.Role == tsunagu.RoleGuardian {
 			audience = risk.Guardian

@@ -343,11 +343,22 @@ func (s *Store) GroupAlert(ctx context.Context, leadID string, a *tsunagu.Alert)
 		if err != nil {
 			return err
 		}
+		if lead.GroupOf != "" {
+			// The lead joined another message itself (a stranger over the
+			// cap): join that message, or a redraw of the lead would
+			// overwrite it.
+			if err := tx.Watch(ctx, alertKey(lead.GroupOf)).Err(); err != nil {
+				return unavailable(err)
+			}
+			if lead, err = s.getAlert(ctx, tx, alertKey(lead.GroupOf)); err != nil {
+				return err
+			}
+		}
 		cur, err := s.getAlert(ctx, tx, alertKey(a.ID))
 		if err != nil {
 			return err
 		}
-		if cur.GroupOf == leadID {
+		if cur.GroupOf == lead.ID {
 			grouped = true // done before a crash: the redraw was queued with it
 			return nil
 		}
@@ -363,7 +374,13 @@ func (s *Store) GroupAlert(ctx context.Context, leadID string, a *tsunagu.Alert)
 			if err := s.setAlert(ctx, p, cur); err != nil {
 				return err
 			}
-			return addJob(ctx, p, slackStream(lead), SlackJob{Op: SlackUpdate, AlertID: leadID})
+			// The redraw is what shows a: an urgent alert's goes in the
+			// urgent lane, whatever the lead's severity.
+			stream := slackStream(lead)
+			if urgent := slackStream(a); urgent == slackUrgentKey() {
+				stream = urgent
+			}
+			return addJob(ctx, p, stream, SlackJob{Op: SlackUpdate, AlertID: lead.ID})
 		})
 		grouped = err == nil
 		return err

@@ -303,9 +303,20 @@ func (o *Outbox) lease(ctx context.Context, consumer, id string) (release func()
 			case <-ctx.Done():
 				return
 			case <-tick.C:
+				// Renewed only while the job is still ours: one done is no
+				// longer pending, and one another worker took over (this
+				// one stalled past the take-over time) is theirs now.
+				p, err := o.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{
+					Stream: o.stream, Group: outboxGroup, Start: id, End: id, Count: 1,
+				}).Result()
+				if err != nil {
+					continue // Redis blinked: try at the next tick
+				}
+				if len(p) == 0 || p[0].Consumer != consumer {
+					return
+				}
 				// JUSTID leaves the delivery count alone: a lease is not a
-				// new attempt. A job already done is no longer pending,
-				// and claiming it does nothing.
+				// new attempt.
 				o.rdb.XClaimJustID(ctx, &redis.XClaimArgs{
 					Stream: o.stream, Group: outboxGroup, Consumer: consumer, Messages: []string{id},
 				})

@@ -49,13 +49,22 @@ func (s *Store) SetStrangerLead(ctx context.Context, channel, alertID string) er
 	return nil
 }
 
-// FirstStrangerEscalation reports whether this is the first escalation of
-// a stranger's alerts within window: on-call supporters are reminded of a
-// stranger once, however many alerts they raise.
-func (s *Store) FirstStrangerEscalation(ctx context.Context, stranger string, window time.Duration) (bool, error) {
-	ok, err := s.rdb.SetNX(ctx, strangerEscalatedKey(stranger), "1", window).Result()
+// StrangerEscalated reports whether a stranger's alerts were escalated
+// already: on-call supporters are reminded of a stranger once, however
+// many alerts they raise.
+func (s *Store) StrangerEscalated(ctx context.Context, stranger string) (bool, error) {
+	n, err := s.rdb.Exists(ctx, strangerEscalatedKey(stranger)).Result()
 	if err != nil {
 		return false, unavailable(err)
 	}
-	return ok, nil
+	return n > 0, nil
+}
+
+// MarkStrangerEscalated records, after the escalation is queued, that a
+// stranger was escalated, for window.
+func (s *Store) MarkStrangerEscalated(ctx context.Context, stranger string, window time.Duration) error {
+	if err := s.rdb.Set(ctx, strangerEscalatedKey(stranger), "1", window).Err(); err != nil {
+		return unavailable(err)
+	}
+	return nil
 }
