@@ -342,7 +342,7 @@ func (p *SlackPoster) do(ctx context.Context, job storage.SlackJob, a *tsunagu.A
 		}
 		return true, p.Notifier.UpdateAlert(ctx, a) // a was read when the job began: fresh
 	case storage.SlackThread:
-		channel, thread := p.Channel, ""
+		channel, thread := cmp.Or(job.Channel, p.Channel), ""
 		if a != nil {
 			if a.TS == "" {
 				return false, fmt.Errorf("alert %s not posted yet", a.ID) // retried after its post

@@ -19,12 +19,30 @@ const digestTrendWeeks = 8
 // (scheduler.JobDigest): the week before the occurrence, posted to Slack
 // as text, with one chart image (response rates and time to claim) when
 // Files is set.
+//
+// With organisations, each organisation's channel gets the report of its
+// own families, and the shared channel the totals only: no family code
+// reaches a channel of another organisation.
 func (d *Desk) Digest(ctx context.Context, tm storage.Timer) error {
-	rep, err := d.Report(ctx, tm.Occurs.Add(-7*24*time.Hour), tm.Occurs)
+	since := tm.Occurs.Add(-7 * 24 * time.Hour)
+	rep, err := d.Report(ctx, since, tm.Occurs)
 	if err != nil {
 		return err
 	}
-	if err := d.Store.QueueSlack(ctx, storage.SlackJob{Op: storage.SlackThread, Text: rep.Slack(d.location())}); err != nil {
+	jobs := []storage.SlackJob{}
+	for _, o := range d.Orgs {
+		if o.Channel == "" {
+			continue
+		}
+		own, err := d.ReportFor(ctx, since, tm.Occurs, ReportOptions{Tags: o.Tags, Filter: "団体 " + o.ID})
+		if err != nil {
+			return err
+		}
+		jobs = append(jobs, storage.SlackJob{Op: storage.SlackThread, Channel: o.Channel, Text: own.Slack(d.location())})
+	}
+	rep.CountsOnly = len(d.Orgs) > 0
+	jobs = append(jobs, storage.SlackJob{Op: storage.SlackThread, Text: rep.Slack(d.location())})
+	if err := d.Store.QueueSlack(ctx, jobs...); err != nil {
 		return err
 	}
 	// After the text is queued: the job may run again when this fails, and

@@ -97,13 +97,21 @@ func (r *Report) Slack(loc *time.Location) string {
 	}
 	if listed, more := r.Listed(); len(listed) > 0 {
 		fmt.Fprintf(&b, "*2回以上続けて未回答* %d人\n", len(listed)+more)
+		if r.CountsOnly {
+			listed = nil
+		}
 		for _, s := range listed[:min(len(listed), 20)] {
 			fmt.Fprintf(&b, "• %s（%s）%s %d回・最後の回答 %s\n", s.Family, mrkdwnText(roleLabel(s.Role)), mrkdwnText(s.Flow), s.Streak, dateOr(s.LastCompleted, loc))
 		}
 	}
 	r.slackResponse(&b)
 	fmt.Fprintf(&b, "*未解決のアラート* %d件（長く未対応 %d件）\n", len(r.Open), len(r.Unclaimed))
-	for _, a := range r.Unclaimed[:min(len(r.Unclaimed), 20)] {
+	unclaimed := r.Unclaimed
+	if r.CountsOnly {
+		unclaimed = nil
+		b.WriteString("（家族ごとの内訳は、各団体のチャンネルのレポートにあります）\n")
+	}
+	for _, a := range unclaimed[:min(len(unclaimed), 20)] {
 		fmt.Fprintf(&b, "• %s %s（%s〜）\n", mrkdwnText(a.FamilyCode), mrkdwnText(a.Reason), a.CreatedAt.In(loc).Format("01/02 15:04"))
 	}
 	if r.QuotaLimit >= 0 {

@@ -21,14 +21,17 @@ import (
 // open sessions and missed streaks, and the alerts of the period.
 type Report struct {
 	Since, Until time.Time
-	At           time.Time       // when open alerts were looked at: Until, or now if sooner
-	Filter       string          // what the report is limited to ("" for every family)
-	Rows         []ReportRow     // per flow, then per flow and tag
-	Weeks        []time.Time     // the starts of the period's weeks
-	Rates        []FlowRates     // per flow, the response rate of each week
-	Buckets      []Bucket        // the parts of the period answers are shown in
-	Questions    []Question      // choice, yes/no and scale questions answered
-	Indicators   []Indicator     // number and scale questions: means by tag
+	At           time.Time   // when open alerts were looked at: Until, or now if sooner
+	Filter       string      // what the report is limited to ("" for every family)
+	Rows         []ReportRow // per flow, then per flow and tag
+	Weeks        []time.Time // the starts of the period's weeks
+	Rates        []FlowRates // per flow, the response rate of each week
+	Buckets      []Bucket    // the parts of the period answers are shown in
+	Questions    []Question  // choice, yes/no and scale questions answered
+	Indicators   []Indicator // number and scale questions: means by tag
+	// CountsOnly shows totals without any family: the digest in a channel
+	// that several organisations share.
+	CountsOnly   bool
 	Streaks      []StreakRow     // members in a missed streak now, longest first
 	StreakCounts [3]int          // members at 1, 2, 3+ misses
 	Alerts       []AlertCount    // alerts of the period by severity and category
@@ -107,8 +110,9 @@ type ResponseRow struct {
 // Organisation is what the report knows of one: its id and tags (the
 // first organisation with one of a family's tags is the family's).
 type Organisation struct {
-	ID   string
-	Tags []string
+	ID      string
+	Tags    []string
+	Channel string // where its families' digest goes
 }
 
 // ReportOptions limit a report.

@@ -238,3 +238,44 @@ func TestRefusedOrganisationChannel(t *testing.T) {
 		t.Errorf("%d notices in the shared channel, want one", n)
 	}
 }
+
+// TestDigestPerOrganisation: with organisations, the weekly digest gives
+// each organisation its own families in its own channel, and the shared
+// channel totals with no family code.
+func TestDigestPerOrganisation(t *testing.T) {
+	tokyo := mustLoad("Asia/Tokyo")
+	clock := newTestClock(time.Date(2026, 11, 25, 10, 0, 0, 0, tokyo)) // a Wednesday
+	h := newHarness(t, "", withYAML(twoOrganisations), withClock(clock))
+	h.slack.AddChannel("C0UWA")
+	h.slack.AddChannel("C0NII")
+	h.roster("F-0001,uwajima,", "F-0002,niihama,")
+	for _, code := range []string{"F-0001", "F-0002"} {
+		user := h.enrol(code, tsunagu.RoleChild)
+		h.mustDeliver(h.line.Unfollow(user)) // an alert for each family: a block is a signal
+	}
+	h.quiesce(clock.Now())
+	clock.Set(time.Date(2026, 11, 30, 9, 0, 1, 0, tokyo)) // Monday 09:00: the digest
+	digest := func(channel string) string {
+		var text string
+		eventually(t, func() bool {
+			for _, m := range h.slack.Messages(channel) {
+				if all := m.Text + fakeslack.BlocksText(m.Blocks); strings.Contains(all, "支援状況レポート") {
+					text = all
+					return true
+				}
+			}
+			return false
+		}, "the digest in %s", channel)
+		return text
+	}
+	uwa, nii, shared := digest("C0UWA"), digest("C0NII"), digest(fakeslack.Channel)
+	if strings.Contains(uwa, "F-0002") || strings.Contains(nii, "F-0001") {
+		t.Errorf("a digest shows another organisation's family:\nC0UWA: %s\nC0NII: %s", uwa, nii)
+	}
+	if strings.Contains(shared, "F-000") {
+		t.Errorf("the shared channel's digest names a family:\n%s", shared)
+	}
+	if !strings.Contains(shared, "未解決のアラート* 2件") {
+		t.Errorf("the shared channel's digest should still count everything:\n%s", shared)
+	}
+}

@@ -171,7 +171,7 @@ func loadChartFont(getenv func(string) string) bool {
 func reportOrgs(c *config.Config) []desk.Organisation {
 	out := make([]desk.Organisation, len(c.Organisations))
 	for i, o := range c.Organisations {
-		out[i] = desk.Organisation{ID: o.ID, Tags: o.Tags}
+		out[i] = desk.Organisation{ID: o.ID, Tags: o.Tags, Channel: o.Channel}
 	}
 	return out
 }
