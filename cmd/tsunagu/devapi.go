@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -228,7 +229,7 @@ func (p *playground) handleLine(w http.ResponseWriter, r *http.Request) {
 		p.sent[m.Key] = append(p.sent[m.Key], userMsg{after: len(p.line.Delivered(m.user)), text: shown})
 		p.mu.Unlock()
 	}
-	res, err := p.line.Send(p.base+"/line/webhook", devLineSecret, ev)
+	res, err := p.deliver(r.Context(), ev)
 	if err != nil {
 		devError(w, http.StatusBadGateway, err.Error())
 		return
@@ -244,6 +245,26 @@ func (p *playground) handleLine(w http.ResponseWriter, r *http.Request) {
 		p.mu.Unlock()
 	}
 	writeDevJSON(w, http.StatusOK, map[string]any{"ok": true})
+}
+
+// deliver sends a signed webhook as LINE does, redelivering the same event
+// while the service answers 5xx (it could not record it yet: a busy
+// machine, Redis starting), as LINE's webhook redelivery would.
+func (p *playground) deliver(ctx context.Context, ev fakeline.Event) (*http.Response, error) {
+	wait := 200 * time.Millisecond
+	for try := 1; ; try++ {
+		res, err := p.line.Send(p.base+"/line/webhook", devLineSecret, ev)
+		// A lost answer is redelivered too: the event id makes it once.
+		if (err == nil && res.StatusCode < 500) || try == 8 {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, nil
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 // clickRequest is a button pressed in the Slack pane.
