@@ -166,8 +166,10 @@ function render(s) {
   }
   const me = s.members.find((m) => m.key === member);
   $("send-code").textContent = me ? "招待コード " + me.code + " を送る" : "招待コードを送る";
-  $("follow").hidden = !!s.friend;
-  $("unfollow").hidden = !s.friend;
+  // Shown once the page knows its member: a click before would name nobody.
+  $("send-code").hidden = !me;
+  $("follow").hidden = !me || !!s.friend;
+  $("unfollow").hidden = !me || !s.friend;
 
   const chat = $("chat");
   const keep = chat.scrollTop;
