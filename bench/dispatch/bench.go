@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/bench/internal/redisproc"
 	"github.com/tsunagu/tsunagu/bot"
 	"github.com/tsunagu/tsunagu/scheduler"
 	"github.com/tsunagu/tsunagu/storage"
@@ -106,13 +107,13 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 	}
 	res.Dir = dir
 
-	rs, err := startRedis(dir)
+	rs, err := redisproc.Start(dir)
 	if err != nil {
 		return res, err
 	}
-	defer rs.stop()
-	res.RedisVersion = rs.version(ctx)
-	logf("redis-server %s on %s", res.RedisVersion, rs.sock)
+	defer rs.Stop()
+	res.RedisVersion = rs.Version(ctx)
+	logf("redis-server %s on %s", res.RedisVersion, rs.URL())
 
 	line := newFakeLINE(channelToken, cfg.Rate, cfg.Members)
 	if err := line.start(); err != nil {
@@ -155,7 +156,7 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 	}
 	defer store.Close()
 
-	if res.Mem0, err = rs.usedMemory(ctx); err != nil {
+	if res.Mem0, err = rs.UsedMemory(ctx); err != nil {
 		return res, err
 	}
 	logf("seeding %d members in %d families", cfg.Members, (cfg.Members+cfg.PerFamily-1)/cfg.PerFamily)
@@ -165,7 +166,7 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 		return res, fmt.Errorf("seed: %w", err)
 	}
 	res.Seed = time.Since(start)
-	if res.Mem1, err = rs.usedMemory(ctx); err != nil {
+	if res.Mem1, err = rs.UsedMemory(ctx); err != nil {
 		return res, err
 	}
 	logf("seeded in %s", res.Seed.Round(time.Millisecond))
@@ -183,7 +184,7 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 	}
 	res.Enqueue = time.Since(t0)
 	res.OutboxAtEnqueue, _ = store.LineOutbox().Len(ctx)
-	res.Mem2, _ = rs.usedMemory(ctx)
+	res.Mem2, _ = rs.UsedMemory(ctx)
 	var dr bot.DispatchResult
 	if err := json.Unmarshal(raw, &dr); err != nil {
 		return res, fmt.Errorf("decode dispatch result: %w", err)
@@ -219,8 +220,8 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 	res.Line = line.counts()
 	res.OutboxAtEnd, _ = store.LineOutbox().Len(ctx)
 	res.TimersAtEnd, _ = store.PendingTimers(ctx)
-	res.Mem3, _ = rs.usedMemory(ctx)
-	if v, err := parseInt(rs.info(ctx, "memory")["used_memory_peak"]); err == nil {
+	res.Mem3, _ = rs.UsedMemory(ctx)
+	if v, err := parseInt(rs.Info(ctx, "memory")["used_memory_peak"]); err == nil {
 		res.RedisPeak = v
 	}
 	res.ServePeakRSS, res.ServeRSS, err = procMemory(serve.pid())
@@ -335,9 +336,9 @@ func waitDelivered(ctx context.Context, line *fakeLINE, serve *serveProc, limit 
 
 // measureKeys records MEMORY USAGE of the shared keys and of one member's
 // keys, to say where the bytes go. The key names are storage/keys.go's.
-func measureKeys(ctx context.Context, rs *redisServer, res *Result, key, memberID string) {
+func measureKeys(ctx context.Context, rs *redisproc.Server, res *Result, key, memberID string) {
 	const p = "tsunagu:"
-	res.ResultKeyBytes = rs.keyMemory(ctx, p+"dispatch:"+key)
+	res.ResultKeyBytes = rs.KeyMemory(ctx, p+"dispatch:"+key)
 	for name, k := range map[string]string{
 		"member":         p + "member:{" + memberID + "}",
 		"session":        p + "session:{" + memberID + "}",
@@ -350,7 +351,7 @@ func measureKeys(ctx context.Context, rs *redisServer, res *Result, key, memberI
 		"timers:quiet":   p + "timers:quiet",
 		"outbox:line":    p + "outbox:line",
 	} {
-		res.KeyBytes[name] = rs.keyMemory(ctx, k)
+		res.KeyBytes[name] = rs.KeyMemory(ctx, k)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tsunagu/tsunagu"
+	"github.com/tsunagu/tsunagu/bench/internal/redisproc"
 	"github.com/tsunagu/tsunagu/storage"
 )
 
@@ -80,11 +81,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := os.WriteFile(filepath.Join(flowsDir, "weekly.yaml"), []byte(flowYAML), 0o644); err != nil {
 		return nil, err
 	}
-	rs, err := startRedis(dir)
+	rs, err := redisproc.Start(dir)
 	if err != nil {
 		return nil, err
 	}
-	defer rs.stop()
+	defer rs.Stop()
 	store, err := storage.Open(rs.URL())
 	if err != nil {
 		return nil, err
@@ -113,7 +114,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("seed alerts: %w", err)
 	}
 	res.Seed = time.Since(start)
-	res.RedisBytes, _ = rs.usedMemory(ctx)
+	res.RedisBytes, _ = rs.UsedMemory(ctx)
 
 	bin := cfg.Bin
 	if bin == "" {

@@ -1,4 +1,6 @@
-package main
+// Package redisproc starts a private redis-server for the benchmarks under
+// bench/: internal/redistest without testing.TB.
+package redisproc
 
 import (
 	"bufio"
@@ -14,20 +16,20 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// redisServer is a private redis-server on a unix socket in a directory of
+// Server is a private redis-server on a unix socket in a directory of
 // its own: the benchmark never touches a Redis the machine may already run.
-// It is internal/redistest without testing.TB.
-type redisServer struct {
+// Start starts one in dir.
+type Server struct {
 	sock string
 	cmd  *exec.Cmd
 	rdb  *redis.Client // for INFO and MEMORY USAGE
 }
 
-func startRedis(dir string) (*redisServer, error) {
+func Start(dir string) (*Server, error) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		return nil, fmt.Errorf("redis-server is not on PATH (apt-get install redis-server): %w", err)
 	}
-	s := &redisServer{sock: filepath.Join(dir, "redis.sock")}
+	s := &Server{sock: filepath.Join(dir, "redis.sock")}
 	logf, err := os.Create(filepath.Join(dir, "redis.log"))
 	if err != nil {
 		return nil, err
@@ -42,7 +44,7 @@ func startRedis(dir string) (*redisServer, error) {
 		"--dir", dir,
 	)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = childAttr()
+	cmd.SysProcAttr = ChildAttr()
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start redis-server: %w", err)
 	}
@@ -57,7 +59,7 @@ func startRedis(dir string) (*redisServer, error) {
 			return s, nil
 		}
 		if time.Now().After(deadline) {
-			s.stop()
+			s.Stop()
 			return nil, fmt.Errorf("redis-server did not answer within 5s: %v", err)
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -65,14 +67,14 @@ func startRedis(dir string) (*redisServer, error) {
 }
 
 // URL is the address for TSUNAGU_REDIS_URL.
-func (s *redisServer) URL() string { return "unix://" + s.sock }
+func (s *Server) URL() string { return "unix://" + s.sock }
 
 // version is the server's version, for the report.
-func (s *redisServer) version(ctx context.Context) string {
-	return s.info(ctx, "server")["redis_version"]
+func (s *Server) Version(ctx context.Context) string {
+	return s.Info(ctx, "server")["redis_version"]
 }
 
-func (s *redisServer) info(ctx context.Context, section string) map[string]string {
+func (s *Server) Info(ctx context.Context, section string) map[string]string {
 	out := map[string]string{}
 	txt, err := s.rdb.Info(ctx, section).Result()
 	if err != nil {
@@ -89,8 +91,8 @@ func (s *redisServer) info(ctx context.Context, section string) map[string]strin
 
 // usedMemory is INFO memory's used_memory: bytes the allocator handed to
 // Redis for data and its own structures.
-func (s *redisServer) usedMemory(ctx context.Context) (int64, error) {
-	v, ok := s.info(ctx, "memory")["used_memory"]
+func (s *Server) UsedMemory(ctx context.Context) (int64, error) {
+	v, ok := s.Info(ctx, "memory")["used_memory"]
 	if !ok {
 		return 0, fmt.Errorf("INFO memory has no used_memory")
 	}
@@ -98,12 +100,12 @@ func (s *redisServer) usedMemory(ctx context.Context) (int64, error) {
 }
 
 // keyMemory is MEMORY USAGE of a key (all of it, not sampled), 0 when absent.
-func (s *redisServer) keyMemory(ctx context.Context, key string) int64 {
+func (s *Server) KeyMemory(ctx context.Context, key string) int64 {
 	n, _ := s.rdb.MemoryUsage(ctx, key, 0).Result()
 	return n
 }
 
-func (s *redisServer) stop() {
+func (s *Server) Stop() {
 	if s.rdb != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = s.rdb.ShutdownNoSave(ctx).Err() // no answer when it works: the connection just closes
